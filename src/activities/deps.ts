@@ -1,0 +1,8 @@
+import type { AwsClients } from './aws-clients.js';
+
+/** Everything activities need from the outside world, injected so tests and the emulator can swap it. */
+export interface ActivityDeps {
+  aws: AwsClients;
+  /** For URL dictionary sources; defaults to the global fetch. */
+  fetch?: typeof fetch;
+}

@@ -1,0 +1,22 @@
+import type { ActivityDeps } from './deps.js';
+import { createIotActivities } from './iot.js';
+import { createOpenSearchApplicationActivities } from './opensearch-applications.js';
+import { createOpenSearchPackageActivities } from './opensearch-packages.js';
+import { createS3Activities } from './s3.js';
+
+export type { ActivityDeps } from './deps.js';
+
+/**
+ * Every activity the worker registers, built from injected clients (samples-typescript's
+ * `createActivities(deps)` habit). Workflows type their proxies from `ReturnType<...>` of the
+ * per-service factories, so an activity's signature is checked at both ends.
+ */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createS3Activities(deps),
+    ...createOpenSearchPackageActivities(deps),
+    ...createOpenSearchApplicationActivities(deps),
+    ...createIotActivities(deps),
+  };
+}
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,5 @@
+import type { ActivityDeps } from './deps.js';
+
+export function createOpenSearchApplicationActivities(_deps: ActivityDeps) {
+  return {};
+}

@@ -1,0 +1,388 @@
+import {
+  AssociatePackageCommand,
+  CreatePackageCommand,
+  DeletePackageCommand,
+  DescribePackagesCommand,
+  DissociatePackageCommand,
+  ListDomainsForPackageCommand,
+  UpdatePackageCommand,
+  type DomainPackageDetails,
+  type PackageDetails,
+  type PackageType,
+} from '@aws-sdk/client-opensearch';
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { markerIn } from '../model/dictionary-rollout.js';
+import { FailureTypes } from '../model/failures.js';
+import type { DomainPackageRow, PackageSummary } from '../model/opensearch-packages.js';
+import { awsErrorDetails, isAwsError, toActivityFailure } from './aws-errors.js';
+import type { ActivityDeps } from './deps.js';
+import { notReady } from './polling.js';
+
+export type { DomainPackageRow, PackageSummary } from '../model/opensearch-packages.js';
+
+function summarize(p: PackageDetails): PackageSummary {
+  return {
+    packageId: p.PackageID!,
+    packageName: p.PackageName!,
+    packageType: p.PackageType ?? 'TXT-DICTIONARY',
+    status: p.PackageStatus ?? 'UNKNOWN',
+    availableVersion: p.AvailablePackageVersion,
+    contentSha256: markerIn(p.PackageDescription),
+    description: p.PackageDescription,
+    ...(p.ErrorDetails
+      ? { error: { type: p.ErrorDetails.ErrorType ?? 'Error', message: p.ErrorDetails.ErrorMessage ?? '' } }
+      : {}),
+  };
+}
+
+function row(d: DomainPackageDetails): DomainPackageRow {
+  return {
+    domain: d.DomainName!,
+    status: d.DomainPackageStatus ?? 'UNKNOWN',
+    version: d.PackageVersion,
+    referencePath: d.ReferencePath,
+    ...(d.ErrorDetails
+      ? { error: { type: d.ErrorDetails.ErrorType ?? 'Error', message: d.ErrorDetails.ErrorMessage ?? '' } }
+      : {}),
+  };
+}
+
+const ALREADY_IN_DESIRED_STATE = /already in desired state/i;
+
+/** The attempt number of the current activity, 1 outside an activity (plain unit tests). */
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * OpenSearch Service custom packages. One AWS call per activity (the lookups that resolve a lost
+ * response aside); waits are activities that read once and throw NotReady, polled by retry.
+ */
+export function createOpenSearchPackageActivities(deps: ActivityDeps) {
+  const { opensearch } = deps.aws;
+
+  async function describeBy(
+    name: 'PackageName' | 'PackageID',
+    value: string,
+  ): Promise<PackageSummary | null> {
+    try {
+      const out = await opensearch.send(
+        new DescribePackagesCommand({ Filters: [{ Name: name, Value: [value] }], MaxResults: 100 }),
+      );
+      const match = (out.PackageDetailsList ?? []).find((p) =>
+        name === 'PackageName' ? p.PackageName === value : p.PackageID === value,
+      );
+      return match ? summarize(match) : null;
+    } catch (err) {
+      if (isAwsError(err, 'ResourceNotFoundException')) return null;
+      throw toActivityFailure(err, { service: 'es', operation: 'DescribePackages' });
+    }
+  }
+
+  async function listRows(packageId: string): Promise<DomainPackageRow[]> {
+    const rows: DomainPackageRow[] = [];
+    let NextToken: string | undefined;
+    do {
+      try {
+        const out = await opensearch.send(
+          new ListDomainsForPackageCommand({ PackageID: packageId, MaxResults: 100, NextToken }),
+        );
+        rows.push(...(out.DomainPackageDetailsList ?? []).map(row));
+        NextToken = out.NextToken;
+      } catch (err) {
+        if (isAwsError(err, 'ResourceNotFoundException')) return rows;
+        throw toActivityFailure(err, { service: 'es', operation: 'ListDomainsForPackage', packageId });
+      }
+    } while (NextToken);
+    return rows;
+  }
+
+  return {
+    async findPackageByName(input: { packageName: string }): Promise<PackageSummary | null> {
+      return describeBy('PackageName', input.packageName);
+    },
+
+    async describePackage(input: { packageId: string }): Promise<PackageSummary | null> {
+      return describeBy('PackageID', input.packageId);
+    },
+
+    /**
+     * CreatePackage has no client token: when a retry meets ResourceAlreadyExistsException, the
+     * first attempt's response was lost (or someone else created it); the lookup by name answers
+     * with the one package there is.
+     */
+    async createPackage(input: {
+      packageName: string;
+      packageType: string;
+      description: string;
+      bucket: string;
+      key: string;
+    }): Promise<PackageSummary> {
+      try {
+        const out = await opensearch.send(
+          new CreatePackageCommand({
+            PackageName: input.packageName,
+            PackageType: input.packageType as PackageType,
+            PackageDescription: input.description,
+            PackageSource: { S3BucketName: input.bucket, S3Key: input.key },
+          }),
+        );
+        return summarize(out.PackageDetails!);
+      } catch (err) {
+        if (isAwsError(err, 'ResourceAlreadyExistsException')) {
+          const existing = await describeBy('PackageName', input.packageName);
+          if (existing) return existing;
+        }
+        throw toActivityFailure(err, { service: 'es', operation: 'CreatePackage' });
+      }
+    },
+
+    /**
+     * UpdatePackage creates a new version each time it is called. A retry after a lost response
+     * would make a second version of the same content, so a retry first checks whether the
+     * package already carries this content's marker.
+     */
+    async updatePackage(input: {
+      packageId: string;
+      description: string;
+      commitMessage: string;
+      sha256: string;
+      bucket: string;
+      key: string;
+    }): Promise<PackageSummary> {
+      if (attempt() > 1) {
+        const current = await describeBy('PackageID', input.packageId);
+        if (current?.contentSha256 === input.sha256) return current;
+      }
+      try {
+        const out = await opensearch.send(
+          new UpdatePackageCommand({
+            PackageID: input.packageId,
+            PackageDescription: input.description,
+            CommitMessage: input.commitMessage,
+            PackageSource: { S3BucketName: input.bucket, S3Key: input.key },
+          }),
+        );
+        return summarize(out.PackageDetails!);
+      } catch (err) {
+        throw toActivityFailure(err, {
+          service: 'es',
+          operation: 'UpdatePackage',
+          packageId: input.packageId,
+        });
+      }
+    },
+
+    /** Polled by retry until AVAILABLE with this content; COPY_FAILED / VALIDATION_FAILED are final. */
+    async waitForPackageAvailable(input: { packageId: string; sha256: string }): Promise<PackageSummary> {
+      const pkg = await describeBy('PackageID', input.packageId);
+      if (!pkg)
+        throw ApplicationFailure.nonRetryable(
+          `package ${input.packageId} no longer exists`,
+          FailureTypes.AwsRequestRejected,
+        );
+      const details = {
+        packageId: pkg.packageId,
+        status: pkg.status,
+        ...(pkg.error ? { errorDetails: pkg.error } : {}),
+      };
+      if (pkg.status === 'VALIDATION_FAILED')
+        throw ApplicationFailure.nonRetryable(
+          `package ${pkg.packageName} (${pkg.packageId}) failed validation: ${pkg.error?.type ?? ''} ${pkg.error?.message ?? ''}`.trim(),
+          FailureTypes.PackageValidationFailed,
+          details,
+        );
+      if (pkg.status === 'COPY_FAILED')
+        throw ApplicationFailure.nonRetryable(
+          `package ${pkg.packageName} (${pkg.packageId}) could not be copied from S3: ${pkg.error?.type ?? ''} ${pkg.error?.message ?? ''}`.trim(),
+          FailureTypes.PackageCopyFailed,
+          details,
+        );
+      if (pkg.status === 'AVAILABLE' && pkg.contentSha256 === input.sha256 && pkg.availableVersion)
+        return pkg;
+      throw notReady(
+        `package ${pkg.packageId} is ${pkg.status}${pkg.availableVersion ? ` (at ${pkg.availableVersion})` : ''}`,
+      );
+    },
+
+    async listDomainsForPackage(input: { packageId: string }): Promise<DomainPackageRow[]> {
+      return listRows(input.packageId);
+    },
+
+    /** "Package is already in desired state" means the domain is current: success, not failure. */
+    async associatePackage(input: {
+      packageId: string;
+      domain: string;
+    }): Promise<'started' | 'already-current'> {
+      try {
+        await opensearch.send(
+          new AssociatePackageCommand({ PackageID: input.packageId, DomainName: input.domain }),
+        );
+        return 'started';
+      } catch (err) {
+        if (isAwsError(err, 'ConflictException') && ALREADY_IN_DESIRED_STATE.test((err as Error).message))
+          return 'already-current';
+        const context = {
+          service: 'es',
+          operation: 'AssociatePackage',
+          domain: input.domain,
+          packageId: input.packageId,
+        } as const;
+        // Another operation in progress on the domain is a conflict that clears by itself.
+        if (isAwsError(err, 'ConflictException'))
+          throw ApplicationFailure.create({
+            message: `AssociatePackage (${input.domain}): ${(err as Error).message}`,
+            type: 'ConflictException',
+            details: [awsErrorDetails(err, context)],
+          });
+        throw toActivityFailure(err, context, FailureTypes.AssociationFailed);
+      }
+    },
+
+    /**
+     * Polled by retry. One ListDomainsForPackage read (a page per 100 domains) covers every domain
+     * in flight, so status reads per round do not grow with the number of domains being watched.
+     * Returns as soon as at least one watched domain has settled, so the workflow can refill its
+     * concurrency window.
+     */
+    async waitForAssociations(input: {
+      packageId: string;
+      targetVersion: string;
+      watching: Array<{ domain: string; deadline: number }>;
+    }): Promise<
+      Array<{
+        domain: string;
+        outcome: 'current' | 'failed' | 'deadline';
+        version?: string;
+        error?: { type: string; message: string };
+      }>
+    > {
+      const rows = new Map((await listRows(input.packageId)).map((r) => [r.domain, r]));
+      const now = Date.now();
+      const settled = [];
+      for (const w of input.watching) {
+        const r = rows.get(w.domain);
+        if (r?.status === 'ACTIVE' && r.version === input.targetVersion)
+          settled.push({ domain: w.domain, outcome: 'current' as const, version: r.version });
+        else if (r?.status === 'ASSOCIATION_FAILED')
+          settled.push({
+            domain: w.domain,
+            outcome: 'failed' as const,
+            version: r.version,
+            error: {
+              type: FailureTypes.AssociationFailed,
+              message: `ASSOCIATION_FAILED: ${r.error?.type ?? ''} ${r.error?.message ?? ''}`.trim(),
+            },
+          });
+        else if (now >= w.deadline)
+          settled.push({
+            domain: w.domain,
+            outcome: 'deadline' as const,
+            version: r?.version,
+            error: {
+              type: FailureTypes.AssociationDeadlineExceeded,
+              message: `not ACTIVE at ${input.targetVersion} before the deadline (last seen: ${r ? `${r.status} ${r.version ?? ''}` : 'no association'})`,
+            },
+          });
+      }
+      if (settled.length > 0) return settled;
+      throw notReady(
+        `${input.watching.length} domain(s) still associating ${input.packageId} ${input.targetVersion}`,
+      );
+    },
+
+    /**
+     * An index that still uses the package makes DissociatePackage fail with ConflictException:
+     * final for that domain, with what to do about it. Not associated any more is success.
+     */
+    async dissociatePackage(input: {
+      packageId: string;
+      domain: string;
+    }): Promise<'started' | 'already-dissociated'> {
+      try {
+        await opensearch.send(
+          new DissociatePackageCommand({ PackageID: input.packageId, DomainName: input.domain }),
+        );
+        return 'started';
+      } catch (err) {
+        const context = {
+          service: 'es',
+          operation: 'DissociatePackage',
+          domain: input.domain,
+          packageId: input.packageId,
+        } as const;
+        if (isAwsError(err, 'ResourceNotFoundException')) {
+          // Unknown domain or package, or simply not associated: for a removal all mean "not there".
+          return 'already-dissociated';
+        }
+        if (isAwsError(err, 'ConflictException'))
+          throw ApplicationFailure.create({
+            message:
+              `DissociatePackage (${input.domain}): ${(err as Error).message}. An index on ${input.domain} still uses ` +
+              `package ${input.packageId}: move that index off the analyzer that references it (reindex or update its ` +
+              'settings), then run the removal again.',
+            type: FailureTypes.PackageInUse,
+            nonRetryable: true,
+            details: [awsErrorDetails(err, context)],
+          });
+        throw toActivityFailure(err, context, FailureTypes.DissociationFailed);
+      }
+    },
+
+    /** Polled by retry until every watched domain's row is gone or DISSOCIATION_FAILED. */
+    async waitForDissociations(input: {
+      packageId: string;
+      watching: Array<{ domain: string; deadline: number }>;
+    }): Promise<
+      Array<{
+        domain: string;
+        outcome: 'dissociated' | 'failed' | 'deadline';
+        error?: { type: string; message: string };
+      }>
+    > {
+      const rows = new Map((await listRows(input.packageId)).map((r) => [r.domain, r]));
+      const now = Date.now();
+      const settled = [];
+      for (const w of input.watching) {
+        const r = rows.get(w.domain);
+        if (!r) settled.push({ domain: w.domain, outcome: 'dissociated' as const });
+        else if (r.status === 'DISSOCIATION_FAILED')
+          settled.push({
+            domain: w.domain,
+            outcome: 'failed' as const,
+            error: {
+              type: FailureTypes.DissociationFailed,
+              message: `DISSOCIATION_FAILED: ${r.error?.type ?? ''} ${r.error?.message ?? ''}`.trim(),
+            },
+          });
+        else if (now >= w.deadline)
+          settled.push({
+            domain: w.domain,
+            outcome: 'deadline' as const,
+            error: { type: FailureTypes.DissociationFailed, message: `still ${r.status} at the deadline` },
+          });
+      }
+      if (settled.length > 0) return settled;
+      throw notReady(`${input.watching.length} domain(s) still dissociating ${input.packageId}`);
+    },
+
+    async deletePackage(input: { packageId: string }): Promise<'deleted' | 'already-deleted'> {
+      try {
+        await opensearch.send(new DeletePackageCommand({ PackageID: input.packageId }));
+        return 'deleted';
+      } catch (err) {
+        if (isAwsError(err, 'ResourceNotFoundException')) return 'already-deleted';
+        throw toActivityFailure(err, {
+          service: 'es',
+          operation: 'DeletePackage',
+          packageId: input.packageId,
+        });
+      }
+    },
+  };
+}

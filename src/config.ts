@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_TASK_QUEUE } from './model/constants.js';
+
+/**
+ * Configuration from the environment. Every variable has a documented default (README,
+ * "Configuration"); a bad value stops the process at start with a message naming the variable.
+ * AWS settings are deliberately absent: the SDK reads its own variables (AWS_REGION,
+ * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, AWS_PROFILE, ...) and the default credential chain.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** Temporal Cloud / mTLS. */
+  tls?:
+    | { serverName?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } }
+    | true;
+  apiKey?: string;
+}
+
+export interface WorkerConfig extends TemporalConfig {
+  /** host:port for a Prometheus scrape endpoint; off when unset. */
+  metricsAddress?: string;
+  shutdownGraceSeconds: number;
+  maxConcurrentActivities: number;
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** A prebuilt workflow bundle (npm run build writes dist/workflow-bundle.js). */
+  workflowBundlePath?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (v.trim() !== v) throw new ConfigError(`${name} must not have leading or trailing spaces`);
+  return v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got '${v}'`);
+  return n;
+}
+
+function hostPort(name: string, value: string): string {
+  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(value))
+    throw new ConfigError(`${name} must be host:port, got '${value}'`);
+  return value;
+}
+
+function readFile(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(`${name}: cannot read '${path}': ${(err as Error).message}`);
+  }
+}
+
+export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
+  const address = hostPort('TEMPORAL_ADDRESS', str(env, 'TEMPORAL_ADDRESS', 'localhost:7233'));
+  const namespace = str(env, 'TEMPORAL_NAMESPACE', 'default');
+  const taskQueue = str(env, 'ROLLOUTS_TASK_QUEUE', DEFAULT_TASK_QUEUE);
+  const config: TemporalConfig = { address, namespace, taskQueue };
+  const cert = env.TEMPORAL_TLS_CERT;
+  const key = env.TEMPORAL_TLS_KEY;
+  if (Boolean(cert) !== Boolean(key))
+    throw new ConfigError(
+      'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS client certificate)',
+    );
+  const tlsWanted = env.TEMPORAL_TLS === 'true' || Boolean(cert) || Boolean(env.TEMPORAL_API_KEY);
+  if (env.TEMPORAL_TLS !== undefined && !['true', 'false', ''].includes(env.TEMPORAL_TLS))
+    throw new ConfigError(`TEMPORAL_TLS must be true or false, got '${env.TEMPORAL_TLS}'`);
+  if (tlsWanted && env.TEMPORAL_TLS !== 'false') {
+    const tls: Exclude<TemporalConfig['tls'], true | undefined> = {};
+    if (env.TEMPORAL_TLS_SERVER_NAME) tls.serverName = env.TEMPORAL_TLS_SERVER_NAME;
+    if (env.TEMPORAL_TLS_CA) tls.serverRootCACertificate = readFile('TEMPORAL_TLS_CA', env.TEMPORAL_TLS_CA);
+    if (cert && key)
+      tls.clientCertPair = {
+        crt: readFile('TEMPORAL_TLS_CERT', cert),
+        key: readFile('TEMPORAL_TLS_KEY', key),
+      };
+    config.tls = Object.keys(tls).length > 0 ? tls : true;
+  }
+  if (env.TEMPORAL_API_KEY) config.apiKey = env.TEMPORAL_API_KEY;
+  return config;
+}
+
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const levels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+  const logLevel = str(env, 'ROLLOUTS_LOG_LEVEL', 'INFO').toUpperCase();
+  if (!(levels as readonly string[]).includes(logLevel))
+    throw new ConfigError(
+      `ROLLOUTS_LOG_LEVEL must be one of ${levels.join(', ')}, got '${env.ROLLOUTS_LOG_LEVEL}'`,
+    );
+  const metrics = env.ROLLOUTS_METRICS_ADDRESS;
+  return {
+    ...loadTemporalConfig(env),
+    metricsAddress: metrics ? hostPort('ROLLOUTS_METRICS_ADDRESS', metrics) : undefined,
+    shutdownGraceSeconds: int(env, 'ROLLOUTS_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
+    maxConcurrentActivities: int(env, 'ROLLOUTS_MAX_CONCURRENT_ACTIVITIES', 100, 1, 2000),
+    logLevel: logLevel as WorkerConfig['logLevel'],
+    workflowBundlePath: env.ROLLOUTS_WORKFLOW_BUNDLE || undefined,
+  };
+}

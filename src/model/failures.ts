@@ -1,0 +1,45 @@
+/**
+ * Stable `ApplicationFailure.type` values. Callers (the client, the CLI, services in other
+ * languages) branch on these strings, so they are part of the contract: add, never rename.
+ */
+export const FailureTypes = {
+  /** Input broke a rule; details: { issues: [{ field, rule }] }. Nothing was changed in AWS. */
+  InvalidInput: 'InvalidInput',
+  /** A poll found the resource not ready yet. Benign and retried: never ends a workflow. */
+  NotReady: 'NotReady',
+  /** The dictionary source could not be read or is not a valid dictionary (empty, not UTF-8, too big). */
+  InvalidSource: 'InvalidSource',
+  /** OpenSearch rejected the package file: COPY_FAILED / VALIDATION_FAILED, with AWS's ErrorDetails. */
+  PackageCopyFailed: 'PackageCopyFailed',
+  PackageValidationFailed: 'PackageValidationFailed',
+  /** A domain ended in ASSOCIATION_FAILED. */
+  AssociationFailed: 'AssociationFailed',
+  /** A domain did not reach ACTIVE at the target version before its deadline. */
+  AssociationDeadlineExceeded: 'AssociationDeadlineExceeded',
+  /** An index on the domain still uses the package: move it off the analyzer first. */
+  PackageInUse: 'PackageInUse',
+  DissociationFailed: 'DissociationFailed',
+  /** The rollout ended with failed domains (halt / continue / rollback policies). */
+  RolloutFailed: 'RolloutFailed',
+  /** A second rollout for the same package while one runs. */
+  RolloutAlreadyRunning: 'RolloutAlreadyRunning',
+  AttachmentFailed: 'AttachmentFailed',
+  AttachmentWaitLimitExceeded: 'AttachmentWaitLimitExceeded',
+  /** An IoT version with this name exists with other content. */
+  IotVersionConflict: 'IotVersionConflict',
+  /** AWS errors that retrying cannot fix (AccessDenied, Validation, LimitExceeded, NotFound, ...). */
+  AwsRequestRejected: 'AwsRequestRejected',
+} as const;
+export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
+
+/** What a failure carries about the AWS call behind it, for the Web UI and for callers. */
+export interface AwsErrorDetails {
+  service: 'es' | 'iot' | 's3' | 'https';
+  operation: string;
+  code: string;
+  message: string;
+  requestId?: string;
+  httpStatus?: number;
+  domain?: string;
+  packageId?: string;
+}

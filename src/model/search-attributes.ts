@@ -1,0 +1,49 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Custom search attributes every run keeps current, so the Web UI's list view can filter, e.g.
+ * `RolloutKind = "dictionaryRollout" AND RolloutTarget = "synonyms-en" AND RolloutStatus = "failed"`.
+ * The dev server registers them at start (see src/temporal/dev-server.ts); production namespaces
+ * create them once with `temporal operator search-attribute create` (README).
+ */
+export const RolloutKind = defineSearchAttributeKey('RolloutKind', SearchAttributeType.KEYWORD);
+export const RolloutTarget = defineSearchAttributeKey('RolloutTarget', SearchAttributeType.KEYWORD);
+export const RolloutStatus = defineSearchAttributeKey('RolloutStatus', SearchAttributeType.KEYWORD);
+export const RolloutDomains = defineSearchAttributeKey('RolloutDomains', SearchAttributeType.KEYWORD_LIST);
+export const RolloutFailedDomains = defineSearchAttributeKey('RolloutFailedDomains', SearchAttributeType.INT);
+export const RolloutTargetVersion = defineSearchAttributeKey(
+  'RolloutTargetVersion',
+  SearchAttributeType.KEYWORD,
+);
+
+export const ALL_SEARCH_ATTRIBUTES = [
+  RolloutKind,
+  RolloutTarget,
+  RolloutStatus,
+  RolloutDomains,
+  RolloutFailedDomains,
+  RolloutTargetVersion,
+] as const;
+
+/** Name -> CLI type name, for `temporal server start-dev --search-attribute Name=Type`. */
+export const SEARCH_ATTRIBUTE_DEFINITIONS: Record<string, 'Keyword' | 'KeywordList' | 'Int'> = {
+  RolloutKind: 'Keyword',
+  RolloutTarget: 'Keyword',
+  RolloutStatus: 'Keyword',
+  RolloutDomains: 'KeywordList',
+  RolloutFailedDomains: 'Int',
+  RolloutTargetVersion: 'Keyword',
+};
+
+export const RolloutStatuses = [
+  'running',
+  'waiting-for-approval',
+  'paused',
+  'succeeded',
+  'unchanged',
+  'partial',
+  'failed',
+  'rolled-back',
+  'cancelled',
+] as const;
+export type RolloutStatusValue = (typeof RolloutStatuses)[number];

@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+
+export interface RolloutWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt bundle (production); else workflows are bundled from source at start. */
+  workflowBundlePath?: string;
+  maxConcurrentActivityTaskExecutions?: number;
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Extra options (tests use identity, sticky cache sizes, ...). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+/** The source entry of the workflows, whether running from src (tsx) or from dist (node). */
+export function workflowsEntry(): string {
+  const ts = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+  return existsSync(ts) ? ts : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+}
+
+export async function createRolloutWorker(options: RolloutWorkerOptions): Promise<Worker> {
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundlePath
+    ? { workflowBundle: { codePath: options.workflowBundlePath } }
+    : { workflowsPath: workflowsEntry() };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...workflowSource,
+    activities: createActivities(options.deps),
+    // A non-deterministic change must fail the run loudly, not retry the workflow task forever.
+    workflowFailureErrorTypes: { '*': ['NondeterminismError', 'DeterminismViolationError'] },
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
+    shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+    ...options.overrides,
+  });
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import {
+  NativeConnection,
+  Runtime,
+  DefaultLogger,
+  type Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/server.js';
+import { createRolloutWorker } from '../../src/worker/create-worker.js';
+
+let runtimeInstalled = false;
+
+export interface TestStack {
+  client: Client;
+  connection: Connection;
+  nativeConnection: NativeConnection;
+  emulator: RunningEmulator;
+  aws: AwsClients;
+  taskQueue: string;
+  namespace: string;
+  worker: Worker;
+  /** Stop the worker (e.g. to simulate a crash) and start a fresh one on the same task queue. */
+  restartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function awsClientsFor(emulator: RunningEmulator, maxAttempts?: number): AwsClients {
+  return createAwsClients({
+    endpoint: emulator.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+    ...(maxAttempts ? { maxAttempts } : {}),
+  });
+}
+
+/**
+ * Per test file: an in-process emulator, a worker on a task queue of its own, and a client, all
+ * against the one real dev server that global setup started.
+ */
+export async function startTestStack(
+  testFile: string,
+  options: { emulator?: EmulatorOptions; worker?: Partial<WorkerOptions> } = {},
+): Promise<TestStack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const address = inject('temporalAddress');
+  const namespace = inject('temporalNamespace');
+  const taskQueue = `test-${basename(testFile).replace(/\W+/g, '-')}-${randomUUID().slice(0, 8)}`;
+  const emulator = await startEmulator(options.emulator);
+  const aws = awsClientsFor(emulator);
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const nativeConnection = await NativeConnection.connect({ address });
+
+  const makeWorker = () =>
+    createRolloutWorker({
+      connection: nativeConnection,
+      namespace,
+      taskQueue,
+      deps: { aws },
+      shutdownGraceTime: '1s',
+      overrides: options.worker,
+    });
+  let worker = await makeWorker();
+  let running = worker.run();
+
+  const stack: TestStack = {
+    client,
+    connection,
+    nativeConnection,
+    emulator,
+    aws,
+    taskQueue,
+    namespace,
+    get worker() {
+      return worker;
+    },
+    async restartWorker() {
+      worker.shutdown();
+      await running;
+      worker = await makeWorker();
+      running = worker.run();
+    },
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await nativeConnection.close();
+      await connection.close();
+      destroyAwsClients(aws);
+      await emulator.stop();
+    },
+  };
+  return stack;
+}

@@ -1,0 +1,39 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { workflowsEntry } from '../../src/worker/create-worker.js';
+import { HISTORIES_DIR } from '../helpers/history.js';
+
+/**
+ * Replays every saved history against today's workflow code: a change that would break running
+ * workflows (a non-deterministic change) fails here, in CI, before it reaches a worker.
+ */
+describe('replay of saved histories', () => {
+  const files = existsSync(HISTORIES_DIR)
+    ? readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'))
+    : [];
+
+  it('has histories for every workflow type', () => {
+    const types = new Set(
+      files.map((f) => {
+        const history = JSON.parse(readFileSync(join(HISTORIES_DIR, f), 'utf8'));
+        return history.events[0].workflowExecutionStartedEventAttributes.workflowType.name as string;
+      }),
+    );
+    expect([...types].sort()).toEqual(expect.arrayContaining(['dictionaryRollout']));
+  });
+
+  it('replays each without non-determinism', async () => {
+    const histories = files.map((f) => ({
+      workflowId: f.replace(/\.json$/, ''),
+      history: JSON.parse(readFileSync(join(HISTORIES_DIR, f), 'utf8')),
+    }));
+    const results = [];
+    for await (const result of Worker.runReplayHistories({ workflowsPath: workflowsEntry() }, histories)) {
+      results.push({ id: result.workflowId, error: result.error ? String(result.error) : undefined });
+    }
+    expect(results.length).toBe(files.length);
+    expect(results.filter((r) => r.error)).toEqual([]);
+  });
+});

@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` needs no Temporal server (model, emulator, activities with
+// MockActivityEnvironment); `temporal` runs beside one real dev server started by global setup.
+export default defineConfig({
+  test: {
+    // Temporal's native bridge is not safe in worker threads: one process per test file.
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    // Two cores on CI: keep a couple of files in flight, each with its own worker and task queue.
+    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'test/emulator/**/*.test.ts', 'test/activities/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'temporal',
+          include: ['test/workflows/**/*.test.ts', 'test/replay/**/*.test.ts', 'test/worker/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+    ],
+  },
+});
