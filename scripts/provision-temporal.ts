@@ -1,0 +1,5 @@
+/** `npm run provision:temporal`: finds or builds the pinned Temporal CLI and prints its path. */
+import { resolveTemporalCli } from '../src/temporal/cli.js';
+
+const cli = await resolveTemporalCli();
+console.log(cli.kind === 'path' ? cli.path : 'sdk-download');

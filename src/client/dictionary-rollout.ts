@@ -1,0 +1,144 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { CancelledFailure, ApplicationFailure } from '@temporalio/common';
+import { DEFAULT_TASK_QUEUE, WorkflowTypes } from '../model/constants.js';
+import {
+  dictionaryRolloutInput,
+  dictionaryRolloutWorkflowId,
+  DictionaryRolloutMessages,
+  PACKAGE_NAME_PORTABLE_MAX,
+  type DictionaryRolloutInput,
+  type DictionaryRolloutParams,
+  type DictionaryRolloutProgress,
+  type DictionaryRolloutResult,
+} from '../model/index.js';
+import { FailureTypes } from '../model/failures.js';
+import { RolloutDomains, RolloutKind, RolloutStatus, RolloutTarget } from '../model/search-attributes.js';
+import { parseOrThrow } from '../model/validation.js';
+
+export class RolloutAlreadyRunningError extends Error {
+  override readonly name = 'RolloutAlreadyRunningError';
+  readonly type = FailureTypes.RolloutAlreadyRunning;
+  constructor(readonly workflowId: string) {
+    super(
+      `A rollout for this package is already running (workflow id '${workflowId}'). ` +
+        'Wait for it, or cancel it, before starting another: at most one rollout per package runs at a time.',
+    );
+  }
+}
+
+export interface StartOptions {
+  taskQueue?: string;
+  /** Override the workflow id (the default derives from the package name: one rollout per package). */
+  workflowId?: string;
+}
+
+export function summarizeDictionaryRollout(p: DictionaryRolloutParams): { summary: string; details: string } {
+  const summary = `${p.dryRun ? 'Dry run: ' : ''}dictionary ${p.packageName} -> ${p.domains.length} domain(s), ${p.policy.failurePolicy} on failure`;
+  const source =
+    p.source.kind === 's3'
+      ? `s3://${p.source.bucket}/${p.source.key}`
+      : p.source.kind === 'url'
+        ? p.source.url
+        : 'inline text';
+  const details = [
+    `### Dictionary rollout of \`${p.packageName}\` (${p.packageType})`,
+    `- **source**: ${source}`,
+    `- **staging**: s3://${p.staging.bucket}/${p.staging.prefix}`,
+    `- **domains** (${p.domains.length}): ${p.domains.slice(0, 20).join(', ')}${p.domains.length > 20 ? ', ...' : ''}`,
+    `- **policy**: concurrency ${p.policy.maxConcurrency}, waves ${JSON.stringify(p.policy.waves)}, ` +
+      `${p.policy.approvalBetweenWaves ? 'approval between waves, ' : ''}failure policy ${p.policy.failurePolicy}, ` +
+      `deadline ${p.policy.associationDeadlineSeconds} s per domain, poll every ${p.policy.pollIntervalSeconds} s`,
+  ].join('\n');
+  // staticSummary is limited to ~200 bytes.
+  return { summary: summary.slice(0, 200), details };
+}
+
+/** Warnings worth showing a person (the CLI prints them); never errors. */
+export function dictionaryRolloutWarnings(p: DictionaryRolloutParams): string[] {
+  const warnings: string[] = [];
+  if (p.packageName.length > PACKAGE_NAME_PORTABLE_MAX)
+    warnings.push(
+      `packageName is ${p.packageName.length} characters: AWS accepts up to 256, but Terraform caps package names at 32 and other tools at ${PACKAGE_NAME_PORTABLE_MAX}.`,
+    );
+  return warnings;
+}
+
+/**
+ * Validates, then starts a dictionary rollout. Bad input throws InvalidInputError before anything
+ * starts; a rollout already running for the package throws RolloutAlreadyRunningError.
+ */
+export async function startDictionaryRollout(
+  client: Client,
+  input: DictionaryRolloutInput,
+  options: StartOptions = {},
+): Promise<{ workflowId: string; handle: WorkflowHandle }> {
+  const params = parseOrThrow(dictionaryRolloutInput, input, 'dictionary rollout input');
+  const workflowId = options.workflowId ?? dictionaryRolloutWorkflowId(params.packageName);
+  const { summary, details } = summarizeDictionaryRollout(params);
+  try {
+    const handle = await client.workflow.start(WorkflowTypes.dictionaryRollout, {
+      taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+      workflowId,
+      args: [params],
+      // One rollout per package: a second start while one runs is refused, not merged.
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: summary,
+      staticDetails: details,
+      typedSearchAttributes: [
+        { key: RolloutKind, value: WorkflowTypes.dictionaryRollout },
+        { key: RolloutTarget, value: params.packageName },
+        { key: RolloutStatus, value: 'running' },
+        { key: RolloutDomains, value: params.domains },
+      ],
+    });
+    return { workflowId, handle };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new RolloutAlreadyRunningError(workflowId);
+    throw err;
+  }
+}
+
+/**
+ * The rollout's result, whether it succeeded or not: failed, partial, rolled-back and cancelled
+ * runs carry their result in the failure's details, so a caller always learns where each domain
+ * stands. Other failures (bad input, package validation) are rethrown.
+ */
+export async function dictionaryRolloutResult(handle: WorkflowHandle): Promise<DictionaryRolloutResult> {
+  try {
+    return (await handle.result()) as DictionaryRolloutResult;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause;
+      if (
+        cause instanceof ApplicationFailure &&
+        cause.type === FailureTypes.RolloutFailed &&
+        cause.details?.[0]
+      )
+        return cause.details[0] as DictionaryRolloutResult;
+      if (cause instanceof CancelledFailure && cause.details?.[0])
+        return cause.details[0] as DictionaryRolloutResult;
+    }
+    throw err;
+  }
+}
+
+export function dictionaryRolloutProgress(handle: WorkflowHandle): Promise<DictionaryRolloutProgress> {
+  return handle.query<DictionaryRolloutProgress>(DictionaryRolloutMessages.progress);
+}
+export function approveWave(handle: WorkflowHandle, wave?: number): Promise<number> {
+  return handle.executeUpdate<number, [{ wave?: number }]>(DictionaryRolloutMessages.approve, {
+    args: [{ wave }],
+  });
+}
+export function pauseRollout(handle: WorkflowHandle): Promise<void> {
+  return handle.executeUpdate<void, []>(DictionaryRolloutMessages.pause);
+}
+export function resumeRollout(handle: WorkflowHandle): Promise<void> {
+  return handle.executeUpdate<void, []>(DictionaryRolloutMessages.resume);
+}

@@ -1,0 +1,644 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { createOpenSearchPackageActivities } from '../activities/opensearch-packages.js';
+import type { createS3Activities, StagedObject } from '../activities/s3.js';
+import {
+  commitMessageFor,
+  describeWithMarker,
+  dictionaryRolloutInput,
+  DictionaryRolloutMessages,
+  planWaves,
+  type DictionaryRolloutParams,
+  type DictionaryRolloutProgress,
+  type DictionaryRolloutResult,
+  type DomainOutcome,
+  type RolloutOutcome,
+  type RolloutPhase,
+} from '../model/dictionary-rollout.js';
+import { FailureTypes } from '../model/failures.js';
+import { referencePathOf, type PackageSummary } from '../model/opensearch-packages.js';
+import { RolloutTargetVersion, type RolloutStatusValue } from '../model/search-attributes.js';
+import { errorSummary, parseWorkflowInput, publishStatus } from './common.js';
+
+/** `wave`: approve up to this wave (1-based index of the next wave); default the next one. */
+export interface ApproveArgs {
+  wave?: number;
+}
+
+type PackageActivities = ReturnType<typeof createOpenSearchPackageActivities>;
+type S3Activities = ReturnType<typeof createS3Activities>;
+
+export const progressQuery = defineQuery<DictionaryRolloutProgress>(DictionaryRolloutMessages.progress);
+/** Approve the next wave (when the policy asks for approval between waves). Returns the approved wave number. */
+export const approveUpdate = defineUpdate<number, [ApproveArgs]>(DictionaryRolloutMessages.approve);
+export const pauseUpdate = defineUpdate<void>(DictionaryRolloutMessages.pause);
+export const resumeUpdate = defineUpdate<void>(DictionaryRolloutMessages.resume);
+/** Fire-and-forget twins of the updates, for callers that cannot wait for an answer. */
+export const approveSignal = defineSignal<[ApproveArgs]>(DictionaryRolloutMessages.approve);
+export const pauseSignal = defineSignal(DictionaryRolloutMessages.pause);
+export const resumeSignal = defineSignal(DictionaryRolloutMessages.resume);
+
+/** Plain AWS calls: short, retried with backoff; non-retryable types end the step for good. */
+const callOptions: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: [
+      FailureTypes.InvalidSource,
+      FailureTypes.AwsRequestRejected,
+      FailureTypes.AssociationFailed,
+      FailureTypes.PackageInUse,
+      FailureTypes.DissociationFailed,
+    ],
+  },
+};
+
+function pollOptions(pollIntervalSeconds: number, timeoutMs: number): ActivityOptions {
+  return {
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: Math.max(timeoutMs, 1000),
+    retry: {
+      initialInterval: pollIntervalSeconds * 1000,
+      backoffCoefficient: 1,
+      maximumInterval: pollIntervalSeconds * 1000,
+      nonRetryableErrorTypes: [
+        FailureTypes.PackageCopyFailed,
+        FailureTypes.PackageValidationFailed,
+        FailureTypes.AwsRequestRejected,
+      ],
+    },
+  };
+}
+
+const s3 = proxyActivities<S3Activities>({ ...callOptions, startToCloseTimeout: '5 minutes' });
+const os = proxyActivities<PackageActivities>(callOptions);
+
+/**
+ * Rolls a dictionary (synonyms, stopwords, ...) out to OpenSearch domains: stage the file in S3,
+ * create or update the package, wait until AVAILABLE, then associate it domain by domain, in
+ * waves with bounded concurrency, until each domain is ACTIVE at the new version.
+ */
+export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRolloutResult> {
+  const startedAt = Date.now();
+  const input: DictionaryRolloutParams = parseWorkflowInput(
+    dictionaryRolloutInput,
+    rawInput,
+    'dictionaryRollout input',
+  );
+  const policy = input.policy;
+
+  // ---- state visible through the progress query ----------------------------------------
+  let phase: RolloutPhase = 'staging';
+  let paused = false;
+  let approvedWave = 0;
+  let awaitingApproval = false;
+  let currentWave = 0;
+  let waves: string[][] = [];
+  let pkg: PackageSummary | undefined;
+  let targetVersion: string | undefined;
+  let staged: StagedObject | undefined;
+  const outcomes = new Map<string, DomainOutcome>(
+    input.domains.map((d) => [d, { domain: d, state: 'pending', wave: -1 }]),
+  );
+
+  // Cancellation is graceful: the work below runs in a non-cancellable scope and watches this flag,
+  // so a cancel starts nothing new, lets in-flight domains finish, then applies the failure policy.
+  let cancelRequested = false;
+  CancellationScope.current().cancelRequested.catch(() => {
+    cancelRequested = true;
+  });
+
+  const progress = (): DictionaryRolloutProgress => ({
+    phase,
+    packageName: input.packageName,
+    packageId: pkg?.packageId,
+    targetVersion,
+    contentSha256: staged?.sha256,
+    waves,
+    currentWave,
+    paused,
+    awaitingApproval,
+    domains: [...outcomes.values()],
+  });
+  setHandler(progressQuery, progress);
+  const approve = (arg?: ApproveArgs) => {
+    approvedWave = Math.max(approvedWave, arg?.wave ?? currentWave + 1);
+    return approvedWave;
+  };
+  setHandler(approveUpdate, approve, {
+    validator: (arg) => {
+      if (!policy.approvalBetweenWaves)
+        throw new Error('this rollout does not wait for approval between waves');
+      if (arg?.wave !== undefined && (!Number.isInteger(arg.wave) || arg.wave < 1))
+        throw new Error('wave must be a whole number >= 1');
+    },
+  });
+  setHandler(approveSignal, (arg) => void approve(arg));
+  const setPaused = (value: boolean) => {
+    paused = value;
+    report();
+  };
+  setHandler(pauseUpdate, () => setPaused(true));
+  setHandler(resumeUpdate, () => setPaused(false));
+  setHandler(pauseSignal, () => setPaused(true));
+  setHandler(resumeSignal, () => setPaused(false));
+
+  const count = (...states: DomainOutcome['state'][]) =>
+    [...outcomes.values()].filter((o) => states.includes(o.state)).length;
+  function report(status?: RolloutStatusValue): void {
+    const failed = count('failed', 'rollback-failed');
+    setCurrentDetails(
+      [
+        `**${phase}**${paused ? ' (paused)' : ''}${awaitingApproval ? ` — waiting for approval of wave ${currentWave + 1}` : ''}`,
+        '',
+        `package \`${input.packageName}\`${pkg ? ` ${pkg.packageId}` : ''}${targetVersion ? ` → **${targetVersion}**` : ''}`,
+        '',
+        '| current | skipped | associating | failed | pending | rolled back |',
+        '|---|---|---|---|---|---|',
+        `| ${count('current')} | ${count('skipped')} | ${count('associating')} | ${failed} | ${count('pending', 'not-started')} | ${count('rolled-back')} |`,
+        waves.length ? `\nwave ${Math.min(currentWave + 1, waves.length)} of ${waves.length}` : '',
+      ].join('\n'),
+    );
+    if (status) publishStatus(status, failed);
+    else if (paused) publishStatus('paused', failed);
+    else if (awaitingApproval) publishStatus('waiting-for-approval', failed);
+    else publishStatus('running', failed);
+  }
+  report('running');
+
+  const result = (
+    outcome: RolloutOutcome,
+    packageChange: DictionaryRolloutResult['packageChange'],
+  ): DictionaryRolloutResult => ({
+    outcome,
+    packageName: input.packageName,
+    packageId: pkg?.packageId ?? '',
+    targetVersion: targetVersion ?? '',
+    referencePath: pkg ? referencePathOf(pkg.packageId) : '',
+    contentSha256: staged?.sha256 ?? '',
+    packageChange,
+    stagedObject: staged
+      ? { bucket: staged.bucket, key: staged.key, sizeBytes: staged.sizeBytes }
+      : { bucket: '', key: '', sizeBytes: 0 },
+    waves: waves.length,
+    counts: {
+      current: count('current'),
+      skipped: count('skipped'),
+      failed: count('failed', 'rollback-failed'),
+      notStarted: count('not-started', 'pending'),
+      rolledBack: count('rolled-back'),
+    },
+    domains: [...outcomes.values()],
+    startedAt,
+    finishedAt: Date.now(),
+    notes: [
+      `Indexes read a new dictionary version only after POST <index>/_plugins/_refresh_search_analyzers (updateable analyzers, OpenSearch / Elasticsearch >= 7.8) or a close and reopen of the index.`,
+    ],
+  });
+
+  return CancellationScope.nonCancellable(async () => {
+    // ---- 1. stage --------------------------------------------------------------------------
+    staged = await s3.stageDictionary.executeWithOptions(
+      {
+        ...callOptions,
+        startToCloseTimeout: '5 minutes',
+        summary: `stage ${input.packageName} in s3://${input.staging.bucket}`,
+      },
+      [{ source: input.source, staging: input.staging, packageType: input.packageType }],
+    );
+    const sha = staged.sha256;
+    const description = describeWithMarker(input.description, sha);
+
+    // ---- 2. package: create, update or leave as it is -------------------------------------
+    phase = 'packaging';
+    report();
+    let packageChange: DictionaryRolloutResult['packageChange'] = 'unchanged';
+    const before = await os.findPackageByName.executeWithOptions(
+      { ...callOptions, summary: `find package ${input.packageName}` },
+      [{ packageName: input.packageName }],
+    );
+    const previous = before ? { version: before.availableVersion, sha256: before.contentSha256 } : undefined;
+    pkg = before ?? undefined;
+    if (!pkg) {
+      pkg = await os.createPackage.executeWithOptions(
+        { ...callOptions, summary: `create package ${input.packageName}` },
+        [
+          {
+            packageName: input.packageName,
+            packageType: input.packageType,
+            description,
+            bucket: staged.bucket,
+            key: staged.key,
+          },
+        ],
+      );
+      packageChange = 'created';
+    }
+    if (pkg.contentSha256 !== sha || pkg.status === 'VALIDATION_FAILED' || pkg.status === 'COPY_FAILED') {
+      const packageId = pkg.packageId;
+      pkg = await os.updatePackage.executeWithOptions(
+        { ...callOptions, summary: `update package ${packageId} to ${sha.slice(0, 12)}` },
+        [
+          {
+            packageId,
+            description,
+            commitMessage: commitMessageFor(sha),
+            sha256: sha,
+            bucket: staged.bucket,
+            key: staged.key,
+          },
+        ],
+      );
+      if (packageChange !== 'created') packageChange = 'updated';
+    }
+
+    // ---- 3. wait until AVAILABLE (polled by activity retry: history stays flat) ------------
+    phase = 'waiting-for-package';
+    report();
+    const packageId = pkg.packageId;
+    pkg = await os.waitForPackageAvailable.executeWithOptions(
+      {
+        ...pollOptions(Math.min(policy.pollIntervalSeconds, 10), 2 * 3600_000),
+        summary: `wait until ${packageId} is AVAILABLE`,
+      },
+      [{ packageId, sha256: sha }],
+    );
+    targetVersion = pkg.availableVersion!;
+    upsertSearchAttributes([{ key: RolloutTargetVersion, value: targetVersion }]);
+
+    // ---- 4. plan ----------------------------------------------------------------------------
+    phase = 'planning';
+    const rows = new Map(
+      (
+        await os.listDomainsForPackage.executeWithOptions(
+          { ...callOptions, summary: `read domains of ${packageId}` },
+          [{ packageId }],
+        )
+      ).map((r) => [r.domain, r]),
+    );
+    const todo: string[] = [];
+    for (const domain of input.domains) {
+      const o = outcomes.get(domain)!;
+      const r = rows.get(domain);
+      o.previousVersion = r?.version;
+      o.version = r?.version;
+      if (r?.status === 'ACTIVE' && r.version === targetVersion) o.state = 'skipped';
+      else todo.push(domain);
+    }
+    waves = planWaves(
+      todo,
+      policy.waves.strategy === 'explicit'
+        ? {
+            ...policy.waves,
+            waves: policy.waves.waves
+              .map((w) => w.filter((d) => todo.includes(d)))
+              .filter((w) => w.length > 0),
+          }
+        : policy.waves,
+    );
+    waves.forEach((wave, w) => wave.forEach((d) => (outcomes.get(d)!.wave = w)));
+    report();
+    if (input.dryRun) {
+      for (const o of outcomes.values()) if (o.state === 'pending') o.state = 'not-started';
+      phase = 'done';
+      report('succeeded');
+      return result('dry-run', packageChange);
+    }
+
+    // ---- 5. associate, wave by wave, a sliding window of at most maxConcurrency -----------
+    phase = 'associating';
+    let stopStarting = false;
+    for (currentWave = 0; currentWave < waves.length && !stopStarting && !cancelRequested; currentWave++) {
+      if (currentWave > 0) {
+        if (policy.pauseBetweenWavesSeconds > 0) {
+          phase = 'pausing-between-waves';
+          report();
+          await Promise.race([
+            sleep(policy.pauseBetweenWavesSeconds * 1000),
+            condition(() => cancelRequested),
+          ]);
+        }
+        if (policy.approvalBetweenWaves) {
+          awaitingApproval = true;
+          phase = 'waiting-for-approval';
+          report();
+          await condition(() => approvedWave >= currentWave || cancelRequested);
+          awaitingApproval = false;
+        }
+      }
+      if (paused) {
+        phase = 'paused';
+        report();
+        await condition(() => !paused || cancelRequested);
+      }
+      if (cancelRequested) break;
+      phase = 'associating';
+      report();
+      const failedBefore = count('failed');
+      await runWave(waves[currentWave]!, () => stopStarting || cancelRequested || paused);
+      if (count('failed') > failedBefore && policy.failurePolicy !== 'continue') stopStarting = true;
+    }
+    currentWave = Math.min(currentWave, waves.length - 1);
+    for (const o of outcomes.values()) if (o.state === 'pending') o.state = 'not-started';
+
+    // ---- 6. failure policy --------------------------------------------------------------
+    const failed = count('failed');
+    if (policy.failurePolicy === 'rollback' && (failed > 0 || cancelRequested)) {
+      phase = 'rolling-back';
+      report();
+      await rollback(previous);
+    }
+
+    phase = 'done';
+    const outcome: RolloutOutcome = cancelRequested
+      ? 'cancelled'
+      : count('rolled-back', 'rollback-failed') > 0
+        ? 'rolled-back'
+        : failed > 0
+          ? count('current') + count('skipped') > 0
+            ? 'partial'
+            : 'failed'
+          : packageChange === 'unchanged' && count('current') === 0
+            ? 'unchanged'
+            : 'succeeded';
+    const final = result(outcome, packageChange);
+    report(outcome);
+    if (outcome === 'cancelled') throw new CancelledFailure('rollout cancelled', [final]);
+    if (['failed', 'partial', 'rolled-back'].includes(outcome)) {
+      throw ApplicationFailure.create({
+        message: `${final.counts.failed} of ${input.domains.length} domain(s) failed; rollout ${outcome} (${policy.failurePolicy} policy)`,
+        type: FailureTypes.RolloutFailed,
+        nonRetryable: true,
+        details: [final],
+      });
+    }
+    return final;
+
+    // ---- helpers (closures over the state above) ------------------------------------------
+    async function runWave(domains: string[], stop: () => boolean): Promise<void> {
+      const queue = [...domains];
+      const watching = new Map<string, number>(); // domain -> deadline (ms since epoch)
+      while (queue.length > 0 || watching.size > 0) {
+        // Fill the window. AssociatePackage is one quick call each; the wait is the slow part.
+        const batch: string[] = [];
+        while (!stop() && queue.length > 0 && watching.size + batch.length < policy.maxConcurrency)
+          batch.push(queue.shift()!);
+        await Promise.all(
+          batch.map(async (domain) => {
+            const o = outcomes.get(domain)!;
+            o.state = 'associating';
+            o.startedAt = Date.now();
+            try {
+              const r = await os.associatePackage.executeWithOptions(
+                { ...callOptions, summary: `associate ${packageId} ${targetVersion} -> ${domain}` },
+                [{ packageId, domain }],
+              );
+              if (r === 'already-current') settle(domain, 'current', targetVersion);
+              else watching.set(domain, Date.now() + policy.associationDeadlineSeconds * 1000);
+            } catch (err) {
+              settle(domain, 'failed', o.version, errorSummary(err));
+            }
+          }),
+        );
+        report();
+        if (watching.size === 0) {
+          if (stop() && queue.length > 0) break;
+          continue;
+        }
+        const latest = Math.max(...watching.values());
+        try {
+          const settled = await os.waitForAssociations.executeWithOptions(
+            {
+              ...pollOptions(policy.pollIntervalSeconds, latest - Date.now() + 120_000),
+              summary: `wait for ${watching.size} domain(s) to be ACTIVE at ${targetVersion}`,
+            },
+            [
+              {
+                packageId,
+                targetVersion: targetVersion!,
+                watching: [...watching].map(([domain, deadline]) => ({ domain, deadline })),
+              },
+            ],
+          );
+          for (const s of settled) {
+            watching.delete(s.domain);
+            settle(s.domain, s.outcome === 'current' ? 'current' : 'failed', s.version, s.error);
+          }
+        } catch (err) {
+          // The poll itself gave up (AWS rejected the reads): every watched domain is unknown.
+          for (const domain of watching.keys()) settle(domain, 'failed', undefined, errorSummary(err));
+          watching.clear();
+        }
+        if (stop() && watching.size === 0) break;
+      }
+      for (const domain of queue) outcomes.get(domain)!.state = 'not-started';
+    }
+
+    function settle(
+      domain: string,
+      state: 'current' | 'failed',
+      version: string | undefined,
+      error?: { type: string; message: string },
+    ) {
+      const o = outcomes.get(domain)!;
+      o.state = state;
+      o.version = version;
+      o.finishedAt = Date.now();
+      if (error) o.error = error;
+      else delete o.error;
+    }
+
+    /**
+     * Domains this run moved go back: to the previous content (republished as a new version and
+     * re-associated) where they had an association before, or dissociated where they had none.
+     */
+    async function rollback(prev: { version?: string; sha256?: string } | undefined): Promise<void> {
+      const moved = [...outcomes.values()].filter((o) => o.state === 'current' || o.state === 'failed');
+      const toDissociate = moved.filter((o) => o.previousVersion === undefined);
+      const toRestore = moved.filter((o) => o.previousVersion !== undefined);
+      for (const o of moved) o.state = 'rolling-back';
+      report();
+      let restoreVersion: string | undefined;
+      if (toRestore.length > 0) {
+        if (!prev?.sha256) {
+          for (const o of toRestore)
+            markRollback(
+              o,
+              false,
+              'the previous content is unknown (the package was not published by package-rollouts), so it cannot be republished',
+            );
+        } else {
+          try {
+            const prevKey = `${input.staging.prefix}${prev.sha256}${input.packageType === 'TXT-DICTIONARY' ? '.txt' : '.zip'}`;
+            await os.updatePackage.executeWithOptions(
+              {
+                ...callOptions,
+                summary: `republish previous content ${prev.sha256.slice(0, 12)} of ${packageId}`,
+              },
+              [
+                {
+                  packageId,
+                  description: describeWithMarker(input.description, prev.sha256),
+                  commitMessage: `rollback ${commitMessageFor(prev.sha256)}`.slice(0, 160),
+                  sha256: prev.sha256,
+                  bucket: input.staging.bucket,
+                  key: prevKey,
+                },
+              ],
+            );
+            const restored = await os.waitForPackageAvailable.executeWithOptions(
+              {
+                ...pollOptions(Math.min(policy.pollIntervalSeconds, 10), 2 * 3600_000),
+                summary: `wait until ${packageId} is AVAILABLE (rollback)`,
+              },
+              [{ packageId, sha256: prev.sha256 }],
+            );
+            restoreVersion = restored.availableVersion!;
+            targetVersion = restoreVersion;
+          } catch (err) {
+            for (const o of toRestore)
+              markRollback(
+                o,
+                false,
+                `could not republish the previous content: ${errorSummary(err).message}`,
+              );
+          }
+        }
+      }
+      await Promise.all([
+        restoreVersion ? restoreDomains(toRestore, restoreVersion) : Promise.resolve(),
+        dissociateDomains(toDissociate),
+      ]);
+    }
+
+    async function restoreDomains(list: DomainOutcome[], version: string): Promise<void> {
+      const watching = new Map<string, number>();
+      for (let i = 0; i < list.length || watching.size > 0;) {
+        const batch: DomainOutcome[] = [];
+        while (i < list.length && watching.size + batch.length < policy.maxConcurrency)
+          batch.push(list[i++]!);
+        await Promise.all(
+          batch.map(async (o) => {
+            try {
+              const r = await os.associatePackage.executeWithOptions(
+                { ...callOptions, summary: `rollback: associate ${packageId} ${version} -> ${o.domain}` },
+                [{ packageId, domain: o.domain }],
+              );
+              if (r === 'already-current') markRollback(o, true, undefined, version);
+              else watching.set(o.domain, Date.now() + policy.associationDeadlineSeconds * 1000);
+            } catch (err) {
+              markRollback(o, false, errorSummary(err).message);
+            }
+          }),
+        );
+        if (watching.size === 0) continue;
+        try {
+          const settled = await os.waitForAssociations.executeWithOptions(
+            {
+              ...pollOptions(
+                policy.pollIntervalSeconds,
+                Math.max(...watching.values()) - Date.now() + 120_000,
+              ),
+              summary: `rollback: wait for ${watching.size} domain(s) at ${version}`,
+            },
+            [
+              {
+                packageId,
+                targetVersion: version,
+                watching: [...watching].map(([domain, deadline]) => ({ domain, deadline })),
+              },
+            ],
+          );
+          for (const s of settled) {
+            watching.delete(s.domain);
+            markRollback(outcomes.get(s.domain)!, s.outcome === 'current', s.error?.message, s.version);
+          }
+        } catch (err) {
+          for (const d of watching.keys()) markRollback(outcomes.get(d)!, false, errorSummary(err).message);
+          watching.clear();
+        }
+      }
+    }
+
+    async function dissociateDomains(list: DomainOutcome[]): Promise<void> {
+      const watching = new Map<string, number>();
+      for (let i = 0; i < list.length || watching.size > 0;) {
+        const batch: DomainOutcome[] = [];
+        while (i < list.length && watching.size + batch.length < policy.maxConcurrency)
+          batch.push(list[i++]!);
+        await Promise.all(
+          batch.map(async (o) => {
+            try {
+              const r = await os.dissociatePackage.executeWithOptions(
+                { ...callOptions, summary: `rollback: dissociate ${packageId} from ${o.domain}` },
+                [{ packageId, domain: o.domain }],
+              );
+              if (r === 'already-dissociated') markRollback(o, true);
+              else watching.set(o.domain, Date.now() + policy.associationDeadlineSeconds * 1000);
+            } catch (err) {
+              markRollback(o, false, errorSummary(err).message);
+            }
+          }),
+        );
+        if (watching.size === 0) continue;
+        try {
+          const settled = await os.waitForDissociations.executeWithOptions(
+            {
+              ...pollOptions(
+                policy.pollIntervalSeconds,
+                Math.max(...watching.values()) - Date.now() + 120_000,
+              ),
+              summary: `rollback: wait for ${watching.size} dissociation(s)`,
+            },
+            [{ packageId, watching: [...watching].map(([domain, deadline]) => ({ domain, deadline })) }],
+          );
+          for (const s of settled) {
+            watching.delete(s.domain);
+            markRollback(outcomes.get(s.domain)!, s.outcome === 'dissociated', s.error?.message);
+          }
+        } catch (err) {
+          for (const d of watching.keys()) markRollback(outcomes.get(d)!, false, errorSummary(err).message);
+          watching.clear();
+        }
+      }
+    }
+
+    function markRollback(o: DomainOutcome, ok: boolean, message?: string, version?: string) {
+      o.state = ok ? 'rolled-back' : 'rollback-failed';
+      o.version = ok ? version : o.version;
+      o.finishedAt = Date.now();
+      if (!ok) o.error = { type: 'RollbackFailed', message: message ?? 'rollback failed' };
+      report();
+    }
+  }).catch((err: unknown) => {
+    if (!isCancellation(err) || err instanceof CancelledFailure) {
+      const status: RolloutStatusValue = err instanceof CancelledFailure ? 'cancelled' : 'failed';
+      if (!(err instanceof ApplicationFailure && err.type === FailureTypes.RolloutFailed))
+        publishStatus(status);
+    }
+    throw err;
+  });
+}
+
+/** Keeps `workflowInfo` referenced for future continue-as-new decisions without an unused import. */
+export function historyLength(): number {
+  return workflowInfo().historyLength;
+}
