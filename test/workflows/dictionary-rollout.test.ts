@@ -1,0 +1,428 @@
+import { createHash } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  approveWave,
+  dictionaryRolloutProgress,
+  dictionaryRolloutResult,
+  pauseRollout,
+  resumeRollout,
+  RolloutAlreadyRunningError,
+  startDictionaryRollout,
+} from '../../src/client/dictionary-rollout.js';
+import { WorkflowTypes } from '../../src/model/constants.js';
+import { InvalidInputError } from '../../src/model/validation.js';
+import {
+  createBucket,
+  domainNames,
+  domainVersions,
+  packagesNamed,
+  rolloutInput,
+  STAGING_BUCKET,
+  versionHistory,
+} from '../helpers/dictionary.js';
+import { recordHistory } from '../helpers/history.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+let stack: TestStack;
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const MUTATING = [
+  'CreatePackage',
+  'UpdatePackage',
+  'AssociatePackage',
+  'DissociatePackage',
+  'DeletePackage',
+  'PutObject',
+];
+
+beforeAll(async () => {
+  stack = await startTestStack('dictionary-rollout');
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+beforeEach(async () => {
+  await stack.emulator.control.reset();
+  await stack.emulator.control.setDurations({
+    packageCopyingMs: 100,
+    packageValidatingMs: 100,
+    associationMs: 300,
+    dissociationMs: 200,
+  });
+  await createBucket(stack);
+});
+
+async function run(input: Parameters<typeof startDictionaryRollout>[1]) {
+  const { handle, workflowId } = await startDictionaryRollout(stack.client, input, {
+    taskQueue: stack.taskQueue,
+  });
+  return { handle, workflowId, result: await dictionaryRolloutResult(handle) };
+}
+
+async function mutatingCalls(operation?: string) {
+  const calls = await stack.emulator.control.calls();
+  return calls.filter((c) => c.mutating && (!operation || c.operation === operation));
+}
+
+describe('dictionaryRollout', () => {
+  it('rolls out to 3 domains, then v2 to all, then nothing for unchanged content', async () => {
+    const domains = domainNames('search', 3);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+
+    const first = await run(rolloutInput('synonyms-en', domains, 'car, automobile\n'));
+    expect(first.result.outcome).toBe('succeeded');
+    expect(first.result.packageChange).toBe('created');
+    expect(first.result.targetVersion).toBe('v1');
+    expect(first.result.referencePath).toBe(`analyzers/${first.result.packageId}`);
+    expect(first.result.contentSha256).toBe(sha('car, automobile\n'));
+    expect(first.result.domains.map((d) => [d.domain, d.state, d.version])).toEqual(
+      domains.map((d) => [d, 'current', 'v1']),
+    );
+    expect(Object.values(await domainVersions(stack, first.result.packageId))).toEqual(
+      domains.map(() => ({ status: 'ACTIVE', version: 'v1' })),
+    );
+    await recordHistory(stack.client, first.workflowId, 'dictionary-rollout-first-3-domains');
+
+    const second = await run(rolloutInput('synonyms-en', domains, 'car, automobile, auto\n'));
+    expect(second.result).toMatchObject({
+      outcome: 'succeeded',
+      packageChange: 'updated',
+      targetVersion: 'v2',
+      packageId: first.result.packageId,
+    });
+    expect(Object.values(await domainVersions(stack, first.result.packageId))).toEqual(
+      domains.map(() => ({ status: 'ACTIVE', version: 'v2' })),
+    );
+    const history = await versionHistory(stack, first.result.packageId);
+    expect(history.map((h) => h.PackageVersion).sort()).toEqual(['v1', 'v2']);
+    expect(history.find((h) => h.PackageVersion === 'v2')!.CommitMessage).toContain(
+      sha('car, automobile, auto\n'),
+    );
+
+    await stack.emulator.control.clearCalls();
+    const third = await run(rolloutInput('synonyms-en', domains, 'car, automobile, auto\n'));
+    expect(third.result).toMatchObject({
+      outcome: 'unchanged',
+      packageChange: 'unchanged',
+      targetVersion: 'v2',
+    });
+    expect(third.result.counts.skipped).toBe(3);
+    expect(await mutatingCalls()).toEqual([]);
+    expect((await versionHistory(stack, first.result.packageId)).length).toBe(2);
+    expect(await packagesNamed(stack, 'synonyms-en')).toHaveLength(1);
+  });
+
+  it('skips domains already at the target version and associates only the rest', async () => {
+    const domains = domainNames('skip', 4);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    await run(rolloutInput('stopwords-en', domains.slice(0, 2), 'a\nthe\n'));
+    await stack.emulator.control.clearCalls();
+
+    const { result } = await run(rolloutInput('stopwords-en', domains, 'a\nthe\n'));
+    expect(result.domains.map((d) => d.state)).toEqual(['skipped', 'skipped', 'current', 'current']);
+    expect((await mutatingCalls('AssociatePackage')).map((c) => c.resource?.domainName).sort()).toEqual(
+      domains.slice(2),
+    );
+  });
+
+  it('respects waves and the concurrency bound (from the call log)', async () => {
+    const domains = domainNames('wave', 9);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    await stack.emulator.control.setDurations({ associationMs: 400 });
+    const { result } = await run(
+      rolloutInput('synonyms-waves', domains, 'x, y\n', {
+        policy: { maxConcurrency: 2, waves: { strategy: 'sizes', canary: 1, sizes: [4] } },
+      }),
+    );
+    expect(result.outcome).toBe('succeeded');
+    expect(result.waves).toBe(3);
+    expect(result.domains.map((d) => d.wave)).toEqual([0, 1, 1, 1, 1, 2, 2, 2, 2]);
+
+    // Replay the call log: at no time more than 2 domains associating, and no domain of a wave
+    // started before every domain of the previous wave was current.
+    const associates = (await mutatingCalls('AssociatePackage')).filter((c) => c.httpStatus === 200);
+    expect(associates.map((c) => c.resource?.domainName)).toHaveLength(9);
+    const finished = new Map(result.domains.map((d) => [d.domain, d.finishedAt!]));
+    for (const call of associates) {
+      const t = Date.parse(call.realAt);
+      const inFlight = associates.filter(
+        (o) => Date.parse(o.realAt) <= t && finished.get(o.resource!.domainName!)! > t,
+      );
+      expect(inFlight.length).toBeLessThanOrEqual(2);
+    }
+    const waveOf = new Map(result.domains.map((d) => [d.domain, d.wave]));
+    for (const call of associates) {
+      const wave = waveOf.get(call.resource!.domainName!)!;
+      const earlier = result.domains.filter((d) => d.wave < wave);
+      for (const e of earlier) expect(e.finishedAt!).toBeLessThanOrEqual(Date.parse(call.realAt));
+    }
+  });
+
+  it('holds at the approval gate until approved, and pauses and resumes', async () => {
+    const domains = domainNames('gate', 3);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    const { handle } = await startDictionaryRollout(
+      stack.client,
+      rolloutInput('synonyms-gate', domains, 'gate\n', {
+        policy: { approvalBetweenWaves: true, waves: { strategy: 'sizes', canary: 1, sizes: [2] } },
+      }),
+      { taskQueue: stack.taskQueue },
+    );
+    await waitFor(async () => (await dictionaryRolloutProgress(handle)).awaitingApproval);
+    const held = await dictionaryRolloutProgress(handle);
+    expect(held.phase).toBe('waiting-for-approval');
+    expect(held.domains.map((d) => d.state)).toEqual(['current', 'pending', 'pending']);
+    // Still holding a moment later: nothing moves without approval.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await mutatingCalls('AssociatePackage')).length).toBe(1);
+
+    await pauseRollout(handle);
+    expect(await approveWave(handle)).toBe(1);
+    await new Promise((r) => setTimeout(r, 1000));
+    const paused = await dictionaryRolloutProgress(handle);
+    expect(paused.paused).toBe(true);
+    expect(paused.domains.filter((d) => d.state === 'pending')).toHaveLength(2);
+    await resumeRollout(handle);
+    const result = await dictionaryRolloutResult(handle);
+    expect(result.outcome).toBe('succeeded');
+    expect(result.counts.current).toBe(3);
+  });
+
+  it('refuses a second rollout of the same package while one runs', async () => {
+    const domains = domainNames('once', 2);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    const input = rolloutInput('synonyms-once', domains, 'once\n', {
+      policy: { approvalBetweenWaves: true },
+    });
+    const { handle } = await startDictionaryRollout(stack.client, input, { taskQueue: stack.taskQueue });
+    await expect(
+      startDictionaryRollout(stack.client, input, { taskQueue: stack.taskQueue }),
+    ).rejects.toBeInstanceOf(RolloutAlreadyRunningError);
+    await waitFor(async () => (await dictionaryRolloutProgress(handle)).awaitingApproval);
+    await approveWave(handle);
+    expect((await dictionaryRolloutResult(handle)).outcome).toBe('succeeded');
+  });
+
+  it('ends with AWS ErrorDetails when the package fails validation', async () => {
+    const domains = domainNames('bad', 1);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    // A corrupted staged object (same key and length, not UTF-8) reaches CreatePackage.
+    const text = 'valid, text\n';
+    await stack.aws.s3.send(
+      new PutObjectCommand({
+        Bucket: STAGING_BUCKET,
+        Key: `package-rollouts/${sha(text)}.txt`,
+        Body: Buffer.alloc(Buffer.byteLength(text), 0xff),
+      }),
+    );
+    const { handle } = await startDictionaryRollout(
+      stack.client,
+      rolloutInput('synonyms-corrupt', domains, text),
+      { taskQueue: stack.taskQueue },
+    );
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('PackageValidationFailed');
+    expect(cause.details?.[0]).toMatchObject({
+      status: 'VALIDATION_FAILED',
+      errorDetails: { type: expect.any(String) },
+    });
+    expect(await mutatingCalls('AssociatePackage')).toEqual([]);
+  });
+
+  describe.each([
+    ['halt', 'partial'],
+    ['continue', 'partial'],
+    ['rollback', 'rolled-back'],
+  ] as const)('one domain ASSOCIATION_FAILED under the %s policy', (failurePolicy, expectedOutcome) => {
+    it(`ends ${expectedOutcome} and says where each domain stands`, async () => {
+      const domains = domainNames(`f${failurePolicy}`, 4);
+      await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+      const pkgName = `synonyms-${failurePolicy}`;
+      await run(
+        rolloutInput(pkgName, domains, 'old\n', {
+          policy: { waves: { strategy: 'sizes', canary: 0, sizes: [4] } },
+        }),
+      );
+      await stack.emulator.control.configureDomain(domains[1]!, { failAssociation: 'disk full' });
+      const { result } = await run(
+        rolloutInput(pkgName, domains, 'new\n', {
+          policy: {
+            failurePolicy,
+            maxConcurrency: 1,
+            waves: {
+              strategy: 'explicit',
+              waves: [
+                [domains[0]!, domains[1]!],
+                [domains[2]!, domains[3]!],
+              ],
+            },
+          },
+        }),
+      );
+      expect(result.outcome).toBe(expectedOutcome);
+      const state = Object.fromEntries(result.domains.map((d) => [d.domain, d.state]));
+      const versions = await domainVersions(stack, result.packageId);
+      if (failurePolicy === 'halt') {
+        expect(state).toEqual({
+          [domains[0]!]: 'current',
+          [domains[1]!]: 'failed',
+          [domains[2]!]: 'not-started',
+          [domains[3]!]: 'not-started',
+        });
+        expect(versions[domains[2]!]!.version).toBe('v1');
+      } else if (failurePolicy === 'continue') {
+        expect(state).toEqual({
+          [domains[0]!]: 'current',
+          [domains[1]!]: 'failed',
+          [domains[2]!]: 'current',
+          [domains[3]!]: 'current',
+        });
+        expect(versions[domains[3]!]!.version).toBe('v2');
+      } else {
+        // The moved domains are back on the old content, republished as v3.
+        expect(state[domains[0]!]).toBe('rolled-back');
+        expect(state[domains[2]!]).toBe('not-started');
+        expect(versions[domains[0]!]).toEqual({ status: 'ACTIVE', version: 'v3' });
+        const v3 = (await versionHistory(stack, result.packageId)).find((h) => h.PackageVersion === 'v3');
+        expect(v3?.CommitMessage).toContain(sha('old\n'));
+      }
+      expect(result.domains.find((d) => d.domain === domains[1])!.error?.message).toMatch(
+        /ASSOCIATION_FAILED/,
+      );
+    });
+  });
+
+  it('resolves a lost CreatePackage response to exactly one package', async () => {
+    const domains = domainNames('lost', 2);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    await stack.emulator.control.addFault({
+      service: 'es',
+      operation: 'CreatePackage',
+      loseResponseProbability: 1,
+      remaining: 1,
+    });
+    const { result } = await run(rolloutInput('synonyms-lost', domains, 'lost\n'));
+    expect(result.outcome).toBe('succeeded');
+    expect(await packagesNamed(stack, 'synonyms-lost')).toHaveLength(1);
+    expect(
+      (await stack.emulator.control.calls({ operation: 'CreatePackage' })).some(
+        (c) => c.fault === 'lost-response',
+      ),
+    ).toBe(true);
+  });
+
+  it('completes under 30 % throttling', async () => {
+    const domains = domainNames('thr', 5);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    await stack.emulator.control.addFault({ service: 'es', throttleProbability: 0.3 });
+    const { result } = await run(rolloutInput('synonyms-throttled', domains, 'throttled\n'));
+    expect(result.outcome).toBe('succeeded');
+    expect(result.counts.current).toBe(5);
+    expect(
+      (await stack.emulator.control.calls()).filter((c) => c.fault === 'throttle').length,
+    ).toBeGreaterThan(0);
+    expect((await versionHistory(stack, result.packageId)).length).toBe(1);
+  });
+
+  it('cancels gracefully: in-flight domains finish, the rest never start, the result says so', async () => {
+    const domains = domainNames('cancel', 4);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    await stack.emulator.control.setDurations({ associationMs: 1500 });
+    const { handle } = await startDictionaryRollout(
+      stack.client,
+      rolloutInput('synonyms-cancel', domains, 'cancel\n', {
+        policy: { maxConcurrency: 1, waves: { strategy: 'sizes', canary: 0, sizes: [4] } },
+      }),
+      { taskQueue: stack.taskQueue },
+    );
+    await waitFor(async () =>
+      (await dictionaryRolloutProgress(handle)).domains.some((d) => d.state === 'associating'),
+    );
+    await handle.cancel();
+    const result = await dictionaryRolloutResult(handle);
+    expect(result.outcome).toBe('cancelled');
+    expect(result.domains[0]!.state).toBe('current');
+    expect(result.domains.slice(1).map((d) => d.state)).toEqual([
+      'not-started',
+      'not-started',
+      'not-started',
+    ]);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+  });
+
+  it('writes the same number of history events whether association takes 0.1 s or 10 s', async () => {
+    const domains = domainNames('flat', 3);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    const events: number[] = [];
+    for (const [i, associationMs] of [100, 10_000].entries()) {
+      await stack.emulator.control.setDurations({ associationMs });
+      const { workflowId, result } = await run(
+        rolloutInput(`synonyms-flat-${i}`, domains, `flat ${i}\n`, {
+          policy: { waves: { strategy: 'sizes', canary: 0, sizes: [3] } },
+        }),
+      );
+      expect(result.outcome).toBe('succeeded');
+      events.push(
+        await recordHistory(stack.client, workflowId, `dictionary-rollout-flat-${associationMs}ms`),
+      );
+    }
+    expect(events[1]).toBe(events[0]);
+  });
+
+  it('rolls out to 200 domains with history far below the warning limits', async () => {
+    const domains = domainNames('fleet', 200);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    await stack.emulator.control.setDurations({ associationMs: 200 });
+    const started = Date.now();
+    const { workflowId, result } = await run(
+      rolloutInput('synonyms-fleet', domains, 'fleet\n', {
+        policy: { maxConcurrency: 50, waves: { strategy: 'percentages', canary: 1, percentages: [10, 100] } },
+      }),
+    );
+    expect(result.outcome).toBe('succeeded');
+    expect(result.counts.current).toBe(200);
+    const events = await recordHistory(stack.client, workflowId, 'dictionary-rollout-200-domains');
+    console.log(`200-domain rollout: ${events} history events, ${Date.now() - started} ms`);
+    expect(events).toBeLessThan(10_240 / 4);
+  });
+
+  it('rejects bad input before any AWS call, naming the field', async () => {
+    await expect(
+      startDictionaryRollout(stack.client, rolloutInput('Bad_Name', ['x'], 'x\n'), {
+        taskQueue: stack.taskQueue,
+      }),
+    ).rejects.toSatisfy(
+      (e: unknown) =>
+        e instanceof InvalidInputError && /packageName/.test(e.message) && /domains\[0\]/.test(e.message),
+    );
+    // A service in another language may skip our client: the workflow checks again.
+    const handle = await stack.client.workflow.start(WorkflowTypes.dictionaryRollout, {
+      taskQueue: stack.taskQueue,
+      workflowId: `bad-input-${Date.now()}`,
+      args: [
+        {
+          ...rolloutInput('ok-name', ['dup-a', 'dup-a'], 'x\n'),
+          policy: { waves: { strategy: 'percentages', percentages: [50] } },
+        },
+      ],
+    });
+    const err = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    const cause = err.cause as ApplicationFailure;
+    expect(cause.type).toBe('InvalidInput');
+    expect(cause.message).toMatch(/domains\[1\]: duplicate domain 'dup-a'/);
+    expect(cause.message).toMatch(/policy\.waves\.percentages: the last percentage must be 100/);
+    expect(await mutatingCalls()).toEqual([]);
+  });
+});
+
+async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
