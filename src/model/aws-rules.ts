@@ -59,7 +59,7 @@ export const s3Key = z
     (k) => !k.split('/').some((seg) => seg === '..' || seg === '.'),
     "must not contain '.' or '..' path segments",
   )
-  .refine((k) => !/[\u0000-\u001f\u007f]/.test(k), 'must not contain control characters');
+  .refine((k) => !hasControlCharacters(k), 'must not contain control characters');
 
 export const s3Prefix = z
   .string()
@@ -69,7 +69,7 @@ export const s3Prefix = z
     (k) => !k.split('/').some((seg) => seg === '..' || seg === '.'),
     "must not contain '.' or '..' path segments",
   )
-  .refine((k) => !/[\u0000-\u001f\u007f]/.test(k), 'must not contain control characters');
+  .refine((k) => !hasControlCharacters(k), 'must not contain control characters');
 
 const IOT_NAME = /^[a-zA-Z0-9\-_.]+$/;
 export const iotPackageName = z
@@ -97,4 +97,12 @@ export const workspaceName = z
 export function utf8Length(s: string): number {
   // TextEncoder exists in the workflow sandbox and in Node; avoids Buffer in workflow code.
   return new TextEncoder().encode(s).length;
+}
+
+function hasControlCharacters(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
 }

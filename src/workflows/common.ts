@@ -38,3 +38,8 @@ export function errorSummary(err: unknown): { type: string; message: string } {
   if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
   return { type: (err as Error)?.name ?? 'Error', message: String((err as Error)?.message ?? err) };
 }
+
+/** How long a polling activity over these domains may run: until the latest deadline, plus slack. */
+export function latestDeadline(watching: ReadonlyArray<{ deadline: number }>): number {
+  return Math.max(...watching.map((w) => w.deadline)) - Date.now() + 120_000;
+}

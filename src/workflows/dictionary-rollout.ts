@@ -33,7 +33,8 @@ import {
 import { FailureTypes } from '../model/failures.js';
 import { referencePathOf, type PackageSummary } from '../model/opensearch-packages.js';
 import { RolloutTargetVersion, type RolloutStatusValue } from '../model/search-attributes.js';
-import { errorSummary, parseWorkflowInput, publishStatus } from './common.js';
+import { errorSummary, latestDeadline, parseWorkflowInput, publishStatus } from './common.js';
+import { slidingWindow } from './sliding-window.js';
 
 /** `wave`: approve up to this wave (1-based index of the next wave); default the next one. */
 export interface ApproveArgs {
@@ -393,65 +394,54 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
     return final;
 
     // ---- helpers (closures over the state above) ------------------------------------------
-    async function runWave(domains: string[], stop: () => boolean): Promise<void> {
-      const queue = [...domains];
-      const watching = new Map<string, number>(); // domain -> deadline (ms since epoch)
-      while (queue.length > 0 || watching.size > 0) {
-        // Fill the window. AssociatePackage is one quick call each; the wait is the slow part.
-        const batch: string[] = [];
-        while (!stop() && queue.length > 0 && watching.size + batch.length < policy.maxConcurrency)
-          batch.push(queue.shift()!);
-        await Promise.all(
-          batch.map(async (domain) => {
-            const o = outcomes.get(domain)!;
-            o.state = 'associating';
-            o.startedAt = Date.now();
-            try {
-              const r = await os.associatePackage.executeWithOptions(
-                { ...callOptions, summary: `associate ${packageId} ${targetVersion} -> ${domain}` },
-                [{ packageId, domain }],
-              );
-              if (r === 'already-current') settle(domain, 'current', targetVersion);
-              else watching.set(domain, Date.now() + policy.associationDeadlineSeconds * 1000);
-            } catch (err) {
-              settle(domain, 'failed', o.version, errorSummary(err));
-            }
-          }),
-        );
-        report();
-        if (watching.size === 0) {
-          if (stop() && queue.length > 0) break;
-          continue;
-        }
-        const latest = Math.max(...watching.values());
-        try {
-          const settled = await os.waitForAssociations.executeWithOptions(
-            {
-              ...pollOptions(policy.pollIntervalSeconds, latest - Date.now() + 120_000),
-              summary: `wait for ${watching.size} domain(s) to be ACTIVE at ${targetVersion}`,
-            },
-            [
-              {
-                packageId,
-                targetVersion: targetVersion!,
-                watching: [...watching].map(([domain, deadline]) => ({ domain, deadline })),
-              },
-            ],
-          );
-          for (const s of settled) {
-            watching.delete(s.domain);
-            settle(s.domain, s.outcome === 'current' ? 'current' : 'failed', s.version, s.error);
-          }
-        } catch (err) {
-          // The poll itself gave up (AWS rejected the reads): every watched domain is unknown.
-          for (const domain of watching.keys()) settle(domain, 'failed', undefined, errorSummary(err));
-          watching.clear();
-        }
-        if (stop() && watching.size === 0) break;
-      }
-      for (const domain of queue) outcomes.get(domain)!.state = 'not-started';
-    }
+    type Settled = {
+      state: 'current' | 'failed';
+      version?: string;
+      error?: { type: string; message: string };
+    };
 
+    async function runWave(domains: string[], stop: () => boolean): Promise<void> {
+      const notStarted = await slidingWindow<Settled>(domains, {
+        maxConcurrency: policy.maxConcurrency,
+        deadlineFor: () => Date.now() + policy.associationDeadlineSeconds * 1000,
+        stop,
+        start: async (domain) => {
+          const o = outcomes.get(domain)!;
+          o.state = 'associating';
+          o.startedAt = Date.now();
+          try {
+            const r = await os.associatePackage.executeWithOptions(
+              { ...callOptions, summary: `associate ${packageId} ${targetVersion} -> ${domain}` },
+              [{ packageId, domain }],
+            );
+            return r === 'already-current' ? { state: 'current', version: targetVersion } : 'watch';
+          } catch (err) {
+            return { state: 'failed', version: o.version, error: errorSummary(err) };
+          }
+        },
+        poll: async (watching) =>
+          (
+            await os.waitForAssociations.executeWithOptions(
+              {
+                ...pollOptions(policy.pollIntervalSeconds, latestDeadline(watching)),
+                summary: `wait for ${watching.length} domain(s) to be ACTIVE at ${targetVersion}`,
+              },
+              [{ packageId, targetVersion: targetVersion!, watching }],
+            )
+          ).map((s) => ({
+            domain: s.domain,
+            value: {
+              state: s.outcome === 'current' ? 'current' : 'failed',
+              version: s.version,
+              error: s.error,
+            },
+          })),
+        pollFailed: (_domain, err) => ({ state: 'failed', error: errorSummary(err) }),
+        settled: (domain, v) => settle(domain, v.state, v.version, v.error),
+        afterRound: () => report(),
+      });
+      for (const domain of notStarted) outcomes.get(domain)!.state = 'not-started';
+    }
     function settle(
       domain: string,
       state: 'current' | 'failed',
@@ -530,97 +520,76 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
     }
 
     async function restoreDomains(list: DomainOutcome[], version: string): Promise<void> {
-      const watching = new Map<string, number>();
-      for (let i = 0; i < list.length || watching.size > 0;) {
-        const batch: DomainOutcome[] = [];
-        while (i < list.length && watching.size + batch.length < policy.maxConcurrency)
-          batch.push(list[i++]!);
-        await Promise.all(
-          batch.map(async (o) => {
+      await slidingWindow<{ ok: boolean; version?: string; message?: string }>(
+        list.map((o) => o.domain),
+        {
+          maxConcurrency: policy.maxConcurrency,
+          deadlineFor: () => Date.now() + policy.associationDeadlineSeconds * 1000,
+          start: async (domain) => {
             try {
               const r = await os.associatePackage.executeWithOptions(
-                { ...callOptions, summary: `rollback: associate ${packageId} ${version} -> ${o.domain}` },
-                [{ packageId, domain: o.domain }],
+                { ...callOptions, summary: `rollback: associate ${packageId} ${version} -> ${domain}` },
+                [{ packageId, domain }],
               );
-              if (r === 'already-current') markRollback(o, true, undefined, version);
-              else watching.set(o.domain, Date.now() + policy.associationDeadlineSeconds * 1000);
+              return r === 'already-current' ? { ok: true, version } : 'watch';
             } catch (err) {
-              markRollback(o, false, errorSummary(err).message);
+              return { ok: false, message: errorSummary(err).message };
             }
-          }),
-        );
-        if (watching.size === 0) continue;
-        try {
-          const settled = await os.waitForAssociations.executeWithOptions(
-            {
-              ...pollOptions(
-                policy.pollIntervalSeconds,
-                Math.max(...watching.values()) - Date.now() + 120_000,
-              ),
-              summary: `rollback: wait for ${watching.size} domain(s) at ${version}`,
-            },
-            [
-              {
-                packageId,
-                targetVersion: version,
-                watching: [...watching].map(([domain, deadline]) => ({ domain, deadline })),
-              },
-            ],
-          );
-          for (const s of settled) {
-            watching.delete(s.domain);
-            markRollback(outcomes.get(s.domain)!, s.outcome === 'current', s.error?.message, s.version);
-          }
-        } catch (err) {
-          for (const d of watching.keys()) markRollback(outcomes.get(d)!, false, errorSummary(err).message);
-          watching.clear();
-        }
-      }
+          },
+          poll: async (watching) =>
+            (
+              await os.waitForAssociations.executeWithOptions(
+                {
+                  ...pollOptions(policy.pollIntervalSeconds, latestDeadline(watching)),
+                  summary: `rollback: wait for ${watching.length} domain(s) at ${version}`,
+                },
+                [{ packageId, targetVersion: version, watching }],
+              )
+            ).map((s) => ({
+              domain: s.domain,
+              value: { ok: s.outcome === 'current', version: s.version, message: s.error?.message },
+            })),
+          pollFailed: (_domain, err) => ({ ok: false, message: errorSummary(err).message }),
+          settled: (domain, v) => markRollback(outcomes.get(domain)!, v.ok, v.message, v.version),
+        },
+      );
     }
 
     async function dissociateDomains(list: DomainOutcome[]): Promise<void> {
-      const watching = new Map<string, number>();
-      for (let i = 0; i < list.length || watching.size > 0;) {
-        const batch: DomainOutcome[] = [];
-        while (i < list.length && watching.size + batch.length < policy.maxConcurrency)
-          batch.push(list[i++]!);
-        await Promise.all(
-          batch.map(async (o) => {
+      await slidingWindow<{ ok: boolean; message?: string }>(
+        list.map((o) => o.domain),
+        {
+          maxConcurrency: policy.maxConcurrency,
+          deadlineFor: () => Date.now() + policy.associationDeadlineSeconds * 1000,
+          start: async (domain) => {
             try {
               const r = await os.dissociatePackage.executeWithOptions(
-                { ...callOptions, summary: `rollback: dissociate ${packageId} from ${o.domain}` },
-                [{ packageId, domain: o.domain }],
+                { ...callOptions, summary: `rollback: dissociate ${packageId} from ${domain}` },
+                [{ packageId, domain }],
               );
-              if (r === 'already-dissociated') markRollback(o, true);
-              else watching.set(o.domain, Date.now() + policy.associationDeadlineSeconds * 1000);
+              return r === 'already-dissociated' ? { ok: true } : 'watch';
             } catch (err) {
-              markRollback(o, false, errorSummary(err).message);
+              return { ok: false, message: errorSummary(err).message };
             }
-          }),
-        );
-        if (watching.size === 0) continue;
-        try {
-          const settled = await os.waitForDissociations.executeWithOptions(
-            {
-              ...pollOptions(
-                policy.pollIntervalSeconds,
-                Math.max(...watching.values()) - Date.now() + 120_000,
-              ),
-              summary: `rollback: wait for ${watching.size} dissociation(s)`,
-            },
-            [{ packageId, watching: [...watching].map(([domain, deadline]) => ({ domain, deadline })) }],
-          );
-          for (const s of settled) {
-            watching.delete(s.domain);
-            markRollback(outcomes.get(s.domain)!, s.outcome === 'dissociated', s.error?.message);
-          }
-        } catch (err) {
-          for (const d of watching.keys()) markRollback(outcomes.get(d)!, false, errorSummary(err).message);
-          watching.clear();
-        }
-      }
+          },
+          poll: async (watching) =>
+            (
+              await os.waitForDissociations.executeWithOptions(
+                {
+                  ...pollOptions(policy.pollIntervalSeconds, latestDeadline(watching)),
+                  summary: `rollback: wait for ${watching.length} dissociation(s)`,
+                },
+                [{ packageId, watching }],
+              )
+            ).map((s) => ({
+              domain: s.domain,
+              value: { ok: s.outcome === 'dissociated', message: s.error?.message },
+            })),
+          pollFailed: (_domain, err) => ({ ok: false, message: errorSummary(err).message }),
+          settled: (domain, v) => markRollback(outcomes.get(domain)!, v.ok, v.message),
+        },
+      );
     }
-
     function markRollback(o: DomainOutcome, ok: boolean, message?: string, version?: string) {
       o.state = ok ? 'rolled-back' : 'rollback-failed';
       o.version = ok ? version : o.version;

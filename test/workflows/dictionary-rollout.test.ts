@@ -28,7 +28,6 @@ import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-const MUTATING = [
   'CreatePackage',
   'UpdatePackage',
   'AssociatePackage',

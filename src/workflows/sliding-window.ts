@@ -1,0 +1,56 @@
+/**
+ * Runs a per-domain operation over many domains with at most `maxConcurrency` in flight, where
+ * each domain is started by one quick call and then watched until it settles. Watching is one
+ * polling activity for the whole window (one AWS read serves every domain in it), which returns as
+ * soon as any domain settles, so the window refills without waiting for the slowest domain.
+ * History grows with the number of domains, never with how long AWS takes.
+ */
+export interface WindowSteps<S> {
+  maxConcurrency: number;
+  /** ms since the epoch by which a started domain must settle (the poll reports it past that). */
+  deadlineFor(domain: string): number;
+  /** Starts the operation: a settled value, or 'watch' to wait for it. Must not throw. */
+  start(domain: string): Promise<S | 'watch'>;
+  /** One polling activity over the watched domains: those that settled (at least one). */
+  poll(watching: Array<{ domain: string; deadline: number }>): Promise<Array<{ domain: string; value: S }>>;
+  /** The poll itself failed for good: every watched domain ends with this error. */
+  pollFailed(domain: string, err: unknown): S;
+  settled(domain: string, value: S): void;
+  /** Checked before each start: true = start nothing new, finish what is in flight. */
+  stop?: () => boolean;
+  /** Called after each round (start batch or poll), e.g. to publish progress. */
+  afterRound?: () => void;
+}
+
+/** Returns the domains never started (stopped early). */
+export async function slidingWindow<S>(domains: readonly string[], steps: WindowSteps<S>): Promise<string[]> {
+  const queue = [...domains];
+  const watching = new Map<string, number>();
+  const stop = steps.stop ?? (() => false);
+  while (watching.size > 0 || (queue.length > 0 && !stop())) {
+    const batch: string[] = [];
+    while (!stop() && queue.length > 0 && watching.size + batch.length < steps.maxConcurrency)
+      batch.push(queue.shift()!);
+    await Promise.all(
+      batch.map(async (domain) => {
+        const outcome = await steps.start(domain);
+        if (outcome === 'watch') watching.set(domain, steps.deadlineFor(domain));
+        else steps.settled(domain, outcome);
+      }),
+    );
+    steps.afterRound?.();
+    if (watching.size === 0) continue;
+    try {
+      const settled = await steps.poll([...watching].map(([domain, deadline]) => ({ domain, deadline })));
+      for (const { domain, value } of settled) {
+        watching.delete(domain);
+        steps.settled(domain, value);
+      }
+    } catch (err) {
+      for (const domain of watching.keys()) steps.settled(domain, steps.pollFailed(domain, err));
+      watching.clear();
+    }
+    steps.afterRound?.();
+  }
+  return queue;
+}
