@@ -28,13 +28,6 @@ import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-  'CreatePackage',
-  'UpdatePackage',
-  'AssociatePackage',
-  'DissociatePackage',
-  'DeletePackage',
-  'PutObject',
-];
 
 beforeAll(async () => {
   stack = await startTestStack('dictionary-rollout');
