@@ -1,10 +1,4 @@
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { CancelledFailure, ApplicationFailure } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE, WorkflowTypes } from '../model/constants.js';
 import {
   dictionaryRolloutInput,
@@ -19,6 +13,7 @@ import {
 import { FailureTypes } from '../model/failures.js';
 import { RolloutDomains, RolloutKind, RolloutStatus, RolloutTarget } from '../model/search-attributes.js';
 import { parseOrThrow } from '../model/validation.js';
+import { rolloutResult } from './results.js';
 
 export class RolloutAlreadyRunningError extends Error {
   override readonly name = 'RolloutAlreadyRunningError';
@@ -104,28 +99,9 @@ export async function startDictionaryRollout(
   }
 }
 
-/**
- * The rollout's result, whether it succeeded or not: failed, partial, rolled-back and cancelled
- * runs carry their result in the failure's details, so a caller always learns where each domain
- * stands. Other failures (bad input, package validation) are rethrown.
- */
-export async function dictionaryRolloutResult(handle: WorkflowHandle): Promise<DictionaryRolloutResult> {
-  try {
-    return (await handle.result()) as DictionaryRolloutResult;
-  } catch (err) {
-    if (err instanceof WorkflowFailedError) {
-      const cause = err.cause;
-      if (
-        cause instanceof ApplicationFailure &&
-        cause.type === FailureTypes.RolloutFailed &&
-        cause.details?.[0]
-      )
-        return cause.details[0] as DictionaryRolloutResult;
-      if (cause instanceof CancelledFailure && cause.details?.[0])
-        return cause.details[0] as DictionaryRolloutResult;
-    }
-    throw err;
-  }
+/** The result, also of failed, partial, rolled-back and cancelled runs (see rolloutResult). */
+export function dictionaryRolloutResult(handle: WorkflowHandle): Promise<DictionaryRolloutResult> {
+  return rolloutResult<DictionaryRolloutResult>(handle);
 }
 
 export function dictionaryRolloutProgress(handle: WorkflowHandle): Promise<DictionaryRolloutProgress> {

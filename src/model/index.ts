@@ -5,3 +5,4 @@ export * from './failures.js';
 export * from './opensearch-packages.js';
 export * from './search-attributes.js';
 export * from './validation.js';
+export * from './package-removal.js';

@@ -1,0 +1,211 @@
+import {
+  ApplicationFailure,
+  defineQuery,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { createOpenSearchPackageActivities } from '../activities/opensearch-packages.js';
+import { FailureTypes } from '../model/failures.js';
+import {
+  packageRemovalInput,
+  type PackageRemovalProgress,
+  type PackageRemovalResult,
+  type RemovalDomainOutcome,
+} from '../model/package-removal.js';
+import { errorSummary, latestDeadline, parseWorkflowInput, publishStatus } from './common.js';
+import { slidingWindow } from './sliding-window.js';
+
+type PackageActivities = ReturnType<typeof createOpenSearchPackageActivities>;
+
+export const removalProgressQuery = defineQuery<PackageRemovalProgress>('progress');
+
+const callOptions: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: [
+      FailureTypes.AwsRequestRejected,
+      FailureTypes.PackageInUse,
+      FailureTypes.DissociationFailed,
+    ],
+  },
+};
+const os = proxyActivities<PackageActivities>(callOptions);
+
+/**
+ * Removes a package: dissociates it from domains (bounded concurrency), waits until each domain's
+ * association is gone, then deletes the package when no domain uses it any more. Safe to run
+ * again: a domain already dissociated and a package already deleted count as done.
+ */
+export async function packageRemoval(rawInput: unknown): Promise<PackageRemovalResult> {
+  const startedAt = Date.now();
+  const input = parseWorkflowInput(packageRemovalInput, rawInput, 'packageRemoval input');
+  let phase: PackageRemovalProgress['phase'] = 'resolving';
+  let packageId: string | undefined = input.packageId;
+  const outcomes = new Map<string, RemovalDomainOutcome>();
+  setHandler(removalProgressQuery, () => ({ phase, packageId, domains: [...outcomes.values()] }));
+  publishStatus('running');
+
+  const count = (state: RemovalDomainOutcome['state']) =>
+    [...outcomes.values()].filter((o) => o.state === state).length;
+  const report = () =>
+    setCurrentDetails(
+      `**${phase}** package ${input.packageName ?? ''} ${packageId ?? ''}\n\n| dissociated | not associated | failed | in progress |\n|---|---|---|---|\n` +
+        `| ${count('dissociated')} | ${count('not-associated')} | ${count('failed')} | ${count('dissociating') + count('pending')} |`,
+    );
+  const finish = (
+    outcome: PackageRemovalResult['outcome'],
+    packageDeletion: PackageRemovalResult['packageDeletion'],
+    keptBecause?: string,
+  ): PackageRemovalResult => ({
+    outcome,
+    packageName: input.packageName,
+    packageId,
+    packageDeletion,
+    ...(keptBecause ? { keptBecause } : {}),
+    domains: [...outcomes.values()],
+    counts: {
+      dissociated: count('dissociated'),
+      notAssociated: count('not-associated'),
+      failed: count('failed'),
+    },
+    startedAt,
+    finishedAt: Date.now(),
+  });
+
+  // ---- resolve the package --------------------------------------------------------------------
+  const pkg = input.packageId
+    ? await os.describePackage.executeWithOptions(
+        { ...callOptions, summary: `describe package ${input.packageId}` },
+        [{ packageId: input.packageId }],
+      )
+    : await os.findPackageByName.executeWithOptions(
+        { ...callOptions, summary: `find package ${input.packageName}` },
+        [{ packageName: input.packageName! }],
+      );
+  if (!pkg) {
+    // Nothing to remove: already gone (a second run, or never created).
+    if (Array.isArray(input.domains))
+      for (const d of input.domains) outcomes.set(d, { domain: d, state: 'not-associated' });
+    phase = 'done';
+    report();
+    publishStatus('succeeded', 0);
+    return finish('already-removed', input.deletePackage ? 'already-deleted' : 'not-requested');
+  }
+  packageId = pkg.packageId;
+  const pid = pkg.packageId;
+  const rows = new Map(
+    (
+      await os.listDomainsForPackage.executeWithOptions(
+        { ...callOptions, summary: `read domains of ${pid}` },
+        [{ packageId: pid }],
+      )
+    ).map((r) => [r.domain, r]),
+  );
+  const targets = input.domains === 'all' ? [...rows.keys()].sort() : input.domains;
+  const todo: string[] = [];
+  for (const domain of targets) {
+    const r = rows.get(domain);
+    if (r) {
+      outcomes.set(domain, { domain, state: 'pending', previousVersion: r.version });
+      todo.push(domain);
+    } else outcomes.set(domain, { domain, state: 'not-associated' });
+  }
+
+  // ---- dissociate -----------------------------------------------------------------------------
+  phase = 'dissociating';
+  report();
+  type Settled = { ok: boolean; error?: { type: string; message: string } };
+  await slidingWindow<Settled>(todo, {
+    maxConcurrency: input.maxConcurrency,
+    deadlineFor: () => Date.now() + input.dissociationDeadlineSeconds * 1000,
+    start: async (domain) => {
+      const o = outcomes.get(domain)!;
+      o.state = 'dissociating';
+      o.startedAt = Date.now();
+      try {
+        const r = await os.dissociatePackage.executeWithOptions(
+          { ...callOptions, summary: `dissociate ${pid} from ${domain}` },
+          [{ packageId: pid, domain }],
+        );
+        return r === 'already-dissociated' ? { ok: true } : 'watch';
+      } catch (err) {
+        return { ok: false, error: errorSummary(err) };
+      }
+    },
+    poll: async (watching) =>
+      (
+        await os.waitForDissociations.executeWithOptions(
+          {
+            startToCloseTimeout: '1 minute',
+            scheduleToCloseTimeout: latestDeadline(watching),
+            retry: {
+              initialInterval: input.pollIntervalSeconds * 1000,
+              backoffCoefficient: 1,
+              maximumInterval: input.pollIntervalSeconds * 1000,
+              nonRetryableErrorTypes: [FailureTypes.AwsRequestRejected],
+            },
+            summary: `wait for ${watching.length} dissociation(s) of ${pid}`,
+          },
+          [{ packageId: pid, watching }],
+        )
+      ).map((s) => ({ domain: s.domain, value: { ok: s.outcome === 'dissociated', error: s.error } })),
+    pollFailed: (_d, err) => ({ ok: false, error: errorSummary(err) }),
+    settled: (domain, v) => {
+      const o = outcomes.get(domain)!;
+      o.state = v.ok ? 'dissociated' : 'failed';
+      o.finishedAt = Date.now();
+      if (v.error) o.error = v.error;
+    },
+    afterRound: report,
+  });
+
+  // ---- delete, only when nothing is associated any more --------------------------------------
+  let deletion: PackageRemovalResult['packageDeletion'] = 'not-requested';
+  let keptBecause: string | undefined;
+  if (input.deletePackage) {
+    phase = 'deleting';
+    report();
+    const remaining = await os.listDomainsForPackage.executeWithOptions(
+      { ...callOptions, summary: `check ${pid} has no domains left` },
+      [{ packageId: pid }],
+    );
+    if (remaining.length === 0) {
+      deletion = await os.deletePackage.executeWithOptions(
+        { ...callOptions, summary: `delete package ${pid}` },
+        [{ packageId: pid }],
+      );
+    } else {
+      deletion = 'kept';
+      keptBecause = `still associated with ${remaining.length} domain(s): ${remaining
+        .map((r) => r.domain)
+        .slice(0, 10)
+        .join(', ')}`;
+    }
+  }
+
+  phase = 'done';
+  report();
+  const failed = count('failed');
+  const result = finish(
+    failed === 0 ? 'removed' : count('dissociated') > 0 ? 'partial' : 'failed',
+    deletion,
+    keptBecause,
+  );
+  publishStatus(failed === 0 ? 'succeeded' : result.outcome === 'partial' ? 'partial' : 'failed', failed);
+  if (failed > 0) {
+    const first = result.domains.find((d) => d.state === 'failed')!;
+    throw ApplicationFailure.create({
+      message: `${failed} domain(s) could not be dissociated (first: ${first.domain}: ${first.error?.message ?? 'unknown'}); package ${deletion}`,
+      type: FailureTypes.RolloutFailed,
+      nonRetryable: true,
+      details: [result],
+    });
+  }
+  return result;
+}
