@@ -1,1 +1,2 @@
 export * from './dictionary-rollout.js';
+export * from './package-removal.js';
