@@ -1,10 +1,10 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../model/failures.js';
 
 /**
- * A rollout's result whether it succeeded or not: runs that end Failed (type RolloutFailed) or
- * Cancelled carry their result in the failure's details, so a caller always learns where each
+ * A rollout's result whether it succeeded or not: runs that end Failed with type RolloutFailed or
+ * RolloutCancelled carry their result in the failure's details, so a caller always learns where each
  * domain stands. Other failures (bad input, package validation, ...) are rethrown.
  */
 export async function rolloutResult<T>(handle: WorkflowHandle): Promise<T> {
@@ -20,8 +20,8 @@ export async function rolloutResult<T>(handle: WorkflowHandle): Promise<T> {
 export function resultInFailure<T>(err: unknown): T | undefined {
   if (!(err instanceof WorkflowFailedError)) return undefined;
   const cause = err.cause;
-  if (cause instanceof ApplicationFailure && cause.type === FailureTypes.RolloutFailed && cause.details?.[0])
+  const carriesResult: string[] = [FailureTypes.RolloutFailed, FailureTypes.RolloutCancelled];
+  if (cause instanceof ApplicationFailure && carriesResult.includes(cause.type ?? '') && cause.details?.[0])
     return cause.details[0] as T;
-  if (cause instanceof CancelledFailure && cause.details?.[0]) return cause.details[0] as T;
   return undefined;
 }

@@ -21,6 +21,11 @@ export const FailureTypes = {
   DissociationFailed: 'DissociationFailed',
   /** The rollout ended with failed domains (halt / continue / rollback policies). */
   RolloutFailed: 'RolloutFailed',
+  /**
+   * The rollout was cancelled; details hold its result (where each domain stands). Temporal's
+   * Cancelled status carries no details, so a graceful cancel ends Failed with this type.
+   */
+  RolloutCancelled: 'RolloutCancelled',
   /** A second rollout for the same package while one runs. */
   RolloutAlreadyRunning: 'RolloutAlreadyRunning',
   AttachmentFailed: 'AttachmentFailed',

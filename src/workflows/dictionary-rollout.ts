@@ -1,18 +1,15 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  CancelledFailure,
   condition,
   defineQuery,
   defineSignal,
   defineUpdate,
-  isCancellation,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
-  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createOpenSearchPackageActivities } from '../activities/opensearch-packages.js';
@@ -354,7 +351,7 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
       phase = 'associating';
       report();
       const failedBefore = count('failed');
-      await runWave(waves[currentWave]!, () => stopStarting || cancelRequested || paused);
+      await runWave(waves[currentWave]!);
       if (count('failed') > failedBefore && policy.failurePolicy !== 'continue') stopStarting = true;
     }
     currentWave = Math.min(currentWave, waves.length - 1);
@@ -382,7 +379,13 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
             : 'succeeded';
     const final = result(outcome, packageChange);
     report(outcome);
-    if (outcome === 'cancelled') throw new CancelledFailure('rollout cancelled', [final]);
+    if (outcome === 'cancelled')
+      throw ApplicationFailure.create({
+        message: `rollout cancelled: ${final.counts.current} domain(s) current, ${final.counts.notStarted} not started`,
+        type: FailureTypes.RolloutCancelled,
+        nonRetryable: true,
+        details: [final],
+      });
     if (['failed', 'partial', 'rolled-back'].includes(outcome)) {
       throw ApplicationFailure.create({
         message: `${final.counts.failed} of ${input.domains.length} domain(s) failed; rollout ${outcome} (${policy.failurePolicy} policy)`,
@@ -400,11 +403,13 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
       error?: { type: string; message: string };
     };
 
-    async function runWave(domains: string[], stop: () => boolean): Promise<void> {
+    async function runWave(domains: string[]): Promise<void> {
       const notStarted = await slidingWindow<Settled>(domains, {
         maxConcurrency: policy.maxConcurrency,
         deadlineFor: () => Date.now() + policy.associationDeadlineSeconds * 1000,
-        stop,
+        // halt and rollback: the first failure stops new starts at once, in this wave too.
+        stop: () => cancelRequested || (policy.failurePolicy !== 'continue' && count('failed') > 0),
+        held: () => paused,
         start: async (domain) => {
           const o = outcomes.get(domain)!;
           o.state = 'associating';
@@ -598,16 +603,9 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
       report();
     }
   }).catch((err: unknown) => {
-    if (!isCancellation(err) || err instanceof CancelledFailure) {
-      const status: RolloutStatusValue = err instanceof CancelledFailure ? 'cancelled' : 'failed';
-      if (!(err instanceof ApplicationFailure && err.type === FailureTypes.RolloutFailed))
-        publishStatus(status);
-    }
+    // Failures that carry a result already published their status; anything else is a plain failure.
+    const published: string[] = [FailureTypes.RolloutFailed, FailureTypes.RolloutCancelled];
+    if (!(err instanceof ApplicationFailure && published.includes(err.type ?? ''))) publishStatus('failed');
     throw err;
   });
-}
-
-/** Keeps `workflowInfo` referenced for future continue-as-new decisions without an unused import. */
-export function historyLength(): number {
-  return workflowInfo().historyLength;
 }

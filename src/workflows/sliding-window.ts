@@ -1,3 +1,5 @@
+import { condition } from '@temporalio/workflow';
+
 /**
  * Runs a per-domain operation over many domains with at most `maxConcurrency` in flight, where
  * each domain is started by one quick call and then watched until it settles. Watching is one
@@ -18,6 +20,8 @@ export interface WindowSteps<S> {
   settled(domain: string, value: S): void;
   /** Checked before each start: true = start nothing new, finish what is in flight. */
   stop?: () => boolean;
+  /** Paused: start nothing new for now, and once nothing is in flight wait until released. */
+  held?: () => boolean;
   /** Called after each round (start batch or poll), e.g. to publish progress. */
   afterRound?: () => void;
 }
@@ -27,9 +31,14 @@ export async function slidingWindow<S>(domains: readonly string[], steps: Window
   const queue = [...domains];
   const watching = new Map<string, number>();
   const stop = steps.stop ?? (() => false);
+  const held = steps.held ?? (() => false);
   while (watching.size > 0 || (queue.length > 0 && !stop())) {
+    if (watching.size === 0 && held()) {
+      await condition(() => !held() || stop());
+      continue;
+    }
     const batch: string[] = [];
-    while (!stop() && queue.length > 0 && watching.size + batch.length < steps.maxConcurrency)
+    while (!stop() && !held() && queue.length > 0 && watching.size + batch.length < steps.maxConcurrency)
       batch.push(queue.shift()!);
     await Promise.all(
       batch.map(async (domain) => {

@@ -343,7 +343,8 @@ describe('dictionaryRollout', () => {
       'not-started',
       'not-started',
     ]);
-    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    expect((failure.cause as ApplicationFailure).type).toBe('RolloutCancelled');
   });
 
   it('writes the same number of history events whether association takes 0.1 s or 10 s', async () => {
