@@ -473,7 +473,16 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
       report();
       let restoreVersion: string | undefined;
       if (toRestore.length > 0) {
-        if (!prev?.sha256) {
+        if (prev?.sha256 === sha) {
+          // This run did not change the package's content: the domains moved here from older
+          // versions, and AWS can only associate a package's current version.
+          for (const o of toRestore)
+            markRollback(
+              o,
+              false,
+              `was on ${o.previousVersion}; this run did not change the package content, and only the current version can be associated`,
+            );
+        } else if (!prev?.sha256) {
           for (const o of toRestore)
             markRollback(
               o,
