@@ -1,0 +1,233 @@
+/**
+ * The emulator's control API: plain JSON over HTTP under the reserved prefix `/_emulator/`, no
+ * signing. EmulatorControl (control-client.ts) is its typed client.
+ *
+ *   GET    /_emulator/health                              -> { ok: true, region, accountId }
+ *   POST   /_emulator/reset                               -> {}   resources, faults, calls, clock, durations
+ *   GET    /_emulator/durations                           -> Durations
+ *   PUT    /_emulator/durations         Partial<Durations> -> Durations (merged)
+ *   POST   /_emulator/domains           { domains: [{ name, engineVersion? }] } -> { created: string[] }
+ *   PUT    /_emulator/domains/{name}/configuration  DomainConfiguration -> {}   (404 unknown domain)
+ *   PUT    /_emulator/applications/{idOrName}/status  { status } -> {}          (404 unknown application)
+ *   PUT    /_emulator/data-sources/status  { arn, status } -> {}
+ *   GET    /_emulator/faults                              -> Array<FaultRule & { id }>
+ *   POST   /_emulator/faults            FaultRule         -> { id }
+ *   DELETE /_emulator/faults                              -> {}
+ *   GET    /_emulator/clock                               -> { now, scale }
+ *   POST   /_emulator/clock             { advanceMs?, scale? } -> { now, scale }
+ *   GET    /_emulator/calls?service=&operation=           -> CallRecord[] (in arrival order)
+ *   GET    /_emulator/calls/counts                        -> { "service:Operation": n }
+ *   DELETE /_emulator/calls                               -> {}
+ *   GET    /_emulator/state                               -> EmulatorStateSnapshot
+ *   POST   /_emulator/save                                -> {}   write the state file now
+ *
+ * Errors: HTTP 400 (bad body) or 404 (unknown route or resource) with { error: message }.
+ */
+import { z } from 'zod';
+import type { EmulatorCore } from './core.js';
+import type { RawResponse } from './service.js';
+
+const nonNegative = z.number().finite().nonnegative();
+const probability = z.number().min(0).max(1);
+
+const durationsSchema = z
+  .object({
+    domainProcessingMs: nonNegative,
+    packageCopyingMs: nonNegative,
+    packageValidatingMs: nonNegative,
+    associationMs: nonNegative,
+    dissociationMs: nonNegative,
+    packageDeletingMs: nonNegative,
+    applicationCreatingMs: nonNegative,
+    attachmentExpiryMs: nonNegative,
+  })
+  .partial()
+  .strict();
+
+const seedSchema = z
+  .object({
+    domains: z.array(z.object({ name: z.string(), engineVersion: z.string().optional() }).strict()),
+  })
+  .strict();
+
+const domainConfigurationSchema = z
+  .object({
+    associationMs: nonNegative.optional(),
+    dissociationMs: nonNegative.optional(),
+    failAssociation: z.union([z.boolean(), z.string()]).optional(),
+    failDissociation: z.union([z.boolean(), z.string()]).optional(),
+    indexesUsingPackages: z.array(z.string()).optional(),
+  })
+  .strict();
+
+const applicationStatusSchema = z
+  .object({ status: z.enum(['CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'FAILED']) })
+  .strict();
+
+const dataSourceStatusSchema = z.object({ arn: z.string().min(1), status: z.string().min(1) }).strict();
+
+export const faultRuleSchema = z
+  .object({
+    service: z.enum(['es', 'iot', 's3']).optional(),
+    operation: z.string().min(1).optional(),
+    mutatingOnly: z.boolean().optional(),
+    throttleProbability: probability.optional(),
+    internalErrorProbability: probability.optional(),
+    latencyMs: nonNegative.optional(),
+    loseResponseProbability: probability.optional(),
+    remaining: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine(
+    (r) =>
+      (r.throttleProbability ?? 0) > 0 ||
+      (r.internalErrorProbability ?? 0) > 0 ||
+      (r.latencyMs ?? 0) > 0 ||
+      (r.loseResponseProbability ?? 0) > 0,
+    { message: 'a fault rule needs at least one effect: a probability above 0 or latencyMs' },
+  );
+
+const clockSchema = z
+  .object({ advanceMs: nonNegative.optional(), scale: z.number().finite().positive().optional() })
+  .strict();
+
+class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, body: Buffer): T {
+  let raw: unknown = {};
+  if (body.length > 0) {
+    try {
+      raw = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new ControlError(400, 'body is not valid JSON');
+    }
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    throw new ControlError(
+      400,
+      result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  return result.data;
+}
+
+function json(value: unknown, status = 200): RawResponse {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) };
+}
+
+export async function handleControl(
+  core: EmulatorCore,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: Buffer,
+): Promise<RawResponse> {
+  try {
+    if (method === 'POST' && path === '/_emulator/save') {
+      core.markDirty();
+      await core.flush();
+      return json({});
+    }
+    return route(core, method, path, query, body);
+  } catch (err) {
+    if (err instanceof ControlError) return json({ error: err.message }, err.status);
+    // The AWS-side validators throw AwsError for bad names: report them as a bad request.
+    if (err instanceof Error) return json({ error: err.message }, 400);
+    throw err;
+  }
+}
+
+function route(
+  core: EmulatorCore,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: Buffer,
+): RawResponse {
+  const segments = path
+    .slice('/_emulator/'.length)
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s) => decodeURIComponent(s));
+  const [first, second, third] = segments;
+  const at = `${method} ${first ?? ''}${second !== undefined ? '/*' : ''}${third !== undefined ? `/${third}` : ''}`;
+
+  switch (at) {
+    case 'GET health':
+      return json({ ok: true, region: core.region, accountId: core.accountId });
+    case 'POST reset':
+      core.reset();
+      return json({});
+    case 'GET durations':
+      return json(core.durations);
+    case 'PUT durations':
+      return json(core.setDurations(parse(durationsSchema, body)));
+    case 'POST domains': {
+      const { domains } = parse(seedSchema, body);
+      const created = core.opensearch.seedDomains(domains, core.now());
+      core.markDirty();
+      return json({ created });
+    }
+    case 'PUT domains/*/configuration': {
+      const change = parse(domainConfigurationSchema, body);
+      if (!core.opensearch.configureDomain(second!, change)) {
+        throw new ControlError(404, `no domain named ${second!}`);
+      }
+      core.markDirty();
+      return json({});
+    }
+    case 'PUT applications/*/status': {
+      const { status } = parse(applicationStatusSchema, body);
+      if (!core.opensearch.applications.setApplicationStatus(second!, status, core.now())) {
+        throw new ControlError(404, `no application with id or name ${second!}`);
+      }
+      core.markDirty();
+      return json({});
+    }
+    case 'PUT data-sources/*': {
+      if (second !== 'status') break;
+      const { arn, status } = parse(dataSourceStatusSchema, body);
+      core.opensearch.applications.setDataSourceStatus(arn, status, core.now());
+      core.markDirty();
+      return json({});
+    }
+    case 'GET faults':
+      return json(core.faults.list());
+    case 'POST faults':
+      return json({ id: core.faults.add(parse(faultRuleSchema, body)) });
+    case 'DELETE faults':
+      core.faults.clear();
+      return json({});
+    case 'GET clock':
+      return json(core.clock.read());
+    case 'POST clock': {
+      const reading = core.clock.change(parse(clockSchema, body));
+      core.markDirty();
+      return json(reading);
+    }
+    case 'GET calls':
+      return json(
+        core.calls.list({
+          ...(query.get('service') ? { service: query.get('service')! } : {}),
+          ...(query.get('operation') ? { operation: query.get('operation')! } : {}),
+        }),
+      );
+    case 'GET calls/*':
+      if (second !== 'counts') break;
+      return json(core.calls.countsByOperation());
+    case 'DELETE calls':
+      core.calls.clear();
+      return json({});
+    case 'GET state':
+      return json(core.snapshot());
+  }
+  throw new ControlError(404, `no control route ${method} ${path}`);
+}

@@ -1,0 +1,147 @@
+import type {
+  ApplicationStatusValue,
+  CallRecord,
+  ClockChange,
+  ClockReading,
+  DataSourceStatusValue,
+  DomainConfiguration,
+  Durations,
+  EmulatorStateSnapshot,
+  FaultRule,
+  ServiceName,
+} from './types.js';
+
+export type {
+  ApplicationStatusValue,
+  CallRecord,
+  ClockReading,
+  DataSourceStatusValue,
+  DomainConfiguration,
+  Durations,
+  EmulatorStateSnapshot,
+  FaultRule,
+} from './types.js';
+
+/**
+ * Typed client of the emulator's control API (see control-api.ts for the routes). Works from any
+ * process: it only needs the emulator's base URL.
+ */
+export class EmulatorControl {
+  private readonly baseUrl: string;
+
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  /**
+   * Forget every resource, fault rule and call; the clock back to real time at scale 1; durations
+   * back to the emulator's startup values (built-in defaults unless startEmulator was given some);
+   * the fault PRNG back to its seed.
+   */
+  async reset(): Promise<void> {
+    await this.request('POST', 'reset');
+  }
+
+  async getDurations(): Promise<Durations> {
+    return this.request<Durations>('GET', 'durations');
+  }
+
+  /** Merged into the current durations; applies to operations started from now on. */
+  async setDurations(durations: Partial<Durations>): Promise<Durations> {
+    return this.request<Durations>('PUT', 'durations', durations);
+  }
+
+  /** Domains that exist and are active (not Processing) at once. Existing names are left alone. */
+  async seedDomains(domains: Array<{ name: string; engineVersion?: string }>): Promise<string[]> {
+    const { created } = await this.request<{ created: string[] }>('POST', 'domains', { domains });
+    return created;
+  }
+
+  /** Merged into the domain's configuration. Failure flags apply to operations started from now on. */
+  async configureDomain(name: string, configuration: DomainConfiguration): Promise<void> {
+    await this.request('PUT', `domains/${encodeURIComponent(name)}/configuration`, configuration);
+  }
+
+  async setApplicationStatus(idOrName: string, status: ApplicationStatusValue): Promise<void> {
+    await this.request('PUT', `applications/${encodeURIComponent(idOrName)}/status`, { status });
+  }
+
+  /**
+   * Data sources without an explicit status: an ARN naming one of the emulator's domains is ACTIVE
+   * once that domain has stopped processing; any other ARN (another account, region or service)
+   * counts as ACTIVE, since the emulator cannot see it.
+   */
+  async setDataSourceStatus(arn: string, status: DataSourceStatusValue | string): Promise<void> {
+    await this.request('PUT', 'data-sources/status', { arn, status });
+  }
+
+  async addFault(rule: FaultRule): Promise<string> {
+    const { id } = await this.request<{ id: string }>('POST', 'faults', rule);
+    return id;
+  }
+
+  async faults(): Promise<Array<FaultRule & { id: string }>> {
+    return this.request('GET', 'faults');
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.request('DELETE', 'faults');
+  }
+
+  async setClock(change: ClockChange): Promise<ClockReading> {
+    return this.request<ClockReading>('POST', 'clock', change);
+  }
+
+  async getClock(): Promise<ClockReading> {
+    return this.request<ClockReading>('GET', 'clock');
+  }
+
+  async calls(filter: { service?: ServiceName | string; operation?: string } = {}): Promise<CallRecord[]> {
+    const query = new URLSearchParams();
+    if (filter.service) query.set('service', filter.service);
+    if (filter.operation) query.set('operation', filter.operation);
+    const suffix = query.size > 0 ? `?${query.toString()}` : '';
+    return this.request<CallRecord[]>('GET', `calls${suffix}`);
+  }
+
+  /** Keyed "service:Operation", e.g. "es:AssociatePackage". */
+  async callCounts(): Promise<Record<string, number>> {
+    return this.request<Record<string, number>>('GET', 'calls/counts');
+  }
+
+  async clearCalls(): Promise<void> {
+    await this.request('DELETE', 'calls');
+  }
+
+  async state(): Promise<EmulatorStateSnapshot> {
+    return this.request<EmulatorStateSnapshot>('GET', 'state');
+  }
+
+  /** Write the state file now instead of waiting for the debounce (no-op without a state file). */
+  async save(): Promise<void> {
+    await this.request('POST', 'save');
+  }
+
+  async health(): Promise<{ ok: boolean; region: string; accountId: string }> {
+    return this.request('GET', 'health');
+  }
+
+  private async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.baseUrl}/_emulator/${path}`, {
+      method,
+      ...(body !== undefined
+        ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
+        : {}),
+    });
+    const text = await response.text();
+    const parsed: unknown = text.length > 0 ? JSON.parse(text) : undefined;
+    if (!response.ok) {
+      const message =
+        parsed && typeof parsed === 'object' && 'error' in parsed
+          ? String(parsed.error)
+          : response.statusText;
+      throw new Error(`emulator control ${method} ${path}: ${response.status} ${message}`);
+    }
+    return parsed as T;
+  }
+}

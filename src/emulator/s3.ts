@@ -1,0 +1,368 @@
+import { createHash } from 'node:crypto';
+import { AwsError } from './errors.js';
+import type { RawResponse, ServiceRequest } from './service.js';
+import type { S3BucketSnapshot } from './types.js';
+import { element, XML_DECLARATION } from './xml.js';
+
+export interface S3Object {
+  body: Buffer;
+  etag: string;
+  sha256: string;
+  lastModified: number;
+  contentType: string;
+  metadata: Record<string, string>;
+}
+
+interface Bucket {
+  name: string;
+  createdAt: number;
+  objects: Map<string, S3Object>;
+}
+
+export interface S3Operation {
+  operation: string;
+  mutating: boolean;
+  bucket?: string;
+  key?: string;
+}
+
+const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+/** Path-style addressing only: `/bucket` and `/bucket/key`. The query string picks sub-resources. */
+export function classifyS3(method: string, rawPath: string, query: URLSearchParams): S3Operation | undefined {
+  const path = rawPath.startsWith('/') ? rawPath.slice(1) : rawPath;
+  if (path === '') return method === 'GET' ? { operation: 'ListBuckets', mutating: false } : undefined;
+  const slash = path.indexOf('/');
+  const bucket = decode(slash < 0 ? path : path.slice(0, slash));
+  const rawKey = slash < 0 ? '' : path.slice(slash + 1);
+  if (rawKey === '') {
+    if (method === 'PUT' && hasNoSubresource(query))
+      return { operation: 'CreateBucket', mutating: true, bucket };
+    if (method === 'HEAD') return { operation: 'HeadBucket', mutating: false, bucket };
+    if (method === 'GET' && query.get('list-type') === '2') {
+      return { operation: 'ListObjectsV2', mutating: false, bucket };
+    }
+    return undefined;
+  }
+  const key = decode(rawKey);
+  switch (method) {
+    case 'PUT':
+      return hasNoSubresource(query) ? { operation: 'PutObject', mutating: true, bucket, key } : undefined;
+    case 'GET':
+      return hasNoSubresource(query) ? { operation: 'GetObject', mutating: false, bucket, key } : undefined;
+    case 'HEAD':
+      return { operation: 'HeadObject', mutating: false, bucket, key };
+    case 'DELETE':
+      return hasNoSubresource(query) ? { operation: 'DeleteObject', mutating: true, bucket, key } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The SDK adds `x-id=<Operation>`; anything else (acl, tagging, uploads, ...) is a sub-resource we lack. */
+function hasNoSubresource(query: URLSearchParams): boolean {
+  for (const name of query.keys()) {
+    if (name !== 'x-id') return false;
+  }
+  return true;
+}
+
+function decode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export class S3Service {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly region: string) {}
+
+  reset(): void {
+    this.buckets.clear();
+  }
+
+  /** For OpenSearch's package copy: the object as it is now, or undefined. */
+  getObject(bucket: string, key: string): S3Object | undefined {
+    return this.buckets.get(bucket)?.objects.get(key);
+  }
+
+  handle(op: S3Operation, req: ServiceRequest): RawResponse {
+    const bucketName = op.bucket ?? '';
+    switch (op.operation) {
+      case 'ListBuckets':
+        return this.listBuckets();
+      case 'CreateBucket':
+        return this.createBucket(bucketName, req.now);
+      case 'HeadBucket':
+        this.requireBucket(bucketName);
+        return { status: 200, headers: { 'x-amz-bucket-region': this.region } };
+      case 'ListObjectsV2':
+        return this.listObjectsV2(this.requireBucket(bucketName), req.query);
+      case 'PutObject':
+        return this.putObject(this.requireBucket(bucketName), op.key ?? '', req);
+      case 'GetObject':
+      case 'HeadObject':
+        return this.getOrHead(this.requireBucket(bucketName), op.key ?? '', op.operation === 'HeadObject');
+      case 'DeleteObject':
+        this.requireBucket(bucketName).objects.delete(op.key ?? '');
+        return { status: 204, headers: {} };
+      default:
+        throw new AwsError('NotImplemented', 501, `${op.operation} is not implemented by the emulator`);
+    }
+  }
+
+  private requireBucket(name: string): Bucket {
+    const bucket = this.buckets.get(name);
+    if (!bucket) {
+      throw new AwsError('NoSuchBucket', 404, 'The specified bucket does not exist', { BucketName: name });
+    }
+    return bucket;
+  }
+
+  private listBuckets(): RawResponse {
+    const buckets = [...this.buckets.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map(
+        (b) =>
+          `<Bucket>${element('Name', b.name)}${element('CreationDate', new Date(b.createdAt).toISOString())}</Bucket>`,
+      )
+      .join('');
+    const body = `${XML_DECLARATION}<ListAllMyBucketsResult xmlns="${S3_NS}"><Owner><ID>emulator</ID></Owner><Buckets>${buckets}</Buckets></ListAllMyBucketsResult>`;
+    return xml(body);
+  }
+
+  private createBucket(name: string, now: number): RawResponse {
+    if (!BUCKET_NAME.test(name) || name.includes('..')) {
+      throw new AwsError('InvalidBucketName', 400, 'The specified bucket is not valid.', {
+        BucketName: name,
+      });
+    }
+    if (this.buckets.has(name)) {
+      // us-east-1 answers 200 to the owner for historical reasons; every other region refuses.
+      if (this.region === 'us-east-1') return { status: 200, headers: { location: `/${name}` } };
+      throw new AwsError(
+        'BucketAlreadyOwnedByYou',
+        409,
+        'Your previous request to create the named bucket succeeded and you already own it.',
+        { BucketName: name },
+      );
+    }
+    this.buckets.set(name, { name, createdAt: now, objects: new Map() });
+    return { status: 200, headers: { location: `/${name}` } };
+  }
+
+  private putObject(bucket: Bucket, key: string, req: ServiceRequest): RawResponse {
+    if (key.length > 1024) throw new AwsError('KeyTooLongError', 400, 'Your key is too long');
+    const body = isAwsChunked(req.headers) ? decodeAwsChunked(req.body) : req.body;
+    const metadata: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name] = value;
+    }
+    const object: S3Object = {
+      body,
+      etag: `"${createHash('md5').update(body).digest('hex')}"`,
+      sha256: createHash('sha256').update(body).digest('hex'),
+      lastModified: req.now,
+      contentType: headerValue(req.headers['content-type']) ?? 'application/octet-stream',
+      metadata,
+    };
+    bucket.objects.set(key, object);
+    return { status: 200, headers: { etag: object.etag } };
+  }
+
+  private getOrHead(bucket: Bucket, key: string, headOnly: boolean): RawResponse {
+    const object = bucket.objects.get(key);
+    if (!object) {
+      // HeadObject has no body to carry a code: the SDK reports a bare 404 as NotFound.
+      throw new AwsError(headOnly ? 'NotFound' : 'NoSuchKey', 404, 'The specified key does not exist.', {
+        Key: key,
+      });
+    }
+    const headers: Record<string, string> = {
+      'content-type': object.contentType,
+      'content-length': String(object.body.length),
+      etag: object.etag,
+      'last-modified': new Date(object.lastModified).toUTCString(),
+      'accept-ranges': 'bytes',
+      ...object.metadata,
+    };
+    return headOnly ? { status: 200, headers } : { status: 200, headers, body: object.body };
+  }
+
+  private listObjectsV2(bucket: Bucket, query: URLSearchParams): RawResponse {
+    const prefix = query.get('prefix') ?? '';
+    const delimiter = query.get('delimiter') ?? '';
+    const startAfter = query.get('start-after') ?? '';
+    const continuationToken = query.get('continuation-token') ?? undefined;
+    const encodeUrl = query.get('encoding-type') === 'url';
+    const maxKeysParam = query.get('max-keys');
+    const maxKeys = maxKeysParam === null ? 1000 : Math.min(1000, Math.max(0, Number(maxKeysParam) || 0));
+
+    let marker = startAfter;
+    if (continuationToken !== undefined) {
+      try {
+        marker = Buffer.from(continuationToken, 'base64url').toString('utf8');
+      } catch {
+        throw new AwsError('InvalidArgument', 400, 'The continuation token provided is incorrect');
+      }
+    }
+    const keys = [...bucket.objects.keys()].filter((k) => k.startsWith(prefix) && k > marker).sort();
+
+    const contents: string[] = [];
+    const commonPrefixes: string[] = [];
+    let lastEmitted: string | undefined;
+    let count = 0;
+    let truncated = false;
+    for (const key of keys) {
+      // Keys under a common prefix already returned belong to it, not to this page.
+      if (
+        lastEmitted !== undefined &&
+        delimiter &&
+        lastEmitted.endsWith(delimiter) &&
+        key.startsWith(lastEmitted)
+      ) {
+        continue;
+      }
+      if (marker && delimiter && marker.endsWith(delimiter) && key.startsWith(marker)) continue;
+      if (count === maxKeys) {
+        truncated = true;
+        break;
+      }
+      const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+      const enc = (v: string) => (encodeUrl ? encodeURIComponent(v).replace(/%2F/g, '/') : v);
+      if (cut >= 0) {
+        const commonPrefix = key.slice(0, cut + delimiter.length);
+        commonPrefixes.push(`<CommonPrefixes>${element('Prefix', enc(commonPrefix))}</CommonPrefixes>`);
+        lastEmitted = commonPrefix;
+      } else {
+        const object = bucket.objects.get(key)!;
+        contents.push(
+          `<Contents>${element('Key', enc(key))}${element('LastModified', new Date(object.lastModified).toISOString())}${element('ETag', object.etag)}${element('Size', object.body.length)}${element('StorageClass', 'STANDARD')}</Contents>`,
+        );
+        lastEmitted = key;
+      }
+      count++;
+    }
+    const nextToken =
+      truncated && lastEmitted !== undefined
+        ? Buffer.from(lastEmitted, 'utf8').toString('base64url')
+        : undefined;
+    const body =
+      `${XML_DECLARATION}<ListBucketResult xmlns="${S3_NS}">` +
+      element('Name', bucket.name) +
+      element('Prefix', prefix) +
+      (delimiter ? element('Delimiter', delimiter) : '') +
+      element('MaxKeys', maxKeys) +
+      (encodeUrl ? element('EncodingType', 'url') : '') +
+      element('KeyCount', count) +
+      element('IsTruncated', truncated) +
+      (continuationToken !== undefined ? element('ContinuationToken', continuationToken) : '') +
+      element('NextContinuationToken', nextToken) +
+      (startAfter ? element('StartAfter', startAfter) : '') +
+      contents.join('') +
+      commonPrefixes.join('') +
+      '</ListBucketResult>';
+    return xml(body);
+  }
+
+  snapshot(): S3BucketSnapshot[] {
+    return [...this.buckets.values()].map((b) => ({
+      name: b.name,
+      createdAt: new Date(b.createdAt).toISOString(),
+      objects: [...b.objects.entries()]
+        .sort(([a], [b2]) => (a < b2 ? -1 : 1))
+        .map(([key, o]) => ({
+          key,
+          size: o.body.length,
+          sha256: o.sha256,
+          etag: o.etag,
+          lastModified: new Date(o.lastModified).toISOString(),
+        })),
+    }));
+  }
+
+  save(): SavedBucket[] {
+    return [...this.buckets.values()].map((b) => ({
+      name: b.name,
+      createdAt: b.createdAt,
+      objects: [...b.objects.entries()].map(([key, o]) => ({
+        key,
+        body: o.body.toString('base64'),
+        etag: o.etag,
+        sha256: o.sha256,
+        lastModified: o.lastModified,
+        contentType: o.contentType,
+        metadata: o.metadata,
+      })),
+    }));
+  }
+
+  restore(saved: SavedBucket[]): void {
+    this.buckets.clear();
+    for (const b of saved) {
+      const objects = new Map<string, S3Object>();
+      for (const o of b.objects) {
+        objects.set(o.key, {
+          body: Buffer.from(o.body, 'base64'),
+          etag: o.etag,
+          sha256: o.sha256,
+          lastModified: o.lastModified,
+          contentType: o.contentType,
+          metadata: o.metadata,
+        });
+      }
+      this.buckets.set(b.name, { name: b.name, createdAt: b.createdAt, objects });
+    }
+  }
+}
+
+export interface SavedBucket {
+  name: string;
+  createdAt: number;
+  objects: Array<{
+    key: string;
+    body: string;
+    etag: string;
+    sha256: string;
+    lastModified: number;
+    contentType: string;
+    metadata: Record<string, string>;
+  }>;
+}
+
+function xml(body: string): RawResponse {
+  return { status: 200, headers: { 'content-type': 'application/xml' }, body };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** SDK uploads may use aws-chunked framing with a trailing checksum (the default since 2025). */
+function isAwsChunked(headers: ServiceRequest['headers']): boolean {
+  const encoding = headerValue(headers['content-encoding']) ?? '';
+  const payloadHash = headerValue(headers['x-amz-content-sha256']) ?? '';
+  return encoding.includes('aws-chunked') || payloadHash.startsWith('STREAMING-');
+}
+
+function decodeAwsChunked(framed: Buffer): Buffer {
+  const chunks: Buffer[] = [];
+  let pos = 0;
+  while (pos < framed.length) {
+    const lineEnd = framed.indexOf('\r\n', pos);
+    if (lineEnd < 0) break;
+    const sizeText = framed.subarray(pos, lineEnd).toString('latin1').split(';')[0] ?? '';
+    const size = Number.parseInt(sizeText, 16);
+    if (!Number.isFinite(size)) throw new AwsError('IncompleteBody', 400, 'Malformed aws-chunked body');
+    pos = lineEnd + 2;
+    if (size === 0) break; // trailers (checksums) follow; the emulator does not verify them
+    chunks.push(framed.subarray(pos, pos + size));
+    pos += size + 2;
+  }
+  return Buffer.concat(chunks);
+}

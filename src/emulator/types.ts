@@ -1,0 +1,233 @@
+/**
+ * Types shared by the emulator server and its control client. Kept free of runtime imports so
+ * that the control client can be used from any process without loading the server.
+ */
+
+export type ServiceName = 'es' | 'iot' | 's3';
+
+/** Milliseconds of the EMULATOR clock. */
+export interface Durations {
+  /** CreateDomain -> Processing=false. */
+  domainProcessingMs: number;
+  /** COPYING -> VALIDATING. */
+  packageCopyingMs: number;
+  /** VALIDATING -> AVAILABLE / VALIDATION_FAILED. */
+  packageValidatingMs: number;
+  /** ASSOCIATING -> ACTIVE / ASSOCIATION_FAILED. */
+  associationMs: number;
+  /** DISSOCIATING -> row gone / DISSOCIATION_FAILED. */
+  dissociationMs: number;
+  /** DELETING -> package gone (DeletePackage answers DELETING either way). */
+  packageDeletingMs: number;
+  /** Application CREATING -> ACTIVE. */
+  applicationCreatingMs: number;
+  /** Data source attachment PENDING -> FAILED. */
+  attachmentExpiryMs: number;
+}
+
+export const DEFAULT_DURATIONS: Readonly<Durations> = Object.freeze({
+  domainProcessingMs: 0,
+  packageCopyingMs: 200,
+  packageValidatingMs: 200,
+  associationMs: 500,
+  dissociationMs: 500,
+  packageDeletingMs: 0,
+  applicationCreatingMs: 0,
+  attachmentExpiryMs: 24 * 60 * 60 * 1000,
+});
+
+export interface DomainConfiguration {
+  /** Overrides the global associationMs for this domain. */
+  associationMs?: number;
+  /** Overrides the global dissociationMs for this domain. */
+  dissociationMs?: number;
+  /** true or a message: associations requested from now on end ASSOCIATION_FAILED. false clears it. */
+  failAssociation?: boolean | string;
+  /** true or a message: dissociations requested from now on end DISSOCIATION_FAILED. false clears it. */
+  failDissociation?: boolean | string;
+  /** PackageIDs that an index on this domain uses: DissociatePackage answers ConflictException. */
+  indexesUsingPackages?: string[];
+}
+
+export interface FaultRule {
+  service?: ServiceName;
+  /** e.g. 'CreatePackage'; omitted = every operation of the service(s). */
+  operation?: string;
+  /** Only operations that change state (CreatePackage, AssociatePackage, PutObject, ...). */
+  mutatingOnly?: boolean;
+  /** ThrottlingException "Rate exceeded" (HTTP 400) for es and iot, SlowDown (503) for s3. */
+  throttleProbability?: number;
+  /** InternalException / InternalServerException / InternalError, HTTP 500. */
+  internalErrorProbability?: number;
+  /** Real milliseconds added before the call is handled. */
+  latencyMs?: number;
+  /** Apply the request, then answer 500 as if the response had been lost. */
+  loseResponseProbability?: number;
+  /** The rule fires at most this many times, then it is spent. */
+  remaining?: number;
+}
+
+export type FaultKind = 'throttle' | 'internal' | 'lost-response' | 'latency';
+
+export interface CallResource {
+  packageId?: string;
+  packageName?: string;
+  domainName?: string;
+  applicationId?: string;
+  versionName?: string;
+  bucket?: string;
+  key?: string;
+}
+
+export interface CallRecord {
+  seq: number;
+  service: ServiceName;
+  operation: string;
+  mutating: boolean;
+  /** Emulator clock, ISO 8601. */
+  at: string;
+  /** Wall clock, ISO 8601. */
+  realAt: string;
+  durationMs: number;
+  httpStatus: number;
+  errorCode?: string;
+  fault?: FaultKind;
+  resource?: CallResource;
+}
+
+export interface ClockReading {
+  now: string;
+  scale: number;
+}
+
+export interface ClockChange {
+  /** Move the emulator clock forward by this many milliseconds (never backwards). */
+  advanceMs?: number;
+  /** Emulator milliseconds per real millisecond from now on (e.g. 3600 = an hour per second). */
+  scale?: number;
+}
+
+export type ApplicationStatusValue = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING' | 'FAILED';
+export type DataSourceStatusValue = 'ACTIVE' | 'CREATING' | 'PROCESSING' | 'DELETED' | 'FAILED';
+
+export interface ErrorDetailsSnapshot {
+  ErrorType: string;
+  ErrorMessage: string;
+}
+
+export interface AssociationSnapshot {
+  packageId: string;
+  packageName: string;
+  domainName: string;
+  status: string;
+  packageVersion: string;
+  referencePath: string;
+  lastUpdated: string;
+  errorDetails?: ErrorDetailsSnapshot;
+}
+
+export interface DomainSnapshot {
+  name: string;
+  domainId: string;
+  arn: string;
+  engineVersion: string;
+  processing: boolean;
+  createdAt: string;
+  configuration: DomainConfiguration;
+  associations: AssociationSnapshot[];
+}
+
+export interface PackageVersionSnapshot {
+  version: string;
+  /** 'pending' while copying or validating, 'failed' when it never became a version. */
+  state: 'available' | 'pending' | 'failed';
+  commitMessage?: string;
+  createdAt: string;
+  source: { bucket: string; key: string };
+  size?: number;
+  sha256?: string;
+  errorDetails?: ErrorDetailsSnapshot;
+}
+
+export interface PackageSnapshot {
+  id: string;
+  name: string;
+  type: string;
+  status: string;
+  description?: string;
+  engineVersion?: string;
+  availableVersion?: string;
+  createdAt: string;
+  lastUpdatedAt: string;
+  errorDetails?: ErrorDetailsSnapshot;
+  versions: PackageVersionSnapshot[];
+  domains: string[];
+}
+
+export interface ApplicationSnapshot {
+  id: string;
+  name: string;
+  arn: string;
+  status: string;
+  createdAt: string;
+}
+
+export interface AttachmentSnapshot {
+  attachmentId: string;
+  applicationId: string;
+  dataSourceArn: string;
+  status: string;
+  createdAt: string;
+  workspaceId?: string;
+  workspaceConfiguration?: { name: string; workspaceType: string };
+}
+
+export interface IotPackageVersionSnapshot {
+  versionName: string;
+  arn: string;
+  status: string;
+  description?: string;
+  attributes: Record<string, string>;
+  artifact?: { s3Location?: { bucket?: string; key?: string; version?: string } };
+  recipe?: string;
+  createdAt: string;
+  lastModifiedAt: string;
+}
+
+export interface IotPackageSnapshot {
+  name: string;
+  arn: string;
+  description?: string;
+  defaultVersionName?: string;
+  createdAt: string;
+  lastModifiedAt: string;
+  versions: IotPackageVersionSnapshot[];
+}
+
+export interface S3ObjectSnapshot {
+  key: string;
+  size: number;
+  sha256: string;
+  etag: string;
+  lastModified: string;
+}
+
+export interface S3BucketSnapshot {
+  name: string;
+  createdAt: string;
+  objects: S3ObjectSnapshot[];
+}
+
+export interface EmulatorStateSnapshot {
+  clock: ClockReading;
+  durations: Durations;
+  opensearch: {
+    domains: DomainSnapshot[];
+    packages: PackageSnapshot[];
+    applications: ApplicationSnapshot[];
+    attachments: AttachmentSnapshot[];
+    dataSourceStatuses: Record<string, string>;
+  };
+  iot: { packages: IotPackageSnapshot[] };
+  s3: { buckets: S3BucketSnapshot[] };
+}
