@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { DataConverter } from '@temporalio/common';
+import { PayloadKeyConfigError, payloadCodecFromEnv } from './codec/env.js';
 import { DEFAULT_TASK_QUEUE } from './model/constants.js';
 
 /**
@@ -20,6 +22,10 @@ export interface TemporalConfig {
     | { serverName?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } }
     | true;
   apiKey?: string;
+  /** Payload encryption (ROLLOUTS_PAYLOAD_KEY): pass to the Worker and to every Client. */
+  dataConverter?: DataConverter;
+  /** The id of the key new payloads are encrypted with; undefined = encryption off. */
+  payloadKeyId?: string;
 }
 
 export interface WorkerConfig extends TemporalConfig {
@@ -90,6 +96,16 @@ export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
     config.tls = Object.keys(tls).length > 0 ? tls : true;
   }
   if (env.TEMPORAL_API_KEY) config.apiKey = env.TEMPORAL_API_KEY;
+  try {
+    const codec = payloadCodecFromEnv(env);
+    if (codec) {
+      config.dataConverter = { payloadCodecs: [codec] };
+      config.payloadKeyId = codec.keyId;
+    }
+  } catch (err) {
+    if (err instanceof PayloadKeyConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
   return config;
 }
 

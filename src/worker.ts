@@ -52,6 +52,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     workflowBundlePath: defaultBundle(config),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     shutdownGraceTime: config.shutdownGraceSeconds * 1000,
+    dataConverter: config.dataConverter,
   });
   let stopping = false;
   const stop = (signal: string) => {
@@ -72,6 +73,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     metrics: config.metricsAddress ?? 'off',
     awsRegion: env.AWS_REGION ?? '(SDK default chain)',
     awsEndpoint: env.AWS_ENDPOINT_URL ?? '(AWS)',
+    payloadEncryption: config.payloadKeyId ? `AES-256-GCM, key ${config.payloadKeyId}` : 'off',
   });
   try {
     await worker.run();

@@ -12,6 +12,8 @@ export interface RolloutWorkerOptions {
   workflowBundlePath?: string;
   maxConcurrentActivityTaskExecutions?: number;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Payload encryption (src/codec): the same data converter every client of the task queue uses. */
+  dataConverter?: WorkerOptions['dataConverter'];
   /** Extra options (tests use identity, sticky cache sizes, ...). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -36,6 +38,7 @@ export async function createRolloutWorker(options: RolloutWorkerOptions): Promis
     workflowFailureErrorTypes: { '*': ['NondeterminismError', 'DeterminismViolationError'] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...options.overrides,
   });
 }

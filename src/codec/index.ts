@@ -1,0 +1,2 @@
+export * from './encryption-codec.js';
+export * from './env.js';
