@@ -1,0 +1,164 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * deploy/iam-policy.json must grant exactly the AWS actions the worker's activities call: the list
+ * is derived from the `new XxxCommand(` calls in src/activities, so adding a call without adding
+ * its permission (or leaving a permission no code uses) fails here.
+ */
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const activitiesDir = join(root, 'src', 'activities');
+const policy = JSON.parse(readFileSync(join(root, 'deploy', 'iam-policy.json'), 'utf8')) as {
+  Version: string;
+  Statement: Array<{
+    Sid: string;
+    Effect: string;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: Record<string, Record<string, string | string[]>>;
+  }>;
+};
+
+/** IAM prefix of each SDK client package. */
+const PREFIX: Record<string, string> = {
+  '@aws-sdk/client-opensearch': 'es',
+  '@aws-sdk/client-iot': 'iot',
+  '@aws-sdk/client-s3': 's3',
+};
+
+/**
+ * Where the IAM action is not simply `<prefix>:<Operation>`, or a call needs more than its own action.
+ * Keyed by `<prefix>:<Operation>`.
+ */
+const ACTIONS_FOR: Record<string, string[]> = {
+  // HeadObject is authorized by s3:GetObject. Without s3:ListBucket, S3 answers 403 instead of 404
+  // for a key that does not exist, and staging would fail instead of uploading.
+  's3:HeadObject': ['s3:GetObject', 's3:ListBucket'],
+  // AWS: CreatePackage checks that fleet indexing is on, with the caller's permissions.
+  'iot:CreatePackage': ['iot:CreatePackage', 'iot:GetIndexingConfiguration'],
+};
+
+/** Actions the service authorization reference lists without resource-level permissions. */
+const NO_RESOURCE_LEVEL = new Set([
+  'es:CreatePackage',
+  'es:DeletePackage',
+  'es:DescribePackages',
+  'es:ListDomainsForPackage',
+  'es:UpdatePackage',
+  'es:GetPackageVersionHistory',
+  'es:ListApplications',
+  'es:GetApplication',
+  'es:AttachDataSource',
+  'es:DescribeDataSourceAttachment',
+  'es:DetachDataSource',
+  'es:ListDataSourceAttachments',
+  'iot:GetIndexingConfiguration',
+]);
+
+interface CommandUse {
+  file: string;
+  client: string;
+  command: string;
+}
+
+/** Every `new XxxCommand(` in src/activities, with the SDK package it is imported from. */
+function commandsCalled(): CommandUse[] {
+  const uses: CommandUse[] = [];
+  for (const file of readdirSync(activitiesDir).filter((f) => f.endsWith('.ts'))) {
+    const source = readFileSync(join(activitiesDir, file), 'utf8');
+    const importedFrom = new Map<string, string>();
+    for (const m of source.matchAll(
+      /import\s*(type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g,
+    )) {
+      if (m[1]) continue;
+      for (const name of m[2]!.split(',').map((s) =>
+        s
+          .trim()
+          .split(/\s+as\s+/)[0]!
+          .trim(),
+      ))
+        if (name && !name.startsWith('type ')) importedFrom.set(name, m[3]!);
+    }
+    for (const m of source.matchAll(/new\s+([A-Z][A-Za-z0-9]*Command)\s*\(/g)) {
+      const client = importedFrom.get(m[1]!);
+      if (!client) throw new Error(`${file}: ${m[1]} is not imported from an @aws-sdk client package`);
+      uses.push({ file, client, command: m[1]! });
+    }
+  }
+  return uses;
+}
+
+function requiredActions(): Map<string, string[]> {
+  const required = new Map<string, string[]>();
+  for (const use of commandsCalled()) {
+    const prefix = PREFIX[use.client];
+    if (!prefix) throw new Error(`${use.file}: no IAM prefix known for ${use.client}; add it to PREFIX`);
+    const operation = `${prefix}:${use.command.replace(/Command$/, '')}`;
+    for (const action of ACTIONS_FOR[operation] ?? [operation]) {
+      const why = required.get(action) ?? [];
+      why.push(`${use.file}: ${use.command}`);
+      required.set(action, why);
+    }
+  }
+  return required;
+}
+
+const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+const policyActions = () => policy.Statement.flatMap((s) => asList(s.Action));
+
+describe('deploy/iam-policy.json (least privilege for the worker)', () => {
+  it('finds the AWS calls of every activity file (the derivation itself works)', () => {
+    const commands = new Set(commandsCalled().map((u) => u.command));
+    // The calls the dictionary rollout cannot do without: if these vanish, the scan is broken.
+    for (const c of [
+      'GetObjectCommand',
+      'PutObjectCommand',
+      'CreatePackageCommand',
+      'AssociatePackageCommand',
+    ])
+      expect(commands).toContain(c);
+  });
+
+  it('grants exactly the actions the activities call: nothing missing, nothing extra', () => {
+    const required = requiredActions();
+    const granted = new Set(policyActions());
+    const missing = [...required.keys()].filter((a) => !granted.has(a)).sort();
+    const extra = [...granted].filter((a) => !required.has(a)).sort();
+    expect(
+      { missing: missing.map((a) => `${a} (${required.get(a)!.join('; ')})`), extra },
+      'update deploy/iam-policy.json: add what is missing, remove what no activity calls',
+    ).toEqual({ missing: [], extra: [] });
+  });
+
+  it('lists each action once, uses no wildcard actions, and only Allow statements', () => {
+    const actions = policyActions();
+    expect(new Set(actions).size).toBe(actions.length);
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+    expect(policy.Version).toBe('2012-10-17');
+    for (const s of policy.Statement) {
+      expect(s.Effect).toBe('Allow');
+      expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/);
+    }
+  });
+
+  it('scopes by resource wherever AWS allows it', () => {
+    for (const s of policy.Statement) {
+      const resources = asList(s.Resource);
+      if (resources.includes('*'))
+        expect(
+          asList(s.Action).filter((a) => !NO_RESOURCE_LEVEL.has(a)),
+          `${s.Sid}: Resource "*" only for actions without resource-level permissions`,
+        ).toEqual([]);
+    }
+    const statementFor = (action: string) => policy.Statement.find((s) => asList(s.Action).includes(action))!;
+    expect(asList(statementFor('es:AssociatePackage').Resource)).toEqual(['arn:aws:es:*:*:domain/*']);
+    // Writes go under the staging prefix only, and S3 access stays inside the worker's own account.
+    expect(asList(statementFor('s3:PutObject').Resource)).toEqual(['arn:aws:s3:::*/package-rollouts/*']);
+    for (const action of ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 'es:AssociatePackage'])
+      expect(statementFor(action).Condition?.StringEquals?.['aws:ResourceAccount']).toBe(
+        '${aws:PrincipalAccount}',
+      );
+  });
+});
