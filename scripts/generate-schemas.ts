@@ -1,0 +1,118 @@
+/**
+ * Writes schemas/<workflow>.{input,result,progress}.schema.json from the shared zod schemas
+ * (src/client/contract.ts), for services in other languages.
+ *
+ *   npm run schemas            # regenerate
+ *   npm run schemas -- --check # exit 1 when a checked-in file is stale or missing (CI)
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { WORKFLOW_CONTRACTS } from '../src/client/contract.js';
+import { DEFAULT_TASK_QUEUE } from '../src/model/constants.js';
+import { INLINE_TEXT_MAX_BYTES } from '../src/model/dictionary-rollout.js';
+
+export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
+/** A URN, not a URL: the files live in this repository, not at an address of their own. */
+const BASE_ID = 'urn:package-rollouts:schemas:';
+
+/** Rules JSON Schema cannot express (zod refinements); said in words so callers know them. */
+const INPUT_NOTES: Record<string, string> = {
+  dictionaryRollout:
+    `Also checked by the workflow: source.url is https (http only for localhost) without credentials; ` +
+    `source.text is at most ${INLINE_TEXT_MAX_BYTES} bytes of UTF-8 (it is recorded in workflow history); ` +
+    `S3 keys and prefixes have no '.' or '..' segments, no leading '/', no control characters; domains are ` +
+    `unique; percentages strictly increase and end at 100; explicit waves list every domain exactly once; ` +
+    `canary is smaller than the number of domains. A violation ends the run with failure type InvalidInput ` +
+    `(details: { issues: [{ field, rule }] }) before any AWS call.`,
+  packageRemoval:
+    'Also checked by the workflow: exactly one of packageName or packageId; domains are unique. ' +
+    'A violation ends the run with failure type InvalidInput before any AWS call.',
+};
+
+function document(
+  schema: z.ZodType,
+  io: 'input' | 'output',
+  meta: { id: string; title: string; description: string },
+): string {
+  const json = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' });
+  const { $schema, ...rest } = json;
+  const ordered = {
+    $schema,
+    $id: `${BASE_ID}${meta.id}`,
+    title: meta.title,
+    description: meta.description,
+    ...rest,
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+/** File name -> contents, in memory: the unit test compares this with the checked-in files. */
+export function generateSchemas(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const c of WORKFLOW_CONTRACTS) {
+    const common = `Workflow type '${c.workflowType}', task queue '${DEFAULT_TASK_QUEUE}' (configurable), workflow id ${c.workflowId}.`;
+    files.set(
+      `${c.stem}.input.schema.json`,
+      document(c.input, 'input', {
+        id: `${c.stem}.input.schema.json`,
+        title: `${c.workflowType} input`,
+        description:
+          `The single argument of ${c.workflowType}. ${common} Omitted fields take the defaults shown. ${INPUT_NOTES[c.workflowType] ?? ''}`.trim(),
+      }),
+    );
+    files.set(
+      `${c.stem}.result.schema.json`,
+      document(c.result, 'output', {
+        id: `${c.stem}.result.schema.json`,
+        title: `${c.workflowType} result`,
+        description: `What ${c.workflowType} returns. A run with failed domains (or a cancelled one) ends Failed with ApplicationFailure type RolloutFailed (RolloutCancelled) and this same object as its first detail. ${common}`,
+      }),
+    );
+    files.set(
+      `${c.stem}.progress.schema.json`,
+      document(c.progress, 'output', {
+        id: `${c.stem}.progress.schema.json`,
+        title: `${c.workflowType} progress`,
+        description: `What the '${c.messages.queries[0]}' query of ${c.workflowType} returns while it runs. ${common}`,
+      }),
+    );
+  }
+  return files;
+}
+
+/** Names of files that differ from (or are missing in / extra in) the directory. */
+export function staleSchemaFiles(dir = SCHEMAS_DIR, generated = generateSchemas()): string[] {
+  const stale: string[] = [];
+  for (const [name, text] of generated) {
+    const path = join(dir, name);
+    if (!existsSync(path) || readFileSync(path, 'utf8') !== text) stale.push(name);
+  }
+  if (existsSync(dir))
+    for (const name of readdirSync(dir))
+      if (name.endsWith('.schema.json') && !generated.has(name)) stale.push(`${name} (no longer generated)`);
+  return stale;
+}
+
+function main(argv: string[]): number {
+  if (argv.includes('--check')) {
+    const stale = staleSchemaFiles();
+    if (stale.length === 0) {
+      console.log(`schemas/ is current (${generateSchemas().size} files)`);
+      return 0;
+    }
+    console.error(`schemas/ is stale: ${stale.join(', ')}\nRun: npm run schemas`);
+    return 1;
+  }
+  mkdirSync(SCHEMAS_DIR, { recursive: true });
+  const generated = generateSchemas();
+  for (const name of readdirSync(SCHEMAS_DIR))
+    if (name.endsWith('.schema.json') && !generated.has(name)) rmSync(join(SCHEMAS_DIR, name));
+  for (const [name, text] of generated) writeFileSync(join(SCHEMAS_DIR, name), text);
+  console.log(`wrote ${generated.size} files to schemas/`);
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
+  process.exitCode = main(process.argv.slice(2));

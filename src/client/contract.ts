@@ -1,0 +1,190 @@
+/**
+ * The contract other languages build on: for each workflow, its type name, the schema of its input
+ * (the very zod schema the client and the workflow validate with) and schemas of its result and
+ * progress. Results and progress are TypeScript interfaces in src/model; the zod mirrors below are
+ * checked against them at compile time (`Same<...>`), so a changed interface that is not mirrored
+ * here fails `tsc`, and `npm run schemas -- --check` fails CI until schemas/*.json are regenerated.
+ */
+import { z } from 'zod';
+import { WorkflowTypes, type WorkflowType } from '../model/constants.js';
+import {
+  dictionaryRolloutInput,
+  DictionaryRolloutMessages,
+  type DictionaryRolloutProgress,
+  type DictionaryRolloutResult,
+  type DomainOutcome,
+} from '../model/dictionary-rollout.js';
+import {
+  packageRemovalInput,
+  type PackageRemovalProgress,
+  type PackageRemovalResult,
+  type RemovalDomainOutcome,
+} from '../model/package-removal.js';
+
+/** true when A and B are assignable both ways (optional vs `| undefined` compare equal). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+function mirrors<_T extends true>(): void {}
+
+const errorSummary = z.object({ type: z.string(), message: z.string() });
+const epochMs = z.number().describe('milliseconds since the Unix epoch');
+
+// ---- dictionaryRollout -----------------------------------------------------------------------
+
+const domainState = z.enum([
+  'pending',
+  'skipped',
+  'associating',
+  'current',
+  'failed',
+  'not-started',
+  'rolling-back',
+  'rolled-back',
+  'rollback-failed',
+]);
+const domainOutcome = z.object({
+  domain: z.string(),
+  state: domainState,
+  wave: z.number().int().describe('0-based wave index; -1 before planning'),
+  previousVersion: z.string().optional().describe('the version before this run; absent = no association'),
+  version: z.string().optional(),
+  startedAt: epochMs.optional(),
+  finishedAt: epochMs.optional(),
+  error: errorSummary.optional(),
+});
+mirrors<Same<z.output<typeof domainOutcome>, DomainOutcome>>();
+
+const rolloutPhase = z.enum([
+  'validating',
+  'staging',
+  'packaging',
+  'waiting-for-package',
+  'planning',
+  'associating',
+  'waiting-for-approval',
+  'paused',
+  'pausing-between-waves',
+  'rolling-back',
+  'done',
+]);
+
+export const dictionaryRolloutProgressSchema = z.object({
+  phase: rolloutPhase,
+  packageName: z.string(),
+  packageId: z.string().optional(),
+  targetVersion: z.string().optional(),
+  contentSha256: z.string().optional(),
+  waves: z.array(z.array(z.string())),
+  currentWave: z.number().int(),
+  paused: z.boolean(),
+  awaitingApproval: z.boolean(),
+  domains: z.array(domainOutcome),
+});
+mirrors<Same<z.output<typeof dictionaryRolloutProgressSchema>, DictionaryRolloutProgress>>();
+
+export const dictionaryRolloutResultSchema = z.object({
+  outcome: z.enum(['succeeded', 'unchanged', 'partial', 'failed', 'rolled-back', 'cancelled', 'dry-run']),
+  packageName: z.string(),
+  packageId: z.string(),
+  targetVersion: z.string().describe('e.g. "v3"'),
+  referencePath: z.string().describe('what analyzers reference (synonyms_path): analyzers/<PackageID>'),
+  contentSha256: z.string(),
+  packageChange: z.enum(['created', 'updated', 'unchanged']),
+  stagedObject: z.object({ bucket: z.string(), key: z.string(), sizeBytes: z.number() }),
+  waves: z.number().int(),
+  counts: z.object({
+    current: z.number().int(),
+    skipped: z.number().int(),
+    failed: z.number().int(),
+    notStarted: z.number().int(),
+    rolledBack: z.number().int(),
+  }),
+  domains: z.array(domainOutcome),
+  startedAt: epochMs,
+  finishedAt: epochMs,
+  notes: z.array(z.string()),
+});
+mirrors<Same<z.output<typeof dictionaryRolloutResultSchema>, DictionaryRolloutResult>>();
+
+// ---- packageRemoval --------------------------------------------------------------------------
+
+const removalDomainOutcome = z.object({
+  domain: z.string(),
+  state: z.enum(['pending', 'dissociating', 'dissociated', 'not-associated', 'failed']),
+  previousVersion: z.string().optional(),
+  error: errorSummary.optional(),
+  startedAt: epochMs.optional(),
+  finishedAt: epochMs.optional(),
+});
+mirrors<Same<z.output<typeof removalDomainOutcome>, RemovalDomainOutcome>>();
+
+export const packageRemovalResultSchema = z.object({
+  outcome: z.enum(['removed', 'already-removed', 'partial', 'failed']),
+  packageName: z.string().optional(),
+  packageId: z.string().optional(),
+  packageDeletion: z.enum(['deleted', 'already-deleted', 'kept', 'not-requested']),
+  keptBecause: z.string().optional(),
+  domains: z.array(removalDomainOutcome),
+  counts: z.object({
+    dissociated: z.number().int(),
+    notAssociated: z.number().int(),
+    failed: z.number().int(),
+  }),
+  startedAt: epochMs,
+  finishedAt: epochMs,
+});
+mirrors<Same<z.output<typeof packageRemovalResultSchema>, PackageRemovalResult>>();
+
+export const packageRemovalProgressSchema = z.object({
+  phase: z.enum(['resolving', 'dissociating', 'deleting', 'done']),
+  packageId: z.string().optional(),
+  domains: z.array(removalDomainOutcome),
+});
+mirrors<Same<z.output<typeof packageRemovalProgressSchema>, PackageRemovalProgress>>();
+
+// ---- the contract ----------------------------------------------------------------------------
+
+export interface WorkflowContract {
+  workflowType: WorkflowType;
+  /** File stem under schemas/: `<stem>.input.schema.json`, `.result.`, `.progress.`. */
+  stem: string;
+  /** How the TypeScript client derives workflow ids (other callers should do the same). */
+  workflowId: string;
+  input: z.ZodType;
+  result: z.ZodType;
+  progress: z.ZodType;
+  /** Query name -> what it returns; update/signal names -> their argument. */
+  messages: { queries: string[]; updates: string[]; signals: string[] };
+}
+
+export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
+  {
+    workflowType: WorkflowTypes.dictionaryRollout,
+    stem: 'dictionary-rollout',
+    workflowId: 'dictionary-rollout/<packageName>',
+    input: dictionaryRolloutInput,
+    result: dictionaryRolloutResultSchema,
+    progress: dictionaryRolloutProgressSchema,
+    messages: {
+      queries: [DictionaryRolloutMessages.progress],
+      updates: [
+        DictionaryRolloutMessages.approve,
+        DictionaryRolloutMessages.pause,
+        DictionaryRolloutMessages.resume,
+      ],
+      signals: [
+        DictionaryRolloutMessages.approve,
+        DictionaryRolloutMessages.pause,
+        DictionaryRolloutMessages.resume,
+      ],
+    },
+  },
+  {
+    workflowType: WorkflowTypes.packageRemoval,
+    stem: 'package-removal',
+    workflowId: 'package-removal/<packageName or packageId>',
+    input: packageRemovalInput,
+    result: packageRemovalResultSchema,
+    progress: packageRemovalProgressSchema,
+    messages: { queries: ['progress'], updates: [], signals: [] },
+  },
+];
