@@ -4,6 +4,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { runActivity } from '../helpers/activity-env.js';
 import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
@@ -145,16 +146,14 @@ describe('hostile dictionary content: the stage activity refuses it before any m
     // The source passes the schema: only the content is hostile.
     expect(validate(dictionaryRolloutInput, { ...validInputs.dictionaryRollout, source }).ok).toBe(true);
     const env = new MockActivityEnvironment();
-    const error = await env
-      .run(activities.stageDictionary, {
-        source,
-        staging: { bucket: 'hostile-staging', prefix: 'package-rollouts/' },
-        packageType: 'TXT-DICTIONARY',
-      })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    const error = await runActivity(env, activities.stageDictionary, {
+      source,
+      staging: { bucket: 'hostile-staging', prefix: 'package-rollouts/' },
+      packageType: 'TXT-DICTIONARY',
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect((error as ApplicationFailure).type).toBe(FailureTypes.InvalidSource);
     expect((error as ApplicationFailure).nonRetryable).toBe(true);
@@ -167,16 +166,14 @@ describe('hostile dictionary content: the stage activity refuses it before any m
   it('a staging bucket that does not exist is named, and nothing is written', async () => {
     const before = await emulator.control.state();
     const env = new MockActivityEnvironment();
-    const error = await env
-      .run(createS3Activities({ aws }).stageDictionary, {
-        source: { kind: 'inline', text: 'car, auto\n' },
-        staging: { bucket: 'no-such-staging', prefix: 'package-rollouts/' },
-        packageType: 'TXT-DICTIONARY',
-      })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    const error = await runActivity(env, createS3Activities({ aws }).stageDictionary, {
+      source: { kind: 'inline', text: 'car, auto\n' },
+      staging: { bucket: 'no-such-staging', prefix: 'package-rollouts/' },
+      packageType: 'TXT-DICTIONARY',
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as ApplicationFailure).type).toBe(FailureTypes.InvalidSource);
     expect((error as ApplicationFailure).message).toMatch(
       /staging\.bucket: bucket 'no-such-staging' does not exist/,
