@@ -11,7 +11,13 @@ import {
   type DictionaryRolloutResult,
 } from '../model/index.js';
 import { FailureTypes } from '../model/failures.js';
-import { RolloutDomains, RolloutKind, RolloutStatus, RolloutTarget } from '../model/search-attributes.js';
+import {
+  domainsSearchAttribute,
+  RolloutDomains,
+  RolloutKind,
+  RolloutStatus,
+  RolloutTarget,
+} from '../model/search-attributes.js';
 import { parseOrThrow } from '../model/validation.js';
 import { rolloutResult } from './results.js';
 
@@ -89,7 +95,7 @@ export async function startDictionaryRollout(
         { key: RolloutKind, value: WorkflowTypes.dictionaryRollout },
         { key: RolloutTarget, value: params.packageName },
         { key: RolloutStatus, value: 'running' },
-        { key: RolloutDomains, value: params.domains },
+        ...domainsPair(params.domains),
       ],
     });
     return { workflowId, handle };
@@ -117,4 +123,10 @@ export function pauseRollout(handle: WorkflowHandle): Promise<void> {
 }
 export function resumeRollout(handle: WorkflowHandle): Promise<void> {
   return handle.executeUpdate<void, []>(DictionaryRolloutMessages.resume);
+}
+
+/** RolloutDomains when the list fits Temporal's search attribute size limit (see domainsSearchAttribute). */
+export function domainsPair(domains: readonly string[]) {
+  const value = domainsSearchAttribute(domains);
+  return value ? [{ key: RolloutDomains, value }] : [];
 }

@@ -6,7 +6,8 @@ import {
   type PackageRemovalInput,
   type PackageRemovalResult,
 } from '../model/package-removal.js';
-import { RolloutDomains, RolloutKind, RolloutStatus, RolloutTarget } from '../model/search-attributes.js';
+import { RolloutKind, RolloutStatus, RolloutTarget } from '../model/search-attributes.js';
+import { domainsPair } from './dictionary-rollout.js';
 import { parseOrThrow } from '../model/validation.js';
 import { rolloutResult } from './results.js';
 
@@ -39,7 +40,7 @@ export async function startPackageRemoval(
       { key: RolloutKind, value: WorkflowTypes.packageRemoval },
       { key: RolloutTarget, value: target },
       { key: RolloutStatus, value: 'running' },
-      ...(params.domains === 'all' ? [] : [{ key: RolloutDomains, value: params.domains }]),
+      ...(params.domains === 'all' ? [] : domainsPair(params.domains)),
     ],
   });
   return { workflowId, handle };

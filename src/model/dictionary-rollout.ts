@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AwsErrorDetails } from './failures.js';
 import {
   COMMIT_MESSAGE_MAX,
   domainName,
@@ -257,8 +258,23 @@ export interface DomainOutcome {
   /** ms since the epoch. */
   startedAt?: number;
   finishedAt?: number;
-  /** Short reason when failed: AWS's error code and message. */
-  error?: { type: string; message: string };
+  /** Why it failed: a stable type, a message, and AWS's code / request id when AWS said no. */
+  error?: DomainError;
+}
+
+export interface DomainError {
+  type: string;
+  message: string;
+  aws?: AwsErrorDetails;
+}
+
+export interface DictionaryRolloutPlan {
+  packageId?: string;
+  targetVersion?: string;
+  /** Domains to associate, wave by wave (wave 1 first). */
+  waves: string[][];
+  /** Already ACTIVE at the target version: no AssociatePackage call. */
+  skipped: string[];
 }
 
 export type RolloutPhase =
@@ -313,6 +329,7 @@ export interface DictionaryRolloutResult {
 /** Message names (queries and updates/signals), part of the contract for other languages. */
 export const DictionaryRolloutMessages = {
   progress: 'progress',
+  plan: 'plan',
   approve: 'approve',
   pause: 'pause',
   resume: 'resume',

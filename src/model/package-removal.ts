@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { domainName, opensearchPackageId, opensearchPackageName } from './aws-rules.js';
-import { MAX_DOMAINS } from './dictionary-rollout.js';
+import { MAX_DOMAINS, type DomainError } from './dictionary-rollout.js';
 
 export const packageRemovalInput = z
   .object({
@@ -55,7 +55,7 @@ export interface RemovalDomainOutcome {
   state: RemovalDomainState;
   /** The version that was associated before the removal. */
   previousVersion?: string;
-  error?: { type: string; message: string };
+  error?: DomainError;
   startedAt?: number;
   finishedAt?: number;
 }

@@ -47,3 +47,16 @@ export const RolloutStatuses = [
   'cancelled',
 ] as const;
 export type RolloutStatusValue = (typeof RolloutStatuses)[number];
+
+/**
+ * Temporal limits one search attribute value to 2 KB by default (dynamic config
+ * `limit.searchAttributeValueSize`), and a start with a larger value is refused. RolloutDomains
+ * is set only when the whole list fits: a truncated list would make a domain filter silently miss
+ * rollouts. Larger fleets are found by RolloutTarget instead; their domains are in the details.
+ */
+export const DOMAINS_SEARCH_ATTRIBUTE_MAX_BYTES = 1900;
+export function domainsSearchAttribute(domains: readonly string[]): string[] | undefined {
+  return new TextEncoder().encode(JSON.stringify(domains)).length <= DOMAINS_SEARCH_ATTRIBUTE_MAX_BYTES
+    ? [...domains]
+    : undefined;
+}

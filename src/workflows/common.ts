@@ -1,7 +1,8 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
 import type { z } from 'zod';
-import { FailureTypes } from '../model/failures.js';
+import type { DomainError } from '../model/dictionary-rollout.js';
+import { FailureTypes, type AwsErrorDetails } from '../model/failures.js';
 import { RolloutFailedDomains, RolloutStatus, type RolloutStatusValue } from '../model/search-attributes.js';
 import { formatIssues, validate } from '../model/validation.js';
 
@@ -32,11 +33,46 @@ export function publishStatus(status: RolloutStatusValue, failedDomains?: number
   upsertSearchAttributes(updates);
 }
 
-export function errorSummary(err: unknown): { type: string; message: string } {
-  if (err instanceof ApplicationFailure) return { type: err.type ?? 'Error', message: err.message };
-  const cause = (err as { cause?: unknown })?.cause;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
+/**
+ * A failure reduced to what a result should carry: its stable type, its message, and AWS's error
+ * details (code, message, request id, domain) when an activity attached them.
+ */
+export function errorSummary(err: unknown): DomainError {
+  const failure = innermostApplicationFailure(err);
+  if (failure) {
+    const aws = failure.details?.find(isAwsErrorDetails);
+    return { type: failure.type ?? 'Error', message: failure.message, ...(aws ? { aws } : {}) };
+  }
   return { type: (err as Error)?.name ?? 'Error', message: String((err as Error)?.message ?? err) };
+}
+
+function innermostApplicationFailure(err: unknown): ApplicationFailure | undefined {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause)
+    if (e instanceof ApplicationFailure) return e;
+  return undefined;
+}
+
+function isAwsErrorDetails(d: unknown): d is AwsErrorDetails {
+  return typeof d === 'object' && d !== null && 'code' in d && 'operation' in d && 'service' in d;
+}
+
+/**
+ * Activity failures reach workflow code wrapped in ActivityFailure; rethrown as they are, callers
+ * would find the stable type one level down. This lifts the activity's ApplicationFailure (type,
+ * message, details) to the top of the workflow's failure, keeping the chain as its cause.
+ */
+export function surfaceActivityFailure(err: unknown): unknown {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    const cause = err.cause;
+    return ApplicationFailure.create({
+      message: cause.message,
+      type: cause.type ?? undefined,
+      nonRetryable: true,
+      details: cause.details ? [...cause.details] : undefined,
+      cause: err,
+    });
+  }
+  return err;
 }
 
 /** How long a polling activity over these domains may run: until the latest deadline, plus slack. */

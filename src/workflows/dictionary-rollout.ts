@@ -21,6 +21,8 @@ import {
   DictionaryRolloutMessages,
   planWaves,
   type DictionaryRolloutParams,
+  type DictionaryRolloutPlan,
+  type DomainError,
   type DictionaryRolloutProgress,
   type DictionaryRolloutResult,
   type DomainOutcome,
@@ -30,7 +32,13 @@ import {
 import { FailureTypes } from '../model/failures.js';
 import { referencePathOf, type PackageSummary } from '../model/opensearch-packages.js';
 import { RolloutTargetVersion, type RolloutStatusValue } from '../model/search-attributes.js';
-import { errorSummary, latestDeadline, parseWorkflowInput, publishStatus } from './common.js';
+import {
+  errorSummary,
+  latestDeadline,
+  parseWorkflowInput,
+  publishStatus,
+  surfaceActivityFailure,
+} from './common.js';
 import { slidingWindow } from './sliding-window.js';
 
 /** `wave`: approve up to this wave (1-based index of the next wave); default the next one. */
@@ -42,6 +50,8 @@ type PackageActivities = ReturnType<typeof createOpenSearchPackageActivities>;
 type S3Activities = ReturnType<typeof createS3Activities>;
 
 export const progressQuery = defineQuery<DictionaryRolloutProgress>(DictionaryRolloutMessages.progress);
+/** The plan once known: target version, waves (domains to associate) and domains skipped as current. */
+export const planQuery = defineQuery<DictionaryRolloutPlan>(DictionaryRolloutMessages.plan);
 /** Approve the next wave (when the policy asks for approval between waves). Returns the approved wave number. */
 export const approveUpdate = defineUpdate<number, [ApproveArgs]>(DictionaryRolloutMessages.approve);
 export const pauseUpdate = defineUpdate<void>(DictionaryRolloutMessages.pause);
@@ -106,7 +116,8 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
   // ---- state visible through the progress query ----------------------------------------
   let phase: RolloutPhase = 'staging';
   let paused = false;
-  let approvedWave = 0;
+  /** Waves are numbered from 1 for people; wave 1 never waits, so it starts approved. */
+  let approvedThrough = 1;
   let awaitingApproval = false;
   let currentWave = 0;
   let waves: string[][] = [];
@@ -137,9 +148,15 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
     domains: [...outcomes.values()],
   });
   setHandler(progressQuery, progress);
+  setHandler(planQuery, () => ({
+    packageId: pkg?.packageId,
+    targetVersion,
+    waves,
+    skipped: [...outcomes.values()].filter((o) => o.state === 'skipped').map((o) => o.domain),
+  }));
   const approve = (arg?: ApproveArgs) => {
-    approvedWave = Math.max(approvedWave, arg?.wave ?? currentWave + 1);
-    return approvedWave;
+    approvedThrough = Math.max(approvedThrough, arg?.wave ?? currentWave + 1);
+    return approvedThrough;
   };
   setHandler(approveUpdate, approve, {
     validator: (arg) => {
@@ -330,7 +347,9 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
           phase = 'pausing-between-waves';
           report();
           await Promise.race([
-            sleep(policy.pauseBetweenWavesSeconds * 1000),
+            sleep(policy.pauseBetweenWavesSeconds * 1000, {
+              summary: `pause before wave ${currentWave + 1} of ${waves.length}`,
+            }),
             condition(() => cancelRequested),
           ]);
         }
@@ -338,7 +357,7 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
           awaitingApproval = true;
           phase = 'waiting-for-approval';
           report();
-          await condition(() => approvedWave >= currentWave || cancelRequested);
+          await condition(() => approvedThrough >= currentWave + 1 || cancelRequested);
           awaitingApproval = false;
         }
       }
@@ -400,7 +419,7 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
     type Settled = {
       state: 'current' | 'failed';
       version?: string;
-      error?: { type: string; message: string };
+      error?: DomainError;
     };
 
     async function runWave(domains: string[]): Promise<void> {
@@ -451,7 +470,7 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
       domain: string,
       state: 'current' | 'failed',
       version: string | undefined,
-      error?: { type: string; message: string },
+      error?: DomainError,
     ) {
       const o = outcomes.get(domain)!;
       o.state = state;
@@ -615,6 +634,6 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
     // Failures that carry a result already published their status; anything else is a plain failure.
     const published: string[] = [FailureTypes.RolloutFailed, FailureTypes.RolloutCancelled];
     if (!(err instanceof ApplicationFailure && published.includes(err.type ?? ''))) publishStatus('failed');
-    throw err;
+    throw surfaceActivityFailure(err);
   });
 }

@@ -7,6 +7,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createOpenSearchPackageActivities } from '../activities/opensearch-packages.js';
+import type { DomainError } from '../model/dictionary-rollout.js';
 import { FailureTypes } from '../model/failures.js';
 import {
   packageRemovalInput,
@@ -14,7 +15,13 @@ import {
   type PackageRemovalResult,
   type RemovalDomainOutcome,
 } from '../model/package-removal.js';
-import { errorSummary, latestDeadline, parseWorkflowInput, publishStatus } from './common.js';
+import {
+  errorSummary,
+  latestDeadline,
+  parseWorkflowInput,
+  publishStatus,
+  surfaceActivityFailure,
+} from './common.js';
 import { slidingWindow } from './sliding-window.js';
 
 type PackageActivities = ReturnType<typeof createOpenSearchPackageActivities>;
@@ -43,6 +50,14 @@ const os = proxyActivities<PackageActivities>(callOptions);
  * again: a domain already dissociated and a package already deleted count as done.
  */
 export async function packageRemoval(rawInput: unknown): Promise<PackageRemovalResult> {
+  return removePackage(rawInput).catch((err: unknown) => {
+    if (!(err instanceof ApplicationFailure && err.type === FailureTypes.RolloutFailed))
+      publishStatus('failed');
+    throw surfaceActivityFailure(err);
+  });
+}
+
+async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   const startedAt = Date.now();
   const input = parseWorkflowInput(packageRemovalInput, rawInput, 'packageRemoval input');
   let phase: PackageRemovalProgress['phase'] = 'resolving';
@@ -120,7 +135,7 @@ export async function packageRemoval(rawInput: unknown): Promise<PackageRemovalR
   // ---- dissociate -----------------------------------------------------------------------------
   phase = 'dissociating';
   report();
-  type Settled = { ok: boolean; error?: { type: string; message: string } };
+  type Settled = { ok: boolean; error?: DomainError };
   await slidingWindow<Settled>(todo, {
     maxConcurrency: input.maxConcurrency,
     deadlineFor: () => Date.now() + input.dissociationDeadlineSeconds * 1000,

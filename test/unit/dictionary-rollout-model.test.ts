@@ -193,3 +193,11 @@ describe('content marker', () => {
     expect(describeWithMarker('d'.repeat(950), sha).length).toBeLessThanOrEqual(PACKAGE_DESCRIPTION_MAX);
   });
 });
+
+describe('RolloutDomains search attribute', () => {
+  it('holds the whole list when it fits the 2 KB limit, and is left out rather than truncated otherwise', async () => {
+    const { domainsSearchAttribute } = await import('../../src/model/search-attributes.js');
+    expect(domainsSearchAttribute(domains(50))).toHaveLength(50);
+    expect(domainsSearchAttribute(domains(200))).toBeUndefined();
+  });
+});

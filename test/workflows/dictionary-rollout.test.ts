@@ -171,7 +171,7 @@ describe('dictionaryRollout', () => {
     expect((await mutatingCalls('AssociatePackage')).length).toBe(1);
 
     await pauseRollout(handle);
-    expect(await approveWave(handle)).toBe(1);
+    expect(await approveWave(handle)).toBe(2); // waves are numbered from 1: this approves wave 2
     await new Promise((r) => setTimeout(r, 1000));
     const paused = await dictionaryRolloutProgress(handle);
     expect(paused.paused).toBe(true);
@@ -384,6 +384,7 @@ describe('dictionaryRollout', () => {
   });
 
   it('rejects bad input before any AWS call, naming the field', async () => {
+    await stack.emulator.control.clearCalls();
     await expect(
       startDictionaryRollout(stack.client, rolloutInput('Bad_Name', ['x'], 'x\n'), {
         taskQueue: stack.taskQueue,

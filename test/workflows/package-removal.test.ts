@@ -130,6 +130,7 @@ describe('packageRemoval', () => {
   });
 
   it('rejects bad input before any AWS call', async () => {
+    await stack.emulator.control.clearCalls();
     await expect(
       startPackageRemoval(stack.client, { packageName: 'x' }, { taskQueue: stack.taskQueue }),
     ).rejects.toSatisfy(
