@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 
 export const HISTORIES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'replay', 'histories');
 
@@ -13,7 +14,8 @@ export async function recordHistory(client: Client, workflowId: string, name: st
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   if (process.env.RECORD_HISTORIES === '1') {
     mkdirSync(HISTORIES_DIR, { recursive: true });
-    writeFileSync(join(HISTORIES_DIR, `${name}.json`), JSON.stringify(history));
+    // Proto3 JSON, the format `temporal workflow show --output json` and the Web UI export.
+    writeFileSync(join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
   }
   return history.events?.length ?? 0;
 }

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowsEntry } from '../../src/worker/create-worker.js';
@@ -21,13 +22,13 @@ describe('replay of saved histories', () => {
         return history.events[0].workflowExecutionStartedEventAttributes.workflowType.name as string;
       }),
     );
-    expect([...types].sort()).toEqual(expect.arrayContaining(['dictionaryRollout']));
+    expect([...types].sort()).toEqual(expect.arrayContaining(['dictionaryRollout', 'packageRemoval']));
   });
 
   it('replays each without non-determinism', async () => {
     const histories = files.map((f) => ({
       workflowId: f.replace(/\.json$/, ''),
-      history: JSON.parse(readFileSync(join(HISTORIES_DIR, f), 'utf8')),
+      history: historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, f), 'utf8'))),
     }));
     const results = [];
     for await (const result of Worker.runReplayHistories({ workflowsPath: workflowsEntry() }, histories)) {
