@@ -1,0 +1,81 @@
+import type { RolloutSpec, RunFigures } from './rollouts.js';
+import type { BenchStack, Log } from './stack.js';
+
+export interface BenchConfig {
+  quick: boolean;
+  /** Scenario 1/3/4: rollout sizes at `associationMs`, window `maxConcurrency`, `pollIntervalSeconds`. */
+  sizes: number[];
+  associationMs: number;
+  maxConcurrency: number;
+  pollIntervalSeconds: number;
+  /** Scenario 2: sizes measured with the sequential script (larger ones are extrapolated). */
+  sequentialSizes: number[];
+  /** Scenario 3: association latencies (ms) at `latencyDomains` domains. */
+  latenciesMs: number[];
+  latencyDomains: number;
+  /** Scenario 5. */
+  many: { rollouts: number; domains: number; maxConcurrency: number };
+  /** Scenario 6: the attachment stays PENDING this long on the emulator clock, passing in `realMs`. */
+  longWait: { emulatedMs: number; realMs: number; pollIntervalSeconds: number };
+  /** Scenario 7 (the emulator alone): domains seeded, each associated with 20 packages. */
+  emulatorDomains: number;
+}
+
+/**
+ * Poll intervals are 1 s, never less: the Temporal server fires no timer (activity retry backoffs
+ * included) sooner than `history.timerProcessorMaxTimeShift` (1 s by default) after it is created,
+ * so a polling activity retried every 0.1 s or 0.5 s actually polls every ~1 s, while the plain
+ * script would honour the shorter interval: the comparison would measure that floor, not
+ * durability. docs/benchmarks.md shows the trace.
+ */
+export const FULL: BenchConfig = {
+  quick: false,
+  sizes: [10, 100, 1000],
+  associationMs: 2000,
+  maxConcurrency: 50,
+  pollIntervalSeconds: 1,
+  sequentialSizes: [10, 40],
+  latenciesMs: [100, 2000, 30_000],
+  latencyDomains: 100,
+  many: { rollouts: 50, domains: 20, maxConcurrency: 10 },
+  longWait: { emulatedMs: 24 * 3600_000 - 3600_000, realMs: 60_000, pollIntervalSeconds: 1 },
+  emulatorDomains: 1000,
+};
+
+export const QUICK: BenchConfig = {
+  quick: true,
+  sizes: [5, 20],
+  associationMs: 500,
+  maxConcurrency: 10,
+  pollIntervalSeconds: 1,
+  sequentialSizes: [2, 5],
+  latenciesMs: [100, 500, 2000],
+  latencyDomains: 20,
+  many: { rollouts: 5, domains: 4, maxConcurrency: 2 },
+  longWait: { emulatedMs: 6 * 3600_000, realMs: 4000, pollIntervalSeconds: 1 },
+  emulatorDomains: 100,
+};
+
+export interface ScenarioReport {
+  id: number;
+  title: string;
+  /** One paragraph: what ran, with which settings. */
+  setup: string;
+  table: string;
+  /** Observations printed under the table (ideal vs measured, explanations). */
+  notes: string[];
+  /** Extra tables (e.g. the latency half of scenario 3). */
+  more?: Array<{ caption: string; table: string }>;
+}
+
+export interface BenchContext {
+  config: BenchConfig;
+  stack: BenchStack;
+  log: Log;
+  /** Runs are shared between scenarios (scenario 3 and 4 read scenario 1's runs). */
+  durable(spec: RolloutSpec): Promise<RunFigures>;
+  script(spec: RolloutSpec): Promise<RunFigures>;
+  sequential(spec: RolloutSpec): Promise<RunFigures>;
+  /** spec at size n with the config's latency, window and poll interval. */
+  specAt(n: number, associationMs?: number): RolloutSpec;
+}
