@@ -44,12 +44,13 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
   });
   const aws = createAwsClients();
+  const workflowBundlePath = defaultBundle(config);
   const worker = await createRolloutWorker({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     deps: { aws },
-    workflowBundlePath: defaultBundle(config),
+    workflowBundlePath,
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     shutdownGraceTime: config.shutdownGraceSeconds * 1000,
     dataConverter: config.dataConverter,
@@ -70,6 +71,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     address: config.address,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
+    workflows: workflowBundlePath ?? '(bundled from source at start)',
     metrics: config.metricsAddress ?? 'off',
     awsRegion: env.AWS_REGION ?? '(SDK default chain)',
     awsEndpoint: env.AWS_ENDPOINT_URL ?? '(AWS)',

@@ -8,9 +8,13 @@ export interface WorkerProcess {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-/** Runs `src/worker.ts` as its own process, as `npm run worker` does (tsx, from source). */
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+/**
+ * Runs the worker as its own process: from source as `npm run worker` does (tsx), or the production
+ * build as `node dist/worker.js` does (after `npm run build`).
+ */
+export function spawnWorker(env: Record<string, string>, from: 'source' | 'build' = 'source'): WorkerProcess {
+  const args = from === 'source' ? ['--import', 'tsx', 'src/worker.ts'] : ['dist/worker.js'];
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
@@ -31,45 +32,62 @@ describe('the worker process (npm run worker)', () => {
   });
 
   it('runs a workflow a client starts, logs JSON, and stops cleanly on SIGTERM', async () => {
-    const taskQueue = `worker-process-${randomUUID().slice(0, 8)}`;
-    const worker = spawnWorker({
+    const worker = await runRolloutThenSigterm('source');
+    expect(worker.output()).toMatch(/"workflows":"\(bundled from source at start\)"/);
+  });
+
+  it('runs from the production build: node dist/worker.js with the prebuilt workflow bundle', async () => {
+    // What `npm run build` ships: tsc output plus dist/workflow-bundle.js (no webpack at start).
+    execFileSync('npm', ['run', 'build'], { stdio: 'pipe' });
+    const worker = await runRolloutThenSigterm('build');
+    expect(worker.output()).toMatch(/"workflows":"[^"]*dist\/workflow-bundle\.js"/);
+  }, 240_000);
+});
+
+/** Starts the worker process, runs a one-domain rollout through it, then stops it with SIGTERM. */
+async function runRolloutThenSigterm(from: 'source' | 'build') {
+  const taskQueue = `worker-process-${from}-${randomUUID().slice(0, 8)}`;
+  const worker = spawnWorker(
+    {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       ROLLOUTS_TASK_QUEUE: taskQueue,
       AWS_ENDPOINT_URL: emulator.url,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'AKIDTEST',
       AWS_SECRET_ACCESS_KEY: 'test-secret',
-    });
-    try {
-      const started = JSON.parse(await worker.waitForLine(/"msg":"worker started"/));
-      expect(started).toMatchObject({ level: 'INFO', taskQueue, awsEndpoint: emulator.url });
+    },
+    from,
+  );
+  try {
+    const started = JSON.parse(await worker.waitForLine(/"msg":"worker started"/));
+    expect(started).toMatchObject({ level: 'INFO', taskQueue, awsEndpoint: emulator.url });
 
-      await emulator.control.seedDomains([{ name: 'proc-1' }]);
-      const aws = awsClientsFor(emulator);
-      await aws.s3.send(new CreateBucketCommand({ Bucket: 'proc-staging' }));
-      destroyAwsClients(aws);
-      const client = new Client({ connection });
-      const { handle } = await startDictionaryRollout(
-        client,
-        {
-          packageName: 'synonyms-proc',
-          source: { kind: 'inline', text: 'proc, process\n' },
-          staging: { bucket: 'proc-staging' },
-          domains: ['proc-1'],
-          policy: { pollIntervalSeconds: 0.2 },
-        },
-        { taskQueue },
-      );
-      const result = await dictionaryRolloutResult(handle);
-      expect(result.outcome).toBe('succeeded');
-      expect(result.domains[0]).toMatchObject({ domain: 'proc-1', state: 'current', version: 'v1' });
-    } finally {
-      worker.child.kill('SIGTERM');
-    }
-    expect(await worker.exited).toBe(0);
-    expect(worker.output()).toMatch(
-      /"msg":"worker stopping: finishing running activities within the grace period".*"signal":"SIGTERM"/,
+    await emulator.control.seedDomains([{ name: `proc-${from}` }]);
+    const aws = awsClientsFor(emulator);
+    await aws.s3.send(new CreateBucketCommand({ Bucket: `proc-staging-${from}` }));
+    destroyAwsClients(aws);
+    const client = new Client({ connection });
+    const { handle } = await startDictionaryRollout(
+      client,
+      {
+        packageName: `synonyms-proc-${from}`,
+        source: { kind: 'inline', text: `proc, process, ${from}\n` },
+        staging: { bucket: `proc-staging-${from}` },
+        domains: [`proc-${from}`],
+        policy: { pollIntervalSeconds: 0.2 },
+      },
+      { taskQueue },
     );
-    expect(worker.output()).toMatch(/"msg":"worker stopped"/);
-  });
-});
+    const result = await dictionaryRolloutResult(handle);
+    expect(result.outcome).toBe('succeeded');
+    expect(result.domains[0]).toMatchObject({ domain: `proc-${from}`, state: 'current', version: 'v1' });
+  } finally {
+    worker.child.kill('SIGTERM');
+  }
+  expect(await worker.exited).toBe(0);
+  expect(worker.output()).toMatch(
+    /"msg":"worker stopping: finishing running activities within the grace period".*"signal":"SIGTERM"/,
+  );
+  expect(worker.output()).toMatch(/"msg":"worker stopped"/);
+  return worker;
+}
