@@ -15,6 +15,20 @@ import {
   type DomainOutcome,
 } from '../model/dictionary-rollout.js';
 import {
+  DataSourceAttachmentMessages,
+  dataSourceAttachmentInput,
+  workspaceTypes,
+  type DataSourceAttachmentProgress,
+  type DataSourceAttachmentResult,
+} from '../model/data-source-attachment.js';
+import {
+  IotPackageReleaseMessages,
+  iotPackageReleaseInput,
+  iotPublishModes,
+  type IotPackageReleaseProgress,
+  type IotPackageReleaseResult,
+} from '../model/iot-package-release.js';
+import {
   packageRemovalInput,
   type PackageRemovalProgress,
   type PackageRemovalResult,
@@ -141,6 +155,113 @@ export const packageRemovalProgressSchema = z.object({
 });
 mirrors<Same<z.output<typeof packageRemovalProgressSchema>, PackageRemovalProgress>>();
 
+// ---- iotPackageRelease -----------------------------------------------------------------------
+
+const iotVersionStatus = z.enum(['DRAFT', 'PUBLISHED', 'DEPRECATED']);
+const iotApproval = z.object({
+  approvedBy: z.string().optional(),
+  approvedAt: epochMs,
+});
+const iotReleaseSteps = z.object({
+  package: z.enum(['created', 'existed', 'pending']),
+  version: z.enum(['created', 'existed', 'pending']),
+  publish: z.enum(['published', 'already-published', 'not-requested', 'skipped-deprecated', 'pending']),
+  default: z.enum([
+    'set',
+    'already-default',
+    'not-requested',
+    'left-to-newer-version',
+    'skipped-deprecated',
+    'pending',
+  ]),
+  deprecated: z.array(z.string()).describe('versions this run deprecated'),
+});
+
+export const iotPackageReleaseProgressSchema = z.object({
+  phase: z.enum([
+    'validating',
+    'ensuring-package',
+    'creating-version',
+    'waiting-for-approval',
+    'publishing',
+    'setting-default',
+    'deprecating',
+    'done',
+    'failed',
+  ]),
+  packageName: z.string(),
+  versionName: z.string(),
+  publish: z.enum(iotPublishModes),
+  versionStatus: iotVersionStatus.optional(),
+  awaitingApproval: z.boolean(),
+  approval: iotApproval.optional(),
+  steps: iotReleaseSteps,
+  error: errorSummary.optional(),
+});
+mirrors<Same<z.output<typeof iotPackageReleaseProgressSchema>, IotPackageReleaseProgress>>();
+
+export const iotPackageReleaseResultSchema = z.object({
+  outcome: z
+    .enum(['changed', 'unchanged'])
+    .describe('changed: this run made at least one change in AWS; unchanged: every step was already done'),
+  packageName: z.string(),
+  versionName: z.string(),
+  packageVersionArn: z.string().optional(),
+  versionStatus: iotVersionStatus,
+  defaultVersionName: z.string().optional(),
+  steps: iotReleaseSteps,
+  approval: iotApproval.optional(),
+  notes: z.array(z.string()),
+  startedAt: epochMs,
+  finishedAt: epochMs,
+});
+mirrors<Same<z.output<typeof iotPackageReleaseResultSchema>, IotPackageReleaseResult>>();
+
+// ---- dataSourceAttachment --------------------------------------------------------------------
+
+const attachmentWorkspace = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }),
+  z.object({ kind: z.literal('existing'), workspaceId: z.string() }),
+  z.object({ kind: z.literal('new'), name: z.string(), workspaceType: z.enum(workspaceTypes) }),
+]);
+const attachmentApplication = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  arn: z.string().optional(),
+  status: z.string().optional().describe('as last seen: CREATING, ACTIVE, UPDATING, DELETING, FAILED'),
+});
+const attachmentStatus = z.enum(['PENDING', 'ATTACHED', 'FAILED']);
+
+export const dataSourceAttachmentProgressSchema = z.object({
+  phase: z.enum(['resolving-application', 'attaching', 'waiting', 'confirming', 'done']),
+  application: z.union([attachmentApplication, z.object({ ref: z.string() })]),
+  dataSourceArn: z.string(),
+  workspace: attachmentWorkspace,
+  attachmentId: z.string().optional(),
+  status: attachmentStatus.optional(),
+  requestedAt: epochMs.optional(),
+  waitDeadline: epochMs.optional(),
+  outcome: z.enum(['attached', 'failed', 'wait-limit-exceeded']).optional(),
+  error: errorSummary.optional(),
+});
+mirrors<Same<z.output<typeof dataSourceAttachmentProgressSchema>, DataSourceAttachmentProgress>>();
+
+export const dataSourceAttachmentResultSchema = z.object({
+  status: z.literal('ATTACHED'),
+  attachmentId: z.string(),
+  application: attachmentApplication,
+  dataSourceArn: z.string(),
+  dataSourceKind: z.enum(['domain', 'collection']),
+  workspace: attachmentWorkspace,
+  attachedOnRequest: z.boolean(),
+  polls: z.number().int(),
+  startedAt: epochMs,
+  requestedAt: epochMs,
+  attachedAt: epochMs,
+  finishedAt: epochMs,
+});
+mirrors<Same<z.output<typeof dataSourceAttachmentResultSchema>, DataSourceAttachmentResult>>();
+
 // ---- the contract ----------------------------------------------------------------------------
 
 export interface WorkflowContract {
@@ -165,7 +286,7 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
     result: dictionaryRolloutResultSchema,
     progress: dictionaryRolloutProgressSchema,
     messages: {
-      queries: [DictionaryRolloutMessages.progress],
+      queries: [DictionaryRolloutMessages.progress, DictionaryRolloutMessages.plan],
       updates: [
         DictionaryRolloutMessages.approve,
         DictionaryRolloutMessages.pause,
@@ -186,5 +307,27 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
     result: packageRemovalResultSchema,
     progress: packageRemovalProgressSchema,
     messages: { queries: ['progress'], updates: [], signals: [] },
+  },
+  {
+    workflowType: WorkflowTypes.dataSourceAttachment,
+    stem: 'data-source-attachment',
+    workflowId: 'data-source-attachment/<applicationId or applicationName>/<dataSourceArn>',
+    input: dataSourceAttachmentInput,
+    result: dataSourceAttachmentResultSchema,
+    progress: dataSourceAttachmentProgressSchema,
+    messages: { queries: [DataSourceAttachmentMessages.progress], updates: [], signals: [] },
+  },
+  {
+    workflowType: WorkflowTypes.iotPackageRelease,
+    stem: 'iot-package-release',
+    workflowId: 'iot-package-release/<packageName>/<versionName>',
+    input: iotPackageReleaseInput,
+    result: iotPackageReleaseResultSchema,
+    progress: iotPackageReleaseProgressSchema,
+    messages: {
+      queries: [IotPackageReleaseMessages.progress],
+      updates: [IotPackageReleaseMessages.approve],
+      signals: [IotPackageReleaseMessages.approve],
+    },
   },
 ];

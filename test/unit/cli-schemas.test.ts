@@ -18,9 +18,41 @@ describe('JSON Schemas for other languages (schemas/)', () => {
     for (const c of WORKFLOW_CONTRACTS)
       for (const part of ['input', 'result', 'progress'])
         expect(names).toContain(`${c.stem}.${part}.schema.json`);
-    expect(WORKFLOW_CONTRACTS.map((c) => c.workflowType)).toEqual(
-      expect.arrayContaining([WorkflowTypes.dictionaryRollout, WorkflowTypes.packageRemoval]),
-    );
+    expect(WORKFLOW_CONTRACTS.map((c) => c.workflowType).sort()).toEqual(Object.values(WorkflowTypes).sort());
+  });
+
+  it('contract.json names the task queue and, per workflow, its type, id, messages and files', () => {
+    const generated = generateSchemas();
+    const index = JSON.parse(generated.get('contract.json')!);
+    expect(index.taskQueue).toBe('package-rollouts');
+    const iot = index.workflows.find((w: { workflowType: string }) => w.workflowType === 'iotPackageRelease');
+    expect(iot).toEqual({
+      workflowType: 'iotPackageRelease',
+      workflowId: 'iot-package-release/<packageName>/<versionName>',
+      input: 'iot-package-release.input.schema.json',
+      result: 'iot-package-release.result.schema.json',
+      progress: 'iot-package-release.progress.schema.json',
+      queries: ['progress'],
+      updates: ['approve'],
+      signals: ['approve'],
+    });
+    for (const w of index.workflows)
+      for (const f of [w.input, w.result, w.progress]) expect(generated.has(f)).toBe(true);
+  });
+
+  it('other workflows: required fields, enums and AWS rules reach the JSON Schemas', () => {
+    const generated = generateSchemas();
+    const iot = JSON.parse(generated.get('iot-package-release.input.schema.json')!);
+    expect(iot.required).toEqual(['packageName', 'versionName']);
+    expect(iot.properties.publish).toMatchObject({ default: 'now', enum: ['now', 'after-approval', 'no'] });
+    const attach = JSON.parse(generated.get('data-source-attachment.input.schema.json')!);
+    expect(attach.required).toEqual(['dataSourceArn']);
+    expect(attach.properties.waitLimitSeconds).toMatchObject({ default: 86400, maximum: 86400 });
+    expect(attach.description).toMatch(/Workflow type 'dataSourceAttachment', task queue 'package-rollouts'/);
+    const result = JSON.parse(generated.get('data-source-attachment.result.schema.json')!);
+    expect(result.properties.status).toMatchObject({ const: 'ATTACHED' });
+    const iotResult = JSON.parse(generated.get('iot-package-release.result.schema.json')!);
+    expect(iotResult.properties.outcome.enum).toEqual(['changed', 'unchanged']);
   });
 
   it('input schemas show defaults as optional and keep AWS naming rules', () => {
