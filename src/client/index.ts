@@ -6,6 +6,15 @@
  *
  *   import { Client, Connection } from '@temporalio/client';
  *   import { startDictionaryRollout, waitForResult } from 'package-rollouts/src/client/index.js';
+ *
+ *   const client = new Client({ connection: await Connection.connect({ address }) });
+ *   const { workflowId } = await startDictionaryRollout(client, input);   // InvalidInputError first
+ *   await rolloutProgressOf(client, workflowId);                          // the 'progress' query
+ *   await approveRollout(client, workflowId);                             // next wave / IoT publish
+ *   await pauseRolloutById(client, workflowId); await resumeRolloutById(client, workflowId);
+ *   await cancelRollout(client, workflowId);
+ *   const result = await waitForResult(client, workflowId);               // also of failed runs
+ *   const recent = await listRollouts(client, { kind: 'dictionary', status: 'failed' });
  */
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type TypedSearchAttributes } from '@temporalio/common';
@@ -19,13 +28,43 @@ import {
   RolloutTargetVersion,
 } from '../model/search-attributes.js';
 import { InvalidInputError } from '../model/validation.js';
+import { approveWave, pauseRollout, resumeRollout } from './dictionary-rollout.js';
+import { approveIotPackageRelease } from './iot-package-release.js';
+import type { IotApproval } from '../model/iot-package-release.js';
 import { resultInFailure, rolloutResult } from './results.js';
 
 export * from './dictionary-rollout.js';
 export * from './package-removal.js';
+export * from './data-source-attachment.js';
+export * from './iot-package-release.js';
 export * from './results.js';
 export * from './schedules.js';
 export { InvalidInputError, type InputIssue } from '../model/validation.js';
+// The input schemas the workflows validate with (zod), and the types of inputs and results.
+export {
+  dictionaryRolloutInput,
+  type DictionaryRolloutInput,
+  type DictionaryRolloutProgress,
+  type DictionaryRolloutResult,
+} from '../model/dictionary-rollout.js';
+export {
+  packageRemovalInput,
+  type PackageRemovalInput,
+  type PackageRemovalProgress,
+  type PackageRemovalResult,
+} from '../model/package-removal.js';
+export {
+  dataSourceAttachmentInput,
+  type DataSourceAttachmentInput,
+  type DataSourceAttachmentProgress,
+  type DataSourceAttachmentResult,
+} from '../model/data-source-attachment.js';
+export {
+  iotPackageReleaseInput,
+  type IotPackageReleaseInput,
+  type IotPackageReleaseProgress,
+  type IotPackageReleaseResult,
+} from '../model/iot-package-release.js';
 export { DEFAULT_TASK_QUEUE, WorkflowTypes, type WorkflowType } from '../model/constants.js';
 export { FailureTypes, type FailureType } from '../model/failures.js';
 
@@ -230,4 +269,92 @@ export async function settle<T = unknown>(handle: WorkflowHandle): Promise<Settl
  */
 export function waitForResult<T = unknown>(client: Client, workflowId: string): Promise<T> {
   return rolloutResult<T>(client.workflow.getHandle(workflowId));
+}
+
+/** The run exists but its workflow type has no such operation (e.g. pause on an IoT release). */
+export class OperationNotSupportedError extends Error {
+  override readonly name = 'OperationNotSupportedError';
+  constructor(
+    readonly workflowId: string,
+    readonly workflowType: string,
+    readonly operation: string,
+    supportedBy: string[],
+  ) {
+    super(
+      `'${operation}' does not apply to ${workflowId} (a ${workflowType} run): it applies to ${supportedBy.join(', ')} runs`,
+    );
+  }
+}
+
+async function workflowTypeOfRun(client: Client, workflowId: string): Promise<string> {
+  return (await client.workflow.getHandle(workflowId).describe()).type;
+}
+
+/** The live `progress` query of any rollout by workflow id (its shape depends on the workflow). */
+export function rolloutProgressOf<T = unknown>(client: Client, workflowId: string): Promise<T> {
+  return rolloutProgress<T>(client.workflow.getHandle(workflowId));
+}
+
+export interface ApproveOptions {
+  /** Dictionary rollouts: approve up to this wave (1-based) [the next one]. */
+  wave?: number;
+  /** IoT releases: who approved, for the record. */
+  approvedBy?: string;
+}
+
+export type ApproveOutcome =
+  | { workflowType: typeof WorkflowTypes.dictionaryRollout; approvedWave: number }
+  | { workflowType: typeof WorkflowTypes.iotPackageRelease; approval: IotApproval };
+
+/**
+ * Approves what a run waits for: the next wave(s) of a dictionary rollout with approval between
+ * waves, or the publication of an IoT release with publish 'after-approval'. A run that waits for
+ * no approval refuses (WorkflowUpdateFailedError); other workflow types throw
+ * OperationNotSupportedError without sending anything.
+ */
+export async function approveRollout(
+  client: Client,
+  workflowId: string,
+  options: ApproveOptions = {},
+): Promise<ApproveOutcome> {
+  const type = await workflowTypeOfRun(client, workflowId);
+  if (type === WorkflowTypes.dictionaryRollout)
+    return {
+      workflowType: type,
+      approvedWave: await approveWave(client.workflow.getHandle(workflowId), options.wave),
+    };
+  if (type === WorkflowTypes.iotPackageRelease)
+    return {
+      workflowType: type,
+      approval: await approveIotPackageRelease(
+        client,
+        workflowId,
+        options.approvedBy !== undefined ? { approvedBy: options.approvedBy } : {},
+      ),
+    };
+  throw new OperationNotSupportedError(workflowId, type, 'approve', [
+    WorkflowTypes.dictionaryRollout,
+    WorkflowTypes.iotPackageRelease,
+  ]);
+}
+
+async function dictionaryOnly(
+  client: Client,
+  workflowId: string,
+  operation: string,
+): Promise<WorkflowHandle> {
+  const type = await workflowTypeOfRun(client, workflowId);
+  if (type !== WorkflowTypes.dictionaryRollout)
+    throw new OperationNotSupportedError(workflowId, type, operation, [WorkflowTypes.dictionaryRollout]);
+  return client.workflow.getHandle(workflowId);
+}
+
+/** Pauses a dictionary rollout: nothing new starts, in-flight domains finish. */
+export async function pauseRolloutById(client: Client, workflowId: string): Promise<void> {
+  await pauseRollout(await dictionaryOnly(client, workflowId, 'pause'));
+}
+
+/** Resumes a paused dictionary rollout. */
+export async function resumeRolloutById(client: Client, workflowId: string): Promise<void> {
+  await resumeRollout(await dictionaryOnly(client, workflowId, 'resume'));
 }
