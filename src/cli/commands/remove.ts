@@ -1,0 +1,88 @@
+import { startPackageRemoval } from '../../client/package-removal.js';
+import { packageRemovalInput, type PackageRemovalInput } from '../../model/package-removal.js';
+import { parseOrThrow } from '../../model/validation.js';
+import { bool, list, num, readJsonFile, readList, str, type Options } from '../args.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { followStarted, START_OPTIONS } from './start.js';
+
+const REMOVE_OPTIONS: Options = {
+  input: { type: 'string', arg: 'file.json', help: 'the whole input as JSON; flags override its fields' },
+  'package-name': { type: 'string', arg: 'name', help: 'the package, by name', field: 'packageName' },
+  'package-id': { type: 'string', arg: 'id', help: 'the package, by id (F123...)', field: 'packageId' },
+  domains: {
+    type: 'string',
+    arg: 'a,b,c',
+    help: 'dissociate from these domains only [every associated domain]',
+    field: 'domains',
+  },
+  'domains-file': { type: 'string', arg: 'path', help: 'domains, one per line', field: 'domains' },
+  'keep-package': {
+    type: 'boolean',
+    help: 'dissociate only; do not delete the package afterwards',
+    field: 'deletePackage',
+  },
+  'max-concurrency': {
+    type: 'string',
+    arg: 'n',
+    help: 'dissociations at once, 1-100 [10]',
+    field: 'maxConcurrency',
+  },
+  'dissociation-deadline': {
+    type: 'string',
+    arg: 'seconds',
+    help: 'per domain [2700]',
+    field: 'dissociationDeadlineSeconds',
+  },
+  'poll-interval': {
+    type: 'string',
+    arg: 'seconds',
+    help: 'AWS status polling [15]',
+    field: 'pollIntervalSeconds',
+  },
+};
+
+export const removeCommand: Command = {
+  name: 'remove',
+  summary: 'remove a package: dissociate it from domains, then delete it when unused',
+  usage: 'remove (--package-name <name> | --package-id <id>) [--domains <a,b,c>] [--keep-package] [options]',
+  details: [
+    'Without --domains the package is dissociated from every domain it is associated with, then',
+    'deleted (unless --keep-package). Running it again is safe: done domains count as done.',
+  ].join('\n'),
+  options: { ...REMOVE_OPTIONS, ...START_OPTIONS },
+  connects: true,
+  async run(ctx) {
+    const v = ctx.values;
+    const fromFile = str(v, 'input');
+    const input: Record<string, unknown> = fromFile
+      ? { ...(readJsonFile(fromFile, '--input') as object) }
+      : {};
+    const set = (field: string, value: unknown) => {
+      if (value !== undefined) input[field] = value;
+    };
+    set('packageName', str(v, 'package-name'));
+    set('packageId', str(v, 'package-id'));
+    if (str(v, 'domains') !== undefined && str(v, 'domains-file') !== undefined)
+      throw new UsageError('give --domains or --domains-file, not both', ctx.command);
+    if (str(v, 'domains') !== undefined) input.domains = list(str(v, 'domains')!);
+    if (str(v, 'domains-file') !== undefined)
+      input.domains = readList(str(v, 'domains-file')!, '--domains-file');
+    if (bool(v, 'keep-package')) input.deletePackage = false;
+    set('maxConcurrency', num(v, 'max-concurrency', REMOVE_OPTIONS));
+    set('dissociationDeadlineSeconds', num(v, 'dissociation-deadline', REMOVE_OPTIONS));
+    set('pollIntervalSeconds', num(v, 'poll-interval', REMOVE_OPTIONS));
+    const params = parseOrThrow(packageRemovalInput, input, 'package removal input');
+    if (bool(v, 'print-input')) {
+      ctx.out.result(params, () => JSON.stringify(params, null, 2));
+      return 0;
+    }
+    const client = await ctx.client();
+    const workflowId = str(v, 'workflow-id');
+    const { handle } = await startPackageRemoval(client, input as PackageRemovalInput, {
+      taskQueue: ctx.config().taskQueue,
+      ...(workflowId ? { workflowId } : {}),
+    });
+    return followStarted(ctx, handle, 'package removal');
+  },
+};

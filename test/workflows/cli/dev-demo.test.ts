@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DictionaryRolloutResult } from '../../../src/model/dictionary-rollout.js';
+import { runCli, startCli } from './run-cli.js';
+
+/**
+ * `rollouts dev` (= `npm run demo`) brings its own Temporal dev server, emulator and worker. Each
+ * run here gets a data dir of its own and free ports, and no TEMPORAL_ADDRESS: the global setup's
+ * server is not used, and nothing touches the user's data dir.
+ */
+function demoEnv(dataHome: string): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
+    TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH,
+    XDG_DATA_HOME: dataHome,
+  };
+}
+const PORTS = ['--port', '0', '--ui-port', '0'];
+
+describe('rollouts dev (npm run demo)', () => {
+  it('--exit-when-done: dev server + UI, emulator, worker, sample rollout to the end; state persists to the next run', async () => {
+    const dataHome = mkdtempSync(join(tmpdir(), 'rollouts-demo-'));
+    const dataDir = join(dataHome, 'package-rollouts');
+    const env = demoEnv(dataHome);
+
+    const first = await runCli(['dev', '--exit-when-done', ...PORTS], env);
+    expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
+    expect(first.stdout).toMatch(/^Temporal Web UI: http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(first.stdout).toMatch(
+      /Sample rollout of 'demo-synonyms' to demo-search-1, demo-search-2, demo-search-3, demo-search-4/,
+    );
+    expect(first.stdout).toMatch(
+      /Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/dictionary-rollout%2Fdemo-synonyms\/[0-9a-f-]{36}\/history/,
+    );
+    // Live progress per domain, then the result.
+    expect(first.stdout).toMatch(/demo-search-1\s+[a-z-]+ -> current @ v1/);
+    expect(first.stdout).toMatch(/dictionary-rollout\/demo-synonyms: succeeded/);
+    expect(first.stdout).toMatch(/demo-search-4\s+current @ v1/);
+    // State in the user's data dir (XDG_DATA_HOME): the dev server's database and the emulator's.
+    expect(existsSync(join(dataDir, 'dev.db'))).toBe(true);
+    expect(existsSync(join(dataDir, 'emulator.json'))).toBe(true);
+
+    // A second run sees the first one's package (persisted) and publishes the next version.
+    const second = await runCli(['dev', '--exit-when-done', '--headless', '--json', ...PORTS], env);
+    expect(second.code, second.stderr).toBe(0);
+    const lines = second.lines<{
+      type: string;
+      uiUrl?: string;
+      outcome?: string;
+      result?: DictionaryRolloutResult;
+    }>();
+    expect(lines[0]).toMatchObject({ type: 'started', workflowId: 'dictionary-rollout/demo-synonyms' });
+    expect(lines.some((l) => l.type === 'progress')).toBe(true);
+    const end = lines.at(-1)!;
+    expect(end).toMatchObject({ type: 'result', outcome: 'succeeded' });
+    expect(end.result!.packageChange).toBe('updated');
+    expect(end.result!.targetVersion).toBe('v2');
+    expect(end.result!.domains.map((d) => d.previousVersion)).toEqual(['v1', 'v1', 'v1', 'v1']);
+  });
+
+  it('without the flag it keeps the Web UI up until Ctrl-C, then stops everything (exit 0)', async () => {
+    const dataHome = mkdtempSync(join(tmpdir(), 'rollouts-demo-'));
+    const demo = startCli(['dev', ...PORTS, '--domains', '2'], demoEnv(dataHome));
+    const ui = /Temporal Web UI: (http:\S+)/.exec(await demo.waitFor(/Temporal Web UI: http/, 120_000))![1]!;
+    await demo.waitFor(/Everything stays up/, 120_000);
+    expect(demo.stdout()).toMatch(/dictionary-rollout\/demo-synonyms: succeeded/);
+    const page = await fetch(ui);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+
+    demo.child.kill('SIGINT');
+    const ended = await demo.ended;
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stderr).toMatch(/SIGINT: stopping the worker, the emulator and the dev server/);
+    // The UI (and so the dev server that serves it) is gone.
+    await expect(fetch(ui)).rejects.toThrow();
+  });
+});
