@@ -5,6 +5,7 @@ import {
   dictionaryRolloutWorkflowId,
   DictionaryRolloutMessages,
   PACKAGE_NAME_PORTABLE_MAX,
+  planWaves,
   type DictionaryRolloutInput,
   type DictionaryRolloutParams,
   type DictionaryRolloutProgress,
@@ -46,14 +47,18 @@ export function summarizeDictionaryRollout(p: DictionaryRolloutParams): { summar
       : p.source.kind === 'url'
         ? p.source.url
         : 'inline text';
+  const waves = planWaves(p.domains, p.policy.waves);
   const details = [
     `### Dictionary rollout of \`${p.packageName}\` (${p.packageType})`,
     `- **source**: ${source}`,
     `- **staging**: s3://${p.staging.bucket}/${p.staging.prefix}`,
     `- **domains** (${p.domains.length}): ${p.domains.slice(0, 20).join(', ')}${p.domains.length > 20 ? ', ...' : ''}`,
-    `- **policy**: concurrency ${p.policy.maxConcurrency}, waves ${JSON.stringify(p.policy.waves)}, ` +
-      `${p.policy.approvalBetweenWaves ? 'approval between waves, ' : ''}failure policy ${p.policy.failurePolicy}, ` +
-      `deadline ${p.policy.associationDeadlineSeconds} s per domain, poll every ${p.policy.pollIntervalSeconds} s`,
+    `- **waves** (${waves.length}, ${p.policy.waves.strategy}): ${waves.map((w) => w.length).join(' + ')} domain(s)` +
+      `${p.policy.approvalBetweenWaves ? ', approval before each wave after the first' : ''}` +
+      `${p.policy.pauseBetweenWavesSeconds ? `, ${p.policy.pauseBetweenWavesSeconds} s pause between waves` : ''}`,
+    `- **concurrency**: ${p.policy.maxConcurrency} domain(s) at once`,
+    `- **on failure**: ${p.policy.failurePolicy}`,
+    `- **per domain**: deadline ${p.policy.associationDeadlineSeconds} s, status read every ${p.policy.pollIntervalSeconds} s`,
   ].join('\n');
   // staticSummary is limited to ~200 bytes.
   return { summary: summary.slice(0, 200), details };

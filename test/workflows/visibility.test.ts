@@ -134,7 +134,9 @@ describe('a dictionary rollout in the visibility API', () => {
     const details = await description.staticDetails();
     expect(details).toContain(`Dictionary rollout of \`${name}\``);
     expect(details).toContain(`**domains** (2): ${domains.join(', ')}`);
-    expect(details).toMatch(/\*\*policy\*\*: concurrency 10, .*failure policy continue/);
+    expect(details).toContain('- **concurrency**: 10 domain(s) at once');
+    expect(details).toContain('- **on failure**: continue');
+    expect(details).toMatch(/- \*\*waves\*\* \(\d+, \w+\): \d+( \+ \d+)* domain\(s\)/);
     expect(details).toContain('s3://rollout-staging/');
 
     const summaries = await activitySummaries(handle);
