@@ -5,6 +5,7 @@ import {
   markerIn,
   describeWithMarker,
   planWaves,
+  type DictionaryRolloutResult,
 } from '../../src/model/dictionary-rollout.js';
 import { PACKAGE_DESCRIPTION_MAX } from '../../src/model/aws-rules.js';
 import { validate } from '../../src/model/validation.js';
@@ -199,5 +200,74 @@ describe('RolloutDomains search attribute', () => {
     const { domainsSearchAttribute } = await import('../../src/model/search-attributes.js');
     expect(domainsSearchAttribute(domains(50))).toHaveLength(50);
     expect(domainsSearchAttribute(domains(200))).toBeUndefined();
+  });
+});
+
+describe('the result at 1,000 domains', () => {
+  // Temporal warns at 256 KB per payload and refuses 2 MB; the result is one payload.
+  const base = {
+    outcome: 'succeeded' as const,
+    packageName: 'synonyms-en',
+    packageId: 'F123456789',
+    targetVersion: 'v12',
+    referencePath: 'analyzers/F123456789',
+    contentSha256: 'a'.repeat(64),
+    packageChange: 'updated' as const,
+    stagedObject: { bucket: 'staging', key: `package-rollouts/${'a'.repeat(64)}.txt`, sizeBytes: 1 << 20 },
+    waves: 5,
+    startedAt: 1_764_000_000_000,
+    finishedAt: 1_764_000_900_000,
+    notes: ['Indexes read a new dictionary only after POST <index>/_plugins/_refresh_search_analyzers.'],
+  };
+  const domainName = (i: number) => `logs-prod-eu-west-${String(i).padStart(4, '0')}`.slice(0, 28);
+  const size = (r: DictionaryRolloutResult) => Buffer.byteLength(JSON.stringify(r));
+
+  it('stays under the 256 KB warning when every domain succeeds', () => {
+    const result: DictionaryRolloutResult = {
+      ...base,
+      counts: { current: 1000, skipped: 0, failed: 0, notStarted: 0, rolledBack: 0 },
+      domains: Array.from({ length: 1000 }, (_, i) => ({
+        domain: domainName(i),
+        state: 'current' as const,
+        wave: 1 + Math.floor(i / 200),
+        previousVersion: 'v11',
+        version: 'v12',
+        startedAt: base.startedAt + i * 500,
+        finishedAt: base.startedAt + i * 500 + 180_000,
+      })),
+    };
+    expect(size(result)).toBeLessThan(256 * 1024);
+  });
+
+  it('stays well under the 2 MB limit when every domain fails with AWS details', () => {
+    const result: DictionaryRolloutResult = {
+      ...base,
+      outcome: 'partial',
+      counts: { current: 0, skipped: 0, failed: 1000, notStarted: 0, rolledBack: 0 },
+      domains: Array.from({ length: 1000 }, (_, i) => ({
+        domain: domainName(i),
+        state: 'failed' as const,
+        wave: 1,
+        previousVersion: 'v11',
+        version: 'v11',
+        startedAt: base.startedAt,
+        finishedAt: base.startedAt + 2_700_000,
+        error: {
+          type: 'AssociationFailed',
+          message: `${domainName(i)}: association of F123456789 v12 failed: ${'x'.repeat(200)}`,
+          aws: {
+            service: 'es' as const,
+            operation: 'AssociatePackage',
+            code: 'ValidationException',
+            message: 'x'.repeat(200),
+            requestId: '0b6c2c1e-4a8f-4d3e-9a71-2f1c3d4e5f60',
+            httpStatus: 400,
+            domain: domainName(i),
+            packageId: 'F123456789',
+          },
+        },
+      })),
+    };
+    expect(size(result)).toBeLessThan(1024 * 1024);
   });
 });
