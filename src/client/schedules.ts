@@ -18,9 +18,9 @@ import {
   type DictionaryRolloutInput,
   type DictionaryRolloutParams,
 } from '../model/dictionary-rollout.js';
-import { RolloutDomains, RolloutKind, RolloutStatus, RolloutTarget } from '../model/search-attributes.js';
+import { RolloutKind, RolloutStatus, RolloutTarget } from '../model/search-attributes.js';
 import { InvalidInputError, parseOrThrow, type InputIssue } from '../model/validation.js';
-import { summarizeDictionaryRollout } from './dictionary-rollout.js';
+import { domainsPair, summarizeDictionaryRollout } from './dictionary-rollout.js';
 
 export const OVERLAP_POLICIES = [
   'SKIP',
@@ -149,7 +149,8 @@ export async function createDictionaryRefreshSchedule(
           { key: RolloutKind, value: WorkflowTypes.dictionaryRollout },
           { key: RolloutTarget, value: params.packageName },
           { key: RolloutStatus, value: 'running' },
-          { key: RolloutDomains, value: params.domains },
+          // Left out when the list would pass Temporal's search attribute size limit (1,000 domains).
+          ...domainsPair(params.domains),
         ],
       },
       policies: { overlap: ScheduleOverlapPolicy[overlap] },

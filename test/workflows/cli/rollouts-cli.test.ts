@@ -810,6 +810,19 @@ describe('--help', () => {
     }
   });
 
+  it('docs/cli.md documents every command and every flag, the exit codes and how --file is passed', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync('docs/cli.md', 'utf8');
+    for (const command of COMMANDS) {
+      expect(doc, command.name).toContain(`### \`rollouts ${command.name}\``);
+      const section = doc.slice(doc.indexOf(`### \`rollouts ${command.name}\``)).split('\n### ')[0]!;
+      for (const option of Object.keys(command.options))
+        expect(section, `${command.name} --${option}`).toContain(`--${option}`);
+    }
+    for (const code of ['| 0 |', '| 1 |', '| 2 |', '| 3 |']) expect(doc).toContain(code);
+    expect(doc).toMatch(/uploaded by the CLI\*\* to the staging bucket/);
+  });
+
   it('bin/rollouts.js --help lists every command and the exit codes; unknown commands are exit 2', async () => {
     const { spawn } = await import('node:child_process');
     const bin = (args: string[]) =>
