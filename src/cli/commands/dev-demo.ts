@@ -200,7 +200,8 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
   const workflowId = dictionaryRolloutWorkflowId(DEMO_PACKAGE);
   const sample = (async () => {
     await followLeftover(client, workflowId, out, intervalMs);
-    const { handle } = await startDictionaryRollout(client, sampleInput(aws.domains, aws.bucket), {
+    const input = sampleInput(aws.domains, aws.bucket, new Date(), aws.emulator ? 'emulator' : 'aws');
+    const { handle } = await startDictionaryRollout(client, input, {
       taskQueue: config.taskQueue,
     });
     out.line(`Sample rollout of '${DEMO_PACKAGE}' to ${aws.domains.join(', ')}: ${workflowId}`);

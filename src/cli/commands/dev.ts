@@ -37,8 +37,17 @@ export function webUiLink(uiUrl: string, namespace: string, workflowId: string, 
   return runId ? `${base}/${runId}/history` : base;
 }
 
-/** The sample's content changes on every run (a comment line with the time), so each run publishes. */
-export function sampleInput(domains: string[], bucket: string, now = new Date()): DictionaryRolloutInput {
+/**
+ * The sample's content changes on every run (a comment line with the time), so each run publishes.
+ * Against the emulator it polls twice a second; against real AWS (associations take 2-10+ minutes)
+ * it keeps the production defaults for polling and the per-domain deadline.
+ */
+export function sampleInput(
+  domains: string[],
+  bucket: string,
+  now = new Date(),
+  target: 'emulator' | 'aws' = 'emulator',
+): DictionaryRolloutInput {
   return {
     packageName: DEMO_PACKAGE,
     description: 'package-rollouts demo synonyms',
@@ -58,8 +67,7 @@ export function sampleInput(domains: string[], bucket: string, now = new Date())
       maxConcurrency: 2,
       waves: { strategy: 'sizes', canary: 1, sizes: [2] },
       pauseBetweenWavesSeconds: 1,
-      pollIntervalSeconds: 0.5,
-      associationDeadlineSeconds: 600,
+      ...(target === 'emulator' ? { pollIntervalSeconds: 0.5, associationDeadlineSeconds: 600 } : {}),
     },
   };
 }

@@ -1,7 +1,10 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+import { createBuckets } from '../../../src/cli/commands/emulator.js';
+import { startEmulator } from '../../../src/emulator/server.js';
 import type { DictionaryRolloutResult } from '../../../src/model/dictionary-rollout.js';
 import { runCli, startCli } from './run-cli.js';
 
@@ -78,5 +81,49 @@ describe('rollouts dev (npm run demo)', () => {
     expect(ended.stderr).toMatch(/SIGINT: stopping the worker, the emulator and the dev server/);
     // The UI (and so the dev server that serves it) is gone.
     await expect(fetch(ui)).rejects.toThrow();
+  });
+});
+
+describe('rollouts dev pointed elsewhere by environment only', () => {
+  it('TEMPORAL_ADDRESS: no dev server of its own; ROLLOUTS_DEMO_DOMAINS + AWS environment: those domains, no emulator', async () => {
+    // "Real AWS" here is an emulator the demo did not start, reached only through the AWS SDK
+    // environment, exactly as real AWS would be.
+    const aws = await startEmulator();
+    try {
+      await aws.control.seedDomains([{ name: 'prod-search-a' }, { name: 'prod-search-b' }]);
+      await createBuckets(aws.url, ['prod-staging']);
+      const dataHome = mkdtempSync(join(tmpdir(), 'rollouts-demo-'));
+      const run = await runCli(['dev', '--exit-when-done', '--json'], {
+        ...demoEnv(dataHome),
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+        TEMPORAL_UI_URL: 'https://temporal.example.internal',
+        ROLLOUTS_TASK_QUEUE: `demo-env-${randomUUID().slice(0, 8)}`,
+        ROLLOUTS_DEMO_DOMAINS: 'prod-search-a,prod-search-b',
+        ROLLOUTS_DEMO_STAGING_BUCKET: 'prod-staging',
+        AWS_ENDPOINT_URL: aws.url,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'example',
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const lines = run.lines<{ type: string; uiUrl?: string; result?: DictionaryRolloutResult }>();
+      expect(lines[0]).toMatchObject({ type: 'started', uiUrl: 'https://temporal.example.internal' });
+      const end = lines.at(-1)!;
+      expect(end).toMatchObject({ type: 'result', outcome: 'succeeded' });
+      expect(end.result!.domains.map((d) => [d.domain, d.state])).toEqual([
+        ['prod-search-a', 'current'],
+        ['prod-search-b', 'current'],
+      ]);
+      expect(end.result!.stagedObject.bucket).toBe('prod-staging');
+      // The demo's own pieces stayed off: no dev server database, no emulator state file.
+      expect(existsSync(join(dataHome, 'package-rollouts', 'dev.db'))).toBe(false);
+      expect(existsSync(join(dataHome, 'package-rollouts', 'emulator.json'))).toBe(false);
+      expect(run.stderr).not.toMatch(/dev server ready/);
+      const associations = (await aws.control.calls({ operation: 'AssociatePackage' })).length;
+      expect(associations).toBe(2);
+    } finally {
+      await aws.stop();
+    }
   });
 });
