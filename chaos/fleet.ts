@@ -25,6 +25,8 @@ export interface UnexpectedExit {
   name: string;
   pid: number;
   code: number | string;
+  /** It never got as far as polling (e.g. Temporal was down while it started: connect refused). */
+  atStart: boolean;
   tail: string;
 }
 
@@ -67,7 +69,13 @@ export class WorkerFleet {
     this.workers.set(name, worker);
     void exited.then((code) => {
       if (worker.killedBy || this.stopping) return;
-      this.unexpectedExits.push({ name, pid: worker.pid, code, tail: out.slice(-2000) });
+      this.unexpectedExits.push({
+        name,
+        pid: worker.pid,
+        code,
+        atStart: !worker.ready,
+        tail: out.slice(-2000),
+      });
       this.log(`worker ${name} (pid ${worker.pid}) exited on its own (${code}); restarting it`);
       if (this.workers.get(name) === worker) void this.start(name).catch(() => undefined);
     });

@@ -56,6 +56,11 @@ function availableVersions(state: EmulatorStateSnapshot, name: string) {
   return packagesNamed(state, name).flatMap((p) => p.versions.filter((v) => v.state === 'available'));
 }
 
+/** Versions made, whether AWS is still copying / validating them or done. */
+function versionsMade(state: EmulatorStateSnapshot, name: string) {
+  return packagesNamed(state, name).flatMap((p) => p.versions.filter((v) => v.state !== 'failed'));
+}
+
 function association(state: EmulatorStateSnapshot, domain: string, packageId: string) {
   return state.opensearch.domains
     .find((d) => d.name === domain)
@@ -93,8 +98,28 @@ export function checkDictionaryRun(
     () => `${where}: ${packagesNamed(after, r.target).length} packages named ${r.target}`,
   );
   const result = r.result as DictionaryRolloutResult | undefined;
+  if (result === undefined) {
+    // A run that ends without a result must not have changed the package or any domain.
+    const made = versionsMade(after, r.target).length - versionsMade(before, r.target).length;
+    v.check(
+      'nothing the result does not mention was changed',
+      made === 0,
+      () =>
+        `${where}: ended ${r.failure?.type} (${r.failure?.message}) with no result, yet ${made} new version(s) of ${r.target} were made`,
+    );
+    const ids = new Set(packagesNamed(after, r.target).map((p) => p.id));
+    const changes = calls.filter(
+      (c) => effective(c) && inWindow(c, r) && c.service === 'es' && ids.has(c.resource?.packageId ?? ''),
+    );
+    v.check(
+      'nothing the result does not mention was changed',
+      changes.length === 0,
+      () =>
+        `${where}: ended with no result after ${changes.map((c) => `${c.operation}${c.fault ? ` (${c.fault})` : ''} seq ${c.seq}`).join(', ')}`,
+    );
+  }
   if (!hasResult(result, r, where, v)) return;
-  const added = availableVersions(after, r.target).length - availableVersions(before, r.target).length;
+  const added = versionsMade(after, r.target).length - versionsMade(before, r.target).length;
   const expected = result.packageChange === 'unchanged' ? 0 : 1;
   v.check(
     'one version per distinct content',

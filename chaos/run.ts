@@ -255,13 +255,12 @@ async function main(): Promise<number> {
       ),
     );
     const restarts: Array<Promise<unknown>> = [];
-    let serverRestarts = 0;
     const restartLog: Array<{ at: number; openRollouts: number }> = [];
     while (!chainsDone && kills.length < spec.killPoints) {
       await Promise.race([sleep(dice.between(...spec.killIntervalSeconds) * 1000), chainsRun]);
       if (chainsDone) break;
-      if (restartAt.has(kills.length) && serverRestarts < spec.serverRestarts) {
-        serverRestarts++;
+      if (restartAt.has(kills.length)) {
+        restartAt.delete(kills.length);
         restartLog.push({ at: Date.now() - started, openRollouts: open.size });
         const downMs = dice.int(1000, 3000);
         log(
@@ -743,7 +742,10 @@ function makeSummary(s: SummaryInput) {
       activities: [...new Set(s.kills.map((k) => k.activity).filter(Boolean))],
     },
     workerStarts: s.fleet.starts,
-    unexpectedWorkerExits: s.fleet.unexpectedExits.length,
+    unexpectedWorkerExits: {
+      atStart: s.fleet.unexpectedExits.filter((x) => x.atStart).length,
+      whileRunning: s.fleet.unexpectedExits.filter((x) => !x.atStart).length,
+    },
     serverRestarts: s.serverRestarts,
     faultsInjected: {
       total: Object.values(faults).reduce((a, b) => a + b, 0),
@@ -776,7 +778,7 @@ function printSummary(summary: ReturnType<typeof makeSummary>, violations: Viola
     `  outcomes:            ${Object.entries(summary.rollouts.outcomes)
       .map(([k, n]) => `${k} ${n}`)
       .join(', ')}`,
-    `  kill points:         ${summary.killPoints.total} worker SIGKILLs (${summary.killPoints.midActivity} mid-activity, ${summary.killPoints.midActivityWithSecondWorker} of them with the second worker polling; in ${summary.killPoints.activities.join(', ')}), ${summary.workerStarts} worker starts, ${summary.unexpectedWorkerExits} unexpected exits`,
+    `  kill points:         ${summary.killPoints.total} worker SIGKILLs (${summary.killPoints.midActivity} mid-activity, ${summary.killPoints.midActivityWithSecondWorker} of them with the second worker polling; in ${summary.killPoints.activities.join(', ')}), ${summary.workerStarts} worker starts; exits not caused by the suite: ${summary.unexpectedWorkerExits.atStart} at start while the server was down, ${summary.unexpectedWorkerExits.whileRunning} while running`,
     `  server restarts:     ${summary.serverRestarts.length} (dev server stopped and restarted on the same database file with ${summary.serverRestarts.map((r) => r.openRollouts).join(' and ')} rollouts open)`,
     `  faults injected:     ${summary.faultsInjected.total} of ${summary.faultsInjected.awsCalls} AWS calls (${Object.entries(
       summary.faultsInjected.byKind,
