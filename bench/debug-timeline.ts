@@ -1,3 +1,13 @@
+/**
+ * Diagnostic, not part of `npm run bench`: runs one small durable rollout twice on the benchmark's
+ * stack and prints its history (ms since start, event, activity type and retry interval, attempt)
+ * and the emulator's call log, to see where wall time goes. The second run is the warm one.
+ *
+ *   npx tsx bench/debug-timeline.ts [domains=5] [associationMs=300] [pollIntervalSeconds=1] [maxConcurrency=10]
+ *
+ * This is how the server's ~1 s timer floor showed up: with pollIntervalSeconds 0.1 the retry of
+ * waitForAssociations starts ~1,000 ms after the failed attempt, not 100 ms.
+ */
 import proto from '@temporalio/proto';
 import { runDurable } from './lib/rollouts.js';
 import { startBenchStack } from './lib/stack.js';
@@ -6,11 +16,11 @@ const stack = await startBenchStack((m) => console.error(m));
 try {
   const n = Number(process.argv[2] ?? 5);
   const assoc = Number(process.argv[3] ?? 300);
-  const poll = Number(process.argv[4] ?? 0.1);
+  const poll = Number(process.argv[4] ?? 1);
   for (let i = 0; i < 2; i++) {
     const r = await runDurable(stack, {
       domains: n,
-      maxConcurrency: 10,
+      maxConcurrency: Number(process.argv[5] ?? 10),
       associationMs: assoc,
       pollIntervalSeconds: poll,
     });

@@ -98,11 +98,15 @@ async function main(): Promise<void> {
       durable: (spec) => cached('durable', spec, () => runDurable(needStack(), spec)),
       script: (spec) => cached('script', spec, () => runScript(needStack(), spec)),
       sequential: (spec) => cached('sequential', spec, () => runScript(needStack(), spec, 'sequential')),
-      specAt: (n, associationMs = config.associationMs) => ({
+      specAt: (
+        n,
+        associationMs = config.associationMs,
+        pollIntervalSeconds = config.pollIntervalSeconds,
+      ) => ({
         domains: n,
         maxConcurrency: config.maxConcurrency,
         associationMs,
-        pollIntervalSeconds: config.pollIntervalSeconds,
+        pollIntervalSeconds,
       }),
     };
     if (stack) {
@@ -125,13 +129,14 @@ async function main(): Promise<void> {
         reports.push(report);
         process.stdout.write(`${renderScenario(report)}\n`);
       } catch (err) {
-        const message = `scenario ${scenario.id} (${scenario.name}) failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+        const message = `scenario ${scenario.id} (${scenario.name}) failed: ${describeError(err)}`;
         log(message);
         failures.push(message);
       }
     }
-  } finally {
-    await stack?.stop();
+  } catch (err) {
+    await stopStack(stack, log);
+    throw err;
   }
 
   const totalMs = performance.now() - t0;
@@ -173,7 +178,42 @@ async function main(): Promise<void> {
     writeFileSync(file, document);
     log(`written to ${file}`);
   }
+  // Stopped only now, so that nothing going wrong while stopping can lose the figures.
+  await stopStack(stack, log);
   if (failures.length) process.exitCode = 1;
+}
+
+/**
+ * Stops the dev server, emulator and workers. A gRPC call of the client that was still retrying
+ * when its connection closed throws "Channel has been shut down" from a timer; once the figures are
+ * written that is noise, so it is logged rather than allowed to crash the process.
+ */
+async function stopStack(stack: BenchStack | undefined, log: (m: string) => void): Promise<void> {
+  if (!stack) return;
+  process.on('uncaughtException', (err) => {
+    if (err instanceof Error && /Channel has been shut down/.test(err.message))
+      log(`ignored after the client closed: ${err.message}`);
+    else {
+      console.error(err);
+      process.exit(1);
+    }
+  });
+  await stack.stop();
+}
+
+/** The error with its cause chain (a WorkflowFailedError's cause says why the run failed). */
+function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 6; depth++) {
+    if (e instanceof Error) {
+      parts.push(depth === 0 ? (e.stack ?? e.message) : `caused by ${e.name}: ${e.message}`);
+      e = (e as Error & { cause?: unknown }).cause;
+    } else {
+      parts.push(`caused by ${String(e)}`);
+      break;
+    }
+  }
+  return parts.join('\n');
 }
 
 function renderScenario(r: ScenarioReport): string {

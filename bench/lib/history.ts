@@ -7,8 +7,11 @@ export interface HistoryFigures {
   events: number;
   /** The history as Temporal stores and sends it: protobuf-encoded `temporal.api.history.v1.History`. */
   bytes: number;
-  /** Per activity type: activities scheduled and attempts made (retries of a polling activity included). */
-  activities: Record<string, { scheduled: number; attempts: number }>;
+  /**
+   * Per activity type: activities scheduled, attempts made (retries of a polling activity included)
+   * and the largest retry `maximumAttempts` recorded when scheduled (0 = unlimited).
+   */
+  activities: Record<string, { scheduled: number; attempts: number; maximumAttempts: number }>;
   /** Events by type, e.g. ActivityTaskScheduled: 12. */
   eventTypes: Record<string, number>;
 }
@@ -34,12 +37,15 @@ export async function historyFigures(client: Client, workflowId: string): Promis
     if (scheduled) {
       const type = scheduled.activityType?.name ?? '?';
       typeOf.set(String(e.eventId), type);
-      (activities[type] ??= { scheduled: 0, attempts: 0 }).scheduled++;
+      const a = (activities[type] ??= { scheduled: 0, attempts: 0, maximumAttempts: 0 });
+      a.scheduled++;
+      a.maximumAttempts = Math.max(a.maximumAttempts, scheduled.retryPolicy?.maximumAttempts ?? 0);
     }
     const started = e.activityTaskStartedEventAttributes;
     if (started) {
       const type = typeOf.get(String(started.scheduledEventId)) ?? '?';
-      (activities[type] ??= { scheduled: 0, attempts: 0 }).attempts += started.attempt ?? 1;
+      (activities[type] ??= { scheduled: 0, attempts: 0, maximumAttempts: 0 }).attempts +=
+        started.attempt ?? 1;
     }
   }
   return { events: events.length, bytes, activities, eventTypes };

@@ -4,7 +4,6 @@ import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/clien
 import type { CallRecord } from '../../src/emulator/control-client.js';
 import type { DictionaryRolloutResult } from '../../src/model/dictionary-rollout.js';
 import { runScriptRollout, type ScriptRolloutResult } from '../baseline-script.js';
-import { bursts } from './format.js';
 import { historyFigures, type HistoryFigures } from './history.js';
 import { sampleProcess } from './processes.js';
 import { STAGING_BUCKET, STAGING_PREFIX, type BenchStack } from './stack.js';
@@ -27,8 +26,8 @@ export interface CallFigures {
   errorsByOperation: Record<string, number>;
   /** ListDomainsForPackage calls after the first AssociatePackage: the polling reads. */
   pollingReads: number;
-  /** Reads in each burst of polling reads (a round reading several pages is one burst). */
-  readsPerBurst: number[];
+  /** Pages read in each polling round (see readsPerRound). */
+  pagesPerRound: number[];
 }
 
 export interface RunFigures {
@@ -66,7 +65,7 @@ export function policyFor(spec: RolloutSpec) {
   };
 }
 
-export function callFigures(calls: readonly CallRecord[], burstGapMs: number): CallFigures {
+export function callFigures(calls: readonly CallRecord[]): CallFigures {
   const byOperation: Record<string, number> = {};
   for (const c of calls) byOperation[c.operation] = (byOperation[c.operation] ?? 0) + 1;
   const errorsByOperation: Record<string, number> = {};
@@ -83,11 +82,32 @@ export function callFigures(calls: readonly CallRecord[], burstGapMs: number): C
     errors: calls.filter((c) => c.httpStatus >= 400).length,
     errorsByOperation,
     pollingReads: polling.length,
-    readsPerBurst: bursts(
-      polling.map((c) => Date.parse(c.realAt)),
-      burstGapMs,
-    ),
+    pagesPerRound: readsPerRound(calls, firstAssociate),
   };
+}
+
+/**
+ * Pages read in each polling round. A round reads every page of the package's domain listing:
+ * ceil(associated so far / 100) pages (at least 1), so the call log splits into rounds without
+ * timing guesses (an immediate re-poll can follow the previous round within milliseconds).
+ */
+export function readsPerRound(calls: readonly CallRecord[], afterSeq: number): number[] {
+  const sizes: number[] = [];
+  let associated = 0;
+  let open = 0;
+  for (const c of [...calls].sort((a, b) => a.seq - b.seq)) {
+    if (c.operation === 'AssociatePackage' && c.httpStatus < 400) associated++;
+    if (c.seq <= afterSeq || c.operation !== 'ListDomainsForPackage') continue;
+    const pages = Math.max(1, Math.ceil(associated / 100));
+    if (sizes.length > 0 && open < pages) {
+      sizes[sizes.length - 1]! += 1;
+      open++;
+    } else {
+      sizes.push(1);
+      open = 1;
+    }
+  }
+  return sizes;
 }
 
 /** One dictionary rollout through Temporal (the long-lived worker), on an emulator reset for it. */
@@ -112,7 +132,7 @@ export async function runDurable(stack: BenchStack, spec: RolloutSpec): Promise<
   const result: DictionaryRolloutResult = await dictionaryRolloutResult(handle);
   const wallMs = performance.now() - started;
   const workerCpuMs = sampleProcess(stack.worker.pid).cpuMs - cpuBefore;
-  const calls = callFigures(await stack.control.calls(), burstGap(spec));
+  const calls = callFigures(await stack.control.calls());
   const history = await historyFigures(stack.client, workflowId);
   return {
     kind: 'durable',
@@ -155,11 +175,6 @@ export async function runScript(
     current: result.current,
     failed: result.failed,
     pollRounds: result.pollRounds,
-    calls: callFigures(await stack.control.calls(), burstGap(spec)),
+    calls: callFigures(await stack.control.calls()),
   };
-}
-
-/** Pages of one polling round come back to back; rounds are at least a poll interval apart. */
-function burstGap(spec: RolloutSpec): number {
-  return Math.max(20, Math.min(150, (spec.pollIntervalSeconds * 1000) / 3));
 }

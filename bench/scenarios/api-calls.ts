@@ -30,7 +30,7 @@ export async function apiCalls(ctx: BenchContext): Promise<ScenarioReport> {
       run.calls.total,
       run.pollRounds,
       (run.calls.pollingReads / Math.max(1, run.pollRounds)).toFixed(2),
-      Math.max(0, ...run.calls.readsPerBurst),
+      Math.max(0, ...run.calls.pagesPerRound),
     ];
     rows.push(line('durable', durable), line('script', script));
     // The minimum: one AssociatePackage per domain; setup = HeadObject, PutObject, DescribePackages
@@ -54,7 +54,7 @@ export async function apiCalls(ctx: BenchContext): Promise<ScenarioReport> {
     perRound.push({
       n,
       mean: durable.calls.pollingReads / Math.max(1, durable.pollRounds),
-      max: Math.max(0, ...durable.calls.readsPerBurst),
+      max: Math.max(0, ...durable.calls.pagesPerRound),
       pages: Math.ceil(n / 100),
     });
   }

@@ -26,6 +26,15 @@ export async function costOfDurability(ctx: BenchContext): Promise<ScenarioRepor
   const notes = [
     `Overhead of durability (durable − script) fitted as constant + per domain: ` +
       `${seconds(fit.intercept)} + ${fit.slope.toFixed(1)} ms × N.`,
+    `Per window of C=${config.maxConcurrency} (durable − script) ÷ ceil(N / C): ${rows
+      .map(
+        (r) =>
+          `N=${r.n}: ${Math.round((r.durable.wallMs - r.script.wallMs) / Math.ceil(r.n / config.maxConcurrency))} ms`,
+      )
+      .join(
+        '; ',
+      )}. Each window dispatches C AssociatePackage activities through the server and the worker and takes ` +
+      `two or three more workflow tasks before its first poll, where the script fires C HTTP calls at once.`,
     `Polling rounds (durable / script): ${rows.map((r) => `N=${r.n}: ${r.durable.pollRounds} / ${r.script.pollRounds}`).join('; ')}.`,
   ];
   const worstRatio = worst.durable.wallMs / worst.script.wallMs;
