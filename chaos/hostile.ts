@@ -247,7 +247,6 @@ export async function tryHostileInputs(ctx: HostileContext): Promise<HostileRepo
     'cli (process)': 0,
   };
   const runs: HostileReport['runs'] = [];
-  const startedAt = new Date().toISOString();
 
   // Fixtures the table refers to.
   await control.seedDomains([{ name: 'hostile-1' }, { name: 'hostile-2' }]);
@@ -398,9 +397,9 @@ export async function tryHostileInputs(ctx: HostileContext): Promise<HostileRepo
     v.check(
       'bad input changes nothing in AWS',
       mutating.length === 0,
-      () => `mutating calls: ${mutating.map((c) => `${c.service}:${c.operation}`).join(', ')}`,
+      () =>
+        `mutating calls after ${setupDone}: ${mutating.map((c) => `${c.service}:${c.operation} ${JSON.stringify(c.resource)} at ${c.realAt} -> ${c.httpStatus}`).join(', ')}`,
     );
-    void startedAt;
     const tried = Object.values(byWay).reduce((a, b) => a + b, 0);
     return { tried, byWay, distinct: hostileInputs.length + hostileContents.length + lines.length, runs };
   } finally {
