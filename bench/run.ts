@@ -22,6 +22,7 @@ import { manyRollouts } from './scenarios/many-rollouts.js';
 import { againstSequential } from './scenarios/sequential.js';
 import { FULL, QUICK, type BenchContext, type ScenarioReport } from './lib/context.js';
 import { seconds } from './lib/format.js';
+import { describeError } from './lib/errors.js';
 import { describeMachine, loadAverage } from './lib/machine.js';
 import { REPO_ROOT } from './lib/processes.js';
 import { runDurable, runScript, type RolloutSpec, type RunFigures } from './lib/rollouts.js';
@@ -199,21 +200,6 @@ async function stopStack(stack: BenchStack | undefined, log: (m: string) => void
     }
   });
   await stack.stop();
-}
-
-/** The error with its cause chain (a WorkflowFailedError's cause says why the run failed). */
-function describeError(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 6; depth++) {
-    if (e instanceof Error) {
-      parts.push(depth === 0 ? (e.stack ?? e.message) : `caused by ${e.name}: ${e.message}`);
-      e = (e as Error & { cause?: unknown }).cause;
-    } else {
-      parts.push(`caused by ${String(e)}`);
-      break;
-    }
-  }
-  return parts.join('\n');
 }
 
 function renderScenario(r: ScenarioReport): string {

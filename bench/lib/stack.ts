@@ -30,6 +30,8 @@ export interface WorkerHandle extends ChildHandle {
 export interface BenchStack {
   address: string;
   namespace: string;
+  /** The dev server's process (for its CPU time), when known. */
+  serverPid: number | undefined;
   client: Client;
   aws: AwsClients;
   emulatorUrl: string;
@@ -37,8 +39,11 @@ export interface BenchStack {
   control: EmulatorControl;
   /** The long-lived worker of scenarios 1-4. */
   worker: WorkerHandle;
-  /** Starts another worker process on a task queue of its own (optionally under /usr/bin/time -v). */
-  startWorker(options?: { timed?: boolean }): Promise<WorkerHandle>;
+  /**
+   * Starts another worker process on a task queue of its own (optionally under /usr/bin/time -v,
+   * optionally with another number of concurrent activity slots than the default 100).
+   */
+  startWorker(options?: { timed?: boolean; maxActivities?: number }): Promise<WorkerHandle>;
   /** Emulator back to empty, durations set, domains seeded, staging bucket created. */
   resetAws(options: { durations: Record<string, number>; domains: readonly string[] }): Promise<void>;
   stop(): Promise<void>;
@@ -73,7 +78,9 @@ export async function startBenchStack(log: Log): Promise<BenchStack> {
     const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietLogger });
     writeFileSync(bundlePath, code);
 
-    const startWorker = async (options: { timed?: boolean } = {}): Promise<WorkerHandle> => {
+    const startWorker = async (
+      options: { timed?: boolean; maxActivities?: number } = {},
+    ): Promise<WorkerHandle> => {
       const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
       const timeFile = join(dir, `${taskQueue}.time`);
       const env = {
@@ -83,6 +90,7 @@ export async function startBenchStack(log: Log): Promise<BenchStack> {
         BENCH_TASK_QUEUE: taskQueue,
         BENCH_EMULATOR_URL: emulatorUrl,
         BENCH_WORKFLOW_BUNDLE: bundlePath,
+        ...(options.maxActivities ? { BENCH_MAX_ACTIVITIES: String(options.maxActivities) } : {}),
       };
       const nodeArgs = tsxArgs('bench/worker-process.ts');
       const timed = options.timed === true && hasGnuTime();
@@ -122,6 +130,7 @@ export async function startBenchStack(log: Log): Promise<BenchStack> {
     return {
       address: server.address,
       namespace: server.namespace,
+      serverPid: server.pid,
       client,
       aws,
       emulatorUrl,
