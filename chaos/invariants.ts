@@ -33,6 +33,8 @@ export interface RunRecord {
   result?: unknown;
   failure?: { type: string; message: string };
   domains: string[];
+  /** Domains set up to fail (ASSOCIATION_FAILED); any other failure comes from the chaos itself. */
+  failingDomains: string[];
   expectChange?: string;
 }
 
@@ -165,6 +167,11 @@ export function checkDictionaryRun(
         Boolean(d.error?.type && d.error.message),
         () => `${where}: ${d.domain} failed without a reason`,
       );
+      v.check(
+        'transient faults never fail a domain',
+        r.failingDomains.includes(d.domain),
+        () => `${where}: ${d.domain} failed: ${d.error?.type}: ${d.error?.message}`,
+      );
     }
     v.check(
       'a finished rollout has no unfinished domain',
@@ -214,13 +221,18 @@ export function checkRemovalRun(
         !id || !association(after, d.domain, id),
         () => `${where}: ${d.domain} is ${d.state} in the result but still associated`,
       );
-    else if (d.state === 'failed')
+    else if (d.state === 'failed') {
       v.check(
         'every domain called failed says why',
         Boolean(d.error?.type && d.error.message),
         () => `${where}: ${d.domain} failed without a reason`,
       );
-    else
+      v.check(
+        'transient faults never fail a domain',
+        r.failingDomains.includes(d.domain),
+        () => `${where}: dissociation from ${d.domain} failed: ${d.error?.type}: ${d.error?.message}`,
+      );
+    } else
       v.check(
         'a finished rollout has no unfinished domain',
         false,

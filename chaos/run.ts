@@ -551,6 +551,7 @@ async function runChain(chain: Chain, ctx: ChainContext): Promise<void> {
       runId: '',
       startedAt: new Date().toISOString(),
       domains: chain.domains,
+      failingDomains: chain.failingDomains,
     };
     let start: () => Promise<{ workflowId: string; handle: WorkflowHandle }>;
     if (step.kind === 'dictionary') {
