@@ -265,7 +265,8 @@ export async function tryHostileInputs(ctx: HostileContext): Promise<HostileRepo
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const httpBase = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const setupDone = new Date().toISOString();
+  // The call log's sequence number, not the clock, marks the end of the fixtures (same millisecond).
+  const setupDone = (await control.calls()).reduce((max, c) => Math.max(max, c.seq), 0);
 
   try {
     // 1. Client start functions.
@@ -393,12 +394,12 @@ export async function tryHostileInputs(ctx: HostileContext): Promise<HostileRepo
     );
 
     // AWS saw reads at most: no call that changes anything.
-    const mutating = (await control.calls()).filter((c) => c.mutating && c.realAt >= setupDone);
+    const mutating = (await control.calls()).filter((c) => c.mutating && c.seq > setupDone);
     v.check(
       'bad input changes nothing in AWS',
       mutating.length === 0,
       () =>
-        `mutating calls after ${setupDone}: ${mutating.map((c) => `${c.service}:${c.operation} ${JSON.stringify(c.resource)} at ${c.realAt} -> ${c.httpStatus}`).join(', ')}`,
+        `mutating calls after call ${setupDone}: ${mutating.map((c) => `${c.service}:${c.operation} ${JSON.stringify(c.resource)} at ${c.realAt} -> ${c.httpStatus}`).join(', ')}`,
     );
     const tried = Object.values(byWay).reduce((a, b) => a + b, 0);
     return { tried, byWay, distinct: hostileInputs.length + hostileContents.length + lines.length, runs };
