@@ -845,6 +845,13 @@ function makeSummary(s: SummaryInput) {
   };
 }
 
+const FAULT_LABELS: Array<[string, string]> = [
+  ['throttle', 'throttled'],
+  ['internal', '500s'],
+  ['lost-response', 'lost responses'],
+  ['latency', 'added latency only'],
+];
+
 function printSummary(summary: ReturnType<typeof makeSummary>, violations: Violations) {
   const lines = [
     '',
@@ -857,11 +864,9 @@ function printSummary(summary: ReturnType<typeof makeSummary>, violations: Viola
       .join(', ')}`,
     `  kill points:         ${summary.killPoints.total} worker SIGKILLs (${summary.killPoints.midActivity} mid-activity, ${summary.killPoints.midActivityWithSecondWorker} of them with the second worker polling; in ${summary.killPoints.activities.join(', ')}), ${summary.workerStarts} worker starts; exits not caused by the suite: ${summary.unexpectedWorkerExits.atStart} at start while the server was down, ${summary.unexpectedWorkerExits.whileRunning} while running`,
     `  server restarts:     ${summary.serverRestarts.length} (dev server stopped and restarted on the same database file with ${summary.serverRestarts.map((r) => r.openRollouts).join(' and ')} rollouts open)`,
-    `  faults injected:     ${summary.faultsInjected.total} of ${summary.faultsInjected.awsCalls} AWS calls (${Object.entries(
-      summary.faultsInjected.byKind,
-    )
-      .map(([k, n]) => `${k} ${n}`)
-      .join(', ')})`,
+    `  faults injected:     ${summary.faultsInjected.total} on ${summary.faultsInjected.awsCalls} AWS calls (${FAULT_LABELS.map(
+      ([kind, label]) => `${label} ${summary.faultsInjected.byKind[kind] ?? 0}`,
+    ).join(', ')})`,
     `  inputs tried:        ${summary.inputsTried.total} (${summary.inputsTried.distinct} distinct; ${Object.entries(
       summary.inputsTried.byWay,
     )
