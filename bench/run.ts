@@ -3,8 +3,8 @@
  * Temporal dev server, AWS emulator and worker process; prints a Markdown table per scenario and
  * writes them, with the machine's description, to bench/results/<date>-<commit>.md.
  *
- *   npm run bench                 # the full run (~10-15 min on 2 cores)
- *   npm run bench -- --quick      # small N and short latencies: a smoke check in well under a minute
+ *   npm run bench                 # the full run (~8 min on 2 cores)
+ *   npm run bench -- --quick      # small N and short latencies: a smoke check in about a minute
  *   npm run bench -- --only 1,3   # some scenarios only (numbers or names, see SCENARIOS)
  *   npm run bench -- --only emulator   # the AWS emulator alone (scenario 7, no Temporal)
  *   npm run bench -- --no-write   # print only
