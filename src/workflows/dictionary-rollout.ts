@@ -87,6 +87,9 @@ function pollOptions(pollIntervalSeconds: number, timeoutMs: number): ActivityOp
       initialInterval: pollIntervalSeconds * 1000,
       backoffCoefficient: 1,
       maximumInterval: pollIntervalSeconds * 1000,
+      // executeWithOptions deep-merges into the proxy's callOptions: without this the poll would
+      // inherit maximumAttempts 20 and give up after 20 polls. Only the timeout bounds a wait.
+      maximumAttempts: Number.POSITIVE_INFINITY,
       nonRetryableErrorTypes: [
         FailureTypes.PackageCopyFailed,
         FailureTypes.PackageValidationFailed,

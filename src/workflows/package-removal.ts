@@ -163,6 +163,8 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
               initialInterval: input.pollIntervalSeconds * 1000,
               backoffCoefficient: 1,
               maximumInterval: input.pollIntervalSeconds * 1000,
+              // Not the 20 attempts of callOptions (deep-merged): only the timeout bounds a wait.
+              maximumAttempts: Number.POSITIVE_INFINITY,
               nonRetryableErrorTypes: [FailureTypes.AwsRequestRejected],
             },
             summary: `wait for ${watching.length} dissociation(s) of ${pid}`,

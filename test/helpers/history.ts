@@ -19,3 +19,21 @@ export async function recordHistory(client: Client, workflowId: string, name: st
   }
   return history.events?.length ?? 0;
 }
+
+/**
+ * The retry policy each polling activity (`waitFor…`) was scheduled with, from the run's history:
+ * a wait must be bounded by its timeout only, never by a number of attempts (0 = unlimited).
+ */
+export async function pollingMaximumAttempts(
+  client: Client,
+  workflowId: string,
+): Promise<Map<string, number>> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const attempts = new Map<string, number>();
+  for (const e of history.events ?? []) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    const type = scheduled?.activityType?.name ?? '';
+    if (type.startsWith('waitFor')) attempts.set(type, scheduled?.retryPolicy?.maximumAttempts ?? 0);
+  }
+  return attempts;
+}

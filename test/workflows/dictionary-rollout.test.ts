@@ -23,7 +23,7 @@ import {
   STAGING_BUCKET,
   versionHistory,
 } from '../helpers/dictionary.js';
-import { recordHistory } from '../helpers/history.js';
+import { pollingMaximumAttempts, recordHistory } from '../helpers/history.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -76,6 +76,10 @@ describe('dictionaryRollout', () => {
       domains.map(() => ({ status: 'ACTIVE', version: 'v1' })),
     );
     await recordHistory(stack.client, first.workflowId, 'dictionary-rollout-first-3-domains');
+    // Waiting is bounded by the deadline only: a limit on attempts would fail slow domains early.
+    const attempts = await pollingMaximumAttempts(stack.client, first.workflowId);
+    expect([...attempts.keys()].sort()).toEqual(['waitForAssociations', 'waitForPackageAvailable']);
+    expect([...attempts.values()]).toEqual(['waitForAssociations', 'waitForPackageAvailable'].map(() => 0));
 
     const second = await run(rolloutInput('synonyms-en', domains, 'car, automobile, auto\n'));
     expect(second.result).toMatchObject({

@@ -12,7 +12,7 @@ import {
   packagesNamed,
   rolloutInput,
 } from '../helpers/dictionary.js';
-import { recordHistory } from '../helpers/history.js';
+import { pollingMaximumAttempts, recordHistory } from '../helpers/history.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -83,6 +83,10 @@ describe('packageRemoval', () => {
       true,
     );
     await recordHistory(stack.client, workflowId, 'package-removal-3-domains');
+    // Waiting is bounded by the deadline only: a limit on attempts would fail slow domains early.
+    const attempts = await pollingMaximumAttempts(stack.client, workflowId);
+    expect([...attempts.keys()].sort()).toEqual(['waitForDissociations']);
+    expect([...attempts.values()]).toEqual(['waitForDissociations'].map(() => 0));
 
     const again = await remove({ packageName: 'stopwords-rm' });
     expect(again.result).toMatchObject({ outcome: 'already-removed', packageDeletion: 'already-deleted' });
