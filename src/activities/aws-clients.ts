@@ -4,6 +4,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 
 export interface AwsClients {
   opensearch: OpenSearchClient;
+  /**
+   * The same settings with the SDK's own retries off, for calls that are neither idempotent nor
+   * tokened (UpdatePackage makes a new version per call): the SDK would resend after a lost
+   * response and make a second version. Their retries go through the activity instead, which first
+   * looks whether the earlier attempt took effect.
+   */
+  opensearchSingleAttempt: OpenSearchClient;
   iot: IoTClient;
   s3: S3Client;
 }
@@ -31,6 +38,7 @@ export function createAwsClients(options: AwsClientOptions = {}, env = process.e
   const customS3Endpoint = Boolean(options.endpoint || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
   return {
     opensearch: new OpenSearchClient(common),
+    opensearchSingleAttempt: new OpenSearchClient({ ...common, maxAttempts: 1 }),
     iot: new IoTClient(common),
     // WHEN_REQUIRED: no default CRC trailers on PutObject, which S3-compatible stores (and the
     // emulator) do not all accept; integrity comes from the content-addressed sha256 key instead.
@@ -45,6 +53,7 @@ export function createAwsClients(options: AwsClientOptions = {}, env = process.e
 
 export function destroyAwsClients(clients: AwsClients): void {
   clients.opensearch.destroy();
+  clients.opensearchSingleAttempt.destroy();
   clients.iot.destroy();
   clients.s3.destroy();
 }

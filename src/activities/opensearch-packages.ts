@@ -64,7 +64,7 @@ function attempt(): number {
  * response aside); waits are activities that read once and throw NotReady, polled by retry.
  */
 export function createOpenSearchPackageActivities(deps: ActivityDeps) {
-  const { opensearch } = deps.aws;
+  const { opensearch, opensearchSingleAttempt } = deps.aws;
 
   async function describeBy(
     name: 'PackageName' | 'PackageID',
@@ -144,8 +144,9 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
 
     /**
      * UpdatePackage creates a new version each time it is called. A retry after a lost response
-     * would make a second version of the same content, so a retry first checks whether the
-     * package already carries this content's marker.
+     * would make a second version of the same content, so the call is sent once (no SDK resend)
+     * and both a failed call and a retry of the activity first check whether the package already
+     * carries this content's marker — then the earlier call took effect.
      */
     async updatePackage(input: {
       packageId: string;
@@ -160,7 +161,7 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
         if (current?.contentSha256 === input.sha256) return current;
       }
       try {
-        const out = await opensearch.send(
+        const out = await opensearchSingleAttempt.send(
           new UpdatePackageCommand({
             PackageID: input.packageId,
             PackageDescription: input.description,
@@ -170,6 +171,9 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
         );
         return summarize(out.PackageDetails!);
       } catch (err) {
+        // A lost response (5xx after the change) or "is COPYING" from our own earlier call.
+        const current = await describeBy('PackageID', input.packageId).catch(() => null);
+        if (current?.contentSha256 === input.sha256) return current;
         throw toActivityFailure(err, {
           service: 'es',
           operation: 'UpdatePackage',
@@ -320,7 +324,21 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
           // Unknown domain or package, or simply not associated: for a removal all mean "not there".
           return 'already-dissociated';
         }
-        if (isAwsError(err, 'ConflictException'))
+        if (isAwsError(err, 'ConflictException')) {
+          // Two conflicts look alike: an operation still running on this domain's row (e.g. our
+          // own dissociation, whose response was lost and which the SDK resent), and an index
+          // using the package. The row tells them apart.
+          const current = (await listRows(input.packageId)).find((r) => r.domain === input.domain);
+          if (!current) return 'already-dissociated';
+          if (current.status === 'DISSOCIATING') return 'started';
+          if (current.status === 'ASSOCIATING')
+            // Another operation will settle: retried by Temporal with backoff.
+            throw ApplicationFailure.create({
+              message: `DissociatePackage (${input.domain}): ${(err as Error).message}`,
+              type: 'ConflictException',
+              nonRetryable: false,
+              details: [awsErrorDetails(err, context)],
+            });
           throw ApplicationFailure.create({
             message:
               `DissociatePackage (${input.domain}): ${(err as Error).message}. An index on ${input.domain} still uses ` +
@@ -330,6 +348,7 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
             nonRetryable: true,
             details: [awsErrorDetails(err, context)],
           });
+        }
         throw toActivityFailure(err, context, FailureTypes.DissociationFailed);
       }
     },
