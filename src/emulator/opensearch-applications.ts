@@ -161,6 +161,37 @@ export class ApplicationsStore {
     };
   }
 
+  /** GET /2021-01-01/opensearch/list-applications?statuses=&maxResults=&nextToken= */
+  listApplications(req: ServiceRequest): JsonObject {
+    const maxRaw = req.query.get('maxResults');
+    const maxResults =
+      optionalInteger(maxRaw === null ? undefined : Number(maxRaw), 'maxResults', { min: 1, max: 100 }) ??
+      100;
+    const nextToken = req.query.get('nextToken') ?? undefined;
+    const statuses = new Set(req.query.getAll('statuses'));
+    const matching = [...this.byId.values()]
+      .map((e) => ({ application: e.application, status: this.applicationStatus(e.application, req.now) }))
+      .filter((a) => statuses.size === 0 || statuses.has(a.status))
+      .sort((a, b) => a.application.sequence - b.application.sequence);
+    const { page, nextToken: next } = paginate(
+      matching,
+      (a) => creationKey(a.application.createdAt, a.application.sequence),
+      maxResults,
+      nextToken,
+    );
+    return {
+      ApplicationSummaries: page.map(({ application, status }) => ({
+        id: application.id,
+        arn: application.arn,
+        name: application.name,
+        status,
+        createdAt: epochSeconds(application.createdAt),
+        lastUpdatedAt: epochSeconds(application.lastUpdatedAt),
+      })),
+      ...(next ? { nextToken: next } : {}),
+    };
+  }
+
   attachDataSource(req: ServiceRequest): JsonObject {
     const entry = this.require(req);
     const body = jsonBody(req);

@@ -82,6 +82,12 @@ export const OPENSEARCH_ROUTES: RouteSpec[] = [
   ...packageRoutes('/2015-01-01'),
   { method: 'POST', path: APP, operation: 'CreateApplication', mutating: true },
   { method: 'GET', path: `${APP}/{id}`, operation: 'GetApplication', mutating: false },
+  {
+    method: 'GET',
+    path: '/2021-01-01/opensearch/list-applications',
+    operation: 'ListApplications',
+    mutating: false,
+  },
   { method: 'POST', path: `${APP}/{id}/attachDataSource`, operation: 'AttachDataSource', mutating: true },
   {
     method: 'POST',
@@ -277,6 +283,8 @@ export class OpenSearchService {
         return this.applications.createApplication(req);
       case 'GetApplication':
         return this.applications.getApplication(req);
+      case 'ListApplications':
+        return this.applications.listApplications(req);
       case 'AttachDataSource':
         return this.applications.attachDataSource(req);
       case 'DescribeDataSourceAttachment':

@@ -5,6 +5,7 @@ import {
   DescribeDataSourceAttachmentCommand,
   DetachDataSourceCommand,
   GetApplicationCommand,
+  ListApplicationsCommand,
   ListDataSourceAttachmentsCommand,
 } from '@aws-sdk/client-opensearch';
 import { describe, expect, it } from 'vitest';
@@ -261,5 +262,28 @@ describe('DetachDataSource, DescribeDataSourceAttachment, ListDataSourceAttachme
       token = out.nextToken;
     } while (token);
     expect(seen).toEqual(names.map((n) => `${domainArn(n)} ATTACHED`));
+  });
+});
+
+describe('ListApplications', () => {
+  it('lists applications with their status, filters by status, and pages', async () => {
+    const first = await application('dash-a', false);
+    await h.advance(30_000); // dash-a ACTIVE
+    const second = await application('dash-b', false); // CREATING
+    const all = await h.opensearch.send(new ListApplicationsCommand({}));
+    expect(all.ApplicationSummaries?.map((a) => [a.id, a.name, a.status])).toEqual([
+      [first, 'dash-a', 'ACTIVE'],
+      [second, 'dash-b', 'CREATING'],
+    ]);
+    const creating = await h.opensearch.send(new ListApplicationsCommand({ statuses: ['CREATING'] }));
+    expect(creating.ApplicationSummaries?.map((a) => a.id)).toEqual([second]);
+    const page1 = await h.opensearch.send(new ListApplicationsCommand({ maxResults: 1 }));
+    expect(page1.ApplicationSummaries?.map((a) => a.id)).toEqual([first]);
+    expect(page1.nextToken).toBeTruthy();
+    const page2 = await h.opensearch.send(
+      new ListApplicationsCommand({ maxResults: 1, nextToken: page1.nextToken }),
+    );
+    expect(page2.ApplicationSummaries?.map((a) => a.id)).toEqual([second]);
+    expect(page2.nextToken).toBeUndefined();
   });
 });
