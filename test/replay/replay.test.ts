@@ -22,7 +22,9 @@ describe('replay of saved histories', () => {
         return history.events[0].workflowExecutionStartedEventAttributes.workflowType.name as string;
       }),
     );
-    expect([...types].sort()).toEqual(expect.arrayContaining(['dictionaryRollout', 'packageRemoval']));
+    expect([...types].sort()).toEqual(
+      expect.arrayContaining(['dataSourceAttachment', 'dictionaryRollout', 'packageRemoval']),
+    );
   });
 
   it('replays each without non-determinism', async () => {
