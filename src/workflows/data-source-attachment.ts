@@ -9,7 +9,6 @@ import {
   setCurrentDetails,
   setHandler,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type {
   AttachmentState,
@@ -32,7 +31,7 @@ import {
   type DataSourceAttachmentResult,
 } from '../model/data-source-attachment.js';
 import { FailureTypes } from '../model/failures.js';
-import { errorSummary, parseWorkflowInput, publishStatus } from './common.js';
+import { awsCallOptions, errorSummary, parseWorkflowInput, pollingOptions, publishStatus } from './common.js';
 
 type ApplicationActivities = ReturnType<typeof createOpenSearchApplicationActivities>;
 
@@ -42,17 +41,7 @@ export const attachmentProgressQuery = defineQuery<DataSourceAttachmentProgress>
 
 const NON_RETRYABLE = [FailureTypes.AwsRequestRejected, FailureTypes.AttachmentFailed];
 
-/** Single AWS calls: throttling and 5xx are retried with backoff, AWS's decisions are not. */
-const callOptions: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-};
+const callOptions = awsCallOptions(NON_RETRYABLE);
 const os = proxyActivities<ApplicationActivities>(callOptions);
 
 /**
@@ -125,25 +114,15 @@ export async function dataSourceAttachment(rawInput: unknown): Promise<DataSourc
     let polls = 0;
     if (requested.status === 'PENDING') {
       const waitLimitMs = input.waitLimitSeconds * 1000;
-      const pollMs = input.pollIntervalSeconds * 1000;
       progress.phase = 'waiting';
       progress.waitDeadline = requestedAt + waitLimitMs;
       report();
       try {
         const attached = await os.waitForDataSourceAttachment.executeWithOptions(
           {
-            // One describe per attempt; short, so an attempt lost with a killed worker is retried soon.
-            startToCloseTimeout: '30s',
-            scheduleToCloseTimeout: waitLimitMs,
-            retry: {
-              initialInterval: pollMs,
-              backoffCoefficient: 1,
-              maximumInterval: pollMs,
-              // executeWithOptions deep-merges into callOptions: without this the poll would inherit
-              // maximumAttempts 20. The wait limit (scheduleToClose) is the only bound.
-              maximumAttempts: Number.POSITIVE_INFINITY,
-              nonRetryableErrorTypes: NON_RETRYABLE,
-            },
+            // One describe per attempt; short, so an attempt lost with a killed worker is retried
+            // soon. The wait limit is the only bound on the wait.
+            ...pollingOptions(input.pollIntervalSeconds, waitLimitMs, NON_RETRYABLE, '30s'),
             summary: `wait until ${input.dataSourceArn} -> ${appLabel} is ATTACHED (poll every ${input.pollIntervalSeconds} s, up to ${input.waitLimitSeconds} s)`,
           },
           [target],

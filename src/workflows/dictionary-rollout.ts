@@ -10,7 +10,6 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createOpenSearchPackageActivities } from '../activities/opensearch-packages.js';
 import type { createS3Activities, StagedObject } from '../activities/s3.js';
@@ -33,9 +32,11 @@ import { FailureTypes } from '../model/failures.js';
 import { referencePathOf, type PackageSummary } from '../model/opensearch-packages.js';
 import { RolloutTargetVersion, type RolloutStatusValue } from '../model/search-attributes.js';
 import {
+  awsCallOptions,
   errorSummary,
   latestDeadline,
   parseWorkflowInput,
+  pollingOptions,
   publishStatus,
   surfaceActivityFailure,
 } from './common.js';
@@ -61,43 +62,21 @@ export const approveSignal = defineSignal<[ApproveArgs]>(DictionaryRolloutMessag
 export const pauseSignal = defineSignal(DictionaryRolloutMessages.pause);
 export const resumeSignal = defineSignal(DictionaryRolloutMessages.resume);
 
-/** Plain AWS calls: short, retried with backoff; non-retryable types end the step for good. */
-const callOptions: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: [
-      FailureTypes.InvalidSource,
-      FailureTypes.AwsRequestRejected,
-      FailureTypes.AssociationFailed,
-      FailureTypes.PackageInUse,
-      FailureTypes.DissociationFailed,
-    ],
-  },
-};
+const callOptions = awsCallOptions([
+  FailureTypes.InvalidSource,
+  FailureTypes.AwsRequestRejected,
+  FailureTypes.AssociationFailed,
+  FailureTypes.PackageInUse,
+  FailureTypes.DissociationFailed,
+]);
 
-function pollOptions(pollIntervalSeconds: number, timeoutMs: number): ActivityOptions {
-  return {
-    startToCloseTimeout: '1 minute',
-    scheduleToCloseTimeout: Math.max(timeoutMs, 1000),
-    retry: {
-      initialInterval: pollIntervalSeconds * 1000,
-      backoffCoefficient: 1,
-      maximumInterval: pollIntervalSeconds * 1000,
-      // executeWithOptions deep-merges into the proxy's callOptions: without this the poll would
-      // inherit maximumAttempts 20 and give up after 20 polls. Only the timeout bounds a wait.
-      maximumAttempts: Number.POSITIVE_INFINITY,
-      nonRetryableErrorTypes: [
-        FailureTypes.PackageCopyFailed,
-        FailureTypes.PackageValidationFailed,
-        FailureTypes.AwsRequestRejected,
-      ],
-    },
-  };
-}
+/** Waits end for good on a failed package or a request AWS refused. */
+const pollOptions = (pollIntervalSeconds: number, timeoutMs: number) =>
+  pollingOptions(pollIntervalSeconds, timeoutMs, [
+    FailureTypes.PackageCopyFailed,
+    FailureTypes.PackageValidationFailed,
+    FailureTypes.AwsRequestRejected,
+  ]);
 
 const s3 = proxyActivities<S3Activities>({ ...callOptions, startToCloseTimeout: '5 minutes' });
 const os = proxyActivities<PackageActivities>(callOptions);

@@ -4,7 +4,6 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createOpenSearchPackageActivities } from '../activities/opensearch-packages.js';
 import type { DomainError } from '../model/dictionary-rollout.js';
@@ -16,9 +15,11 @@ import {
   type RemovalDomainOutcome,
 } from '../model/package-removal.js';
 import {
+  awsCallOptions,
   errorSummary,
   latestDeadline,
   parseWorkflowInput,
+  pollingOptions,
   publishStatus,
   surfaceActivityFailure,
 } from './common.js';
@@ -28,20 +29,11 @@ type PackageActivities = ReturnType<typeof createOpenSearchPackageActivities>;
 
 export const removalProgressQuery = defineQuery<PackageRemovalProgress>('progress');
 
-const callOptions: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: [
-      FailureTypes.AwsRequestRejected,
-      FailureTypes.PackageInUse,
-      FailureTypes.DissociationFailed,
-    ],
-  },
-};
+const callOptions = awsCallOptions([
+  FailureTypes.AwsRequestRejected,
+  FailureTypes.PackageInUse,
+  FailureTypes.DissociationFailed,
+]);
 const os = proxyActivities<PackageActivities>(callOptions);
 
 /**
@@ -157,16 +149,9 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
       (
         await os.waitForDissociations.executeWithOptions(
           {
-            startToCloseTimeout: '1 minute',
-            scheduleToCloseTimeout: latestDeadline(watching),
-            retry: {
-              initialInterval: input.pollIntervalSeconds * 1000,
-              backoffCoefficient: 1,
-              maximumInterval: input.pollIntervalSeconds * 1000,
-              // Not the 20 attempts of callOptions (deep-merged): only the timeout bounds a wait.
-              maximumAttempts: Number.POSITIVE_INFINITY,
-              nonRetryableErrorTypes: [FailureTypes.AwsRequestRejected],
-            },
+            ...pollingOptions(input.pollIntervalSeconds, latestDeadline(watching), [
+              FailureTypes.AwsRequestRejected,
+            ]),
             summary: `wait for ${watching.length} dissociation(s) of ${pid}`,
           },
           [{ packageId: pid, watching }],
