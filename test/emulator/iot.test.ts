@@ -150,6 +150,21 @@ describe('IoT package versions', () => {
     expect((await getVersion('firmware', '1.0.0')).status).toBe('PUBLISHED');
   });
 
+  it('UpdatePackageVersion replays the same clientToken and answers ConflictException for it with other parameters', async () => {
+    await createPackage('firmware');
+    await createVersion('firmware', '1.0.0');
+    await updateVersion('firmware', '1.0.0', { action: 'PUBLISH', clientToken: TOKEN_A });
+    await expect(
+      updateVersion('firmware', '1.0.0', { action: 'PUBLISH', clientToken: TOKEN_A }),
+    ).resolves.toBeDefined();
+    expect(
+      await failure(updateVersion('firmware', '1.0.0', { action: 'DEPRECATE', clientToken: TOKEN_A })),
+    ).toMatchObject({ name: 'ConflictException', status: 409 });
+    expect((await getVersion('firmware', '1.0.0')).status).toBe('PUBLISHED');
+    await updateVersion('firmware', '1.0.0', { action: 'DEPRECATE', clientToken: TOKEN_B });
+    expect((await getVersion('firmware', '1.0.0')).status).toBe('DEPRECATED');
+  });
+
   it('refuses to deprecate a DRAFT, and answers ResourceNotFoundException for an unknown version', async () => {
     await createPackage('firmware');
     await createVersion('firmware', '1.0.0');
