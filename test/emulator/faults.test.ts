@@ -4,9 +4,13 @@ import {
   GetPackageCommand,
 } from '@aws-sdk/client-iot';
 import {
+  AssociatePackageCommand,
   CreatePackageCommand,
   DescribePackagesCommand,
+  GetPackageVersionHistoryCommand,
   ListDomainNamesCommand,
+  ListPackagesForDomainCommand,
+  UpdatePackageCommand,
 } from '@aws-sdk/client-opensearch';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
@@ -143,6 +147,42 @@ describe('lost responses', () => {
     expect((await h.control.calls({ operation: 'CreatePackageVersion' })).map((c) => c.httpStatus)).toEqual([
       500, 200,
     ]);
+  });
+
+  it('applies AssociatePackage and UpdatePackage and answers 500; the state shows the applied change', async () => {
+    await stageDictionary();
+    await h.control.seedDomains([{ name: 'search-a' }]);
+    const created = await createPackage('lost-assoc', h.opensearch);
+    const id = created.PackageDetails!.PackageID!;
+    await h.advance(120_000);
+
+    await h.control.addFault({ operation: 'AssociatePackage', loseResponseProbability: 1, remaining: 1 });
+    const associate = () =>
+      h.once.opensearch.send(new AssociatePackageCommand({ PackageID: id, DomainName: 'search-a' }));
+    expect(await failure(associate())).toMatchObject({ name: 'InternalException', status: 500 });
+    const rows = await h.opensearch.send(new ListPackagesForDomainCommand({ DomainName: 'search-a' }));
+    expect(rows.DomainPackageDetailsList).toMatchObject([
+      { PackageID: id, DomainPackageStatus: 'ASSOCIATING' },
+    ]);
+    expect(await failure(associate())).toMatchObject({ name: 'ConflictException' });
+
+    await h.control.addFault({ operation: 'UpdatePackage', loseResponseProbability: 1, remaining: 1 });
+    const update = () =>
+      h.once.opensearch.send(
+        new UpdatePackageCommand({
+          PackageID: id,
+          PackageSource: { S3BucketName: 'staging', S3Key: 'synonyms.txt' },
+        }),
+      );
+    expect(await failure(update())).toMatchObject({ name: 'InternalException', status: 500 });
+    const [pkg] = (
+      await h.opensearch.send(new DescribePackagesCommand({ Filters: [{ Name: 'PackageID', Value: [id] }] }))
+    ).PackageDetailsList!;
+    expect(pkg).toMatchObject({ PackageStatus: 'COPYING', AvailablePackageVersion: 'v1' });
+    expect(await failure(update())).toMatchObject({ name: 'ValidationException', message: /COPYING/ });
+    await h.advance(120_000);
+    const history = await h.opensearch.send(new GetPackageVersionHistoryCommand({ PackageID: id }));
+    expect(history.PackageVersionHistoryList!.map((v) => v.PackageVersion)).toEqual(['v2', 'v1']);
   });
 
   it('applies PutObject and answers InternalError', async () => {
