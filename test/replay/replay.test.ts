@@ -23,7 +23,12 @@ describe('replay of saved histories', () => {
       }),
     );
     expect([...types].sort()).toEqual(
-      expect.arrayContaining(['dataSourceAttachment', 'dictionaryRollout', 'packageRemoval']),
+      expect.arrayContaining([
+        'dataSourceAttachment',
+        'dictionaryRollout',
+        'iotPackageRelease',
+        'packageRemoval',
+      ]),
     );
   });
 
