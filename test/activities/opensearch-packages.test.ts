@@ -120,9 +120,10 @@ describe('dissociatePackage', () => {
   it('an index using the package is still PackageInUse, non-retryable, telling what to do', async () => {
     const pkg = await associated('in-use');
     await emulator.control.configureDomain('logs-1', { indexesUsingPackages: [pkg.packageId] });
-    const err = await runActivity(env, os.dissociatePackage, { packageId: pkg.packageId, domain: 'logs-1' }).catch(
-      (e: unknown) => e,
-    );
+    const err = await runActivity(env, os.dissociatePackage, {
+      packageId: pkg.packageId,
+      domain: 'logs-1',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).type).toBe(FailureTypes.PackageInUse);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
