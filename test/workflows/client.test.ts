@@ -38,7 +38,7 @@ import type {
   IotPackageReleaseResult,
 } from '../../src/model/iot-package-release.js';
 import type { PackageRemovalResult } from '../../src/model/package-removal.js';
-import { createBucket, domainNames, rolloutInput, STAGING_BUCKET } from '../helpers/dictionary.js';
+import { freshDictionaryEmulator, domainNames, rolloutInput, STAGING_BUCKET } from '../helpers/dictionary.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -50,14 +50,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 beforeEach(async () => {
-  await stack.emulator.control.reset();
-  await stack.emulator.control.setDurations({
-    packageCopyingMs: 100,
-    packageValidatingMs: 100,
-    associationMs: 300,
-    dissociationMs: 200,
-  });
-  await createBucket(stack);
+  await freshDictionaryEmulator(stack);
 });
 
 async function seeded(prefix: string, n: number): Promise<string[]> {

@@ -15,7 +15,7 @@ import {
 import { WorkflowTypes } from '../../src/model/constants.js';
 import { InvalidInputError } from '../../src/model/validation.js';
 import {
-  createBucket,
+  freshDictionaryEmulator,
   domainNames,
   domainVersions,
   packagesNamed,
@@ -36,14 +36,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 beforeEach(async () => {
-  await stack.emulator.control.reset();
-  await stack.emulator.control.setDurations({
-    packageCopyingMs: 100,
-    packageValidatingMs: 100,
-    associationMs: 300,
-    dissociationMs: 200,
-  });
-  await createBucket(stack);
+  await freshDictionaryEmulator(stack);
 });
 
 async function run(input: Parameters<typeof startDictionaryRollout>[1]) {

@@ -176,6 +176,13 @@ describe('iotPackageRelease', () => {
   });
 
   it('throttling and a lost CreatePackageVersion response still leave exactly one version', async () => {
+    // Certain throttling of the publish call, and 30 % on every other mutating call.
+    await stack.emulator.control.addFault({
+      service: 'iot',
+      operation: 'UpdatePackageVersion',
+      throttleProbability: 1,
+      remaining: 2,
+    });
     await stack.emulator.control.addFault({ service: 'iot', mutatingOnly: true, throttleProbability: 0.3 });
     await stack.emulator.control.addFault({
       service: 'iot',
@@ -192,5 +199,7 @@ describe('iotPackageRelease', () => {
     expect(await versionsOf('edge-agent')).toEqual([['4.0.0', 'PUBLISHED']]);
     const createCalls = await stack.emulator.control.calls({ operation: 'CreatePackageVersion' });
     expect(createCalls.some((c) => c.httpStatus === 500)).toBe(true); // the lost answer happened
+    const publishCalls = await stack.emulator.control.calls({ operation: 'UpdatePackageVersion' });
+    expect(publishCalls.filter((c) => c.httpStatus === 400).length).toBeGreaterThanOrEqual(2); // throttled
   });
 });

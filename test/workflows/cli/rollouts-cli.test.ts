@@ -13,7 +13,7 @@ import type {
 } from '../../../src/model/dictionary-rollout.js';
 import { COMMANDS, runCli as runCliInProcess } from '../../../src/cli/run.js';
 import { freePort } from '../../../src/temporal/dev-server.js';
-import { createBucket, domainNames, STAGING_BUCKET } from '../../helpers/dictionary.js';
+import { freshDictionaryEmulator, domainNames, STAGING_BUCKET } from '../../helpers/dictionary.js';
 import { startTestStack, type TestStack } from '../../helpers/stack.js';
 import { eventually, runCli, startCli } from './run-cli.js';
 
@@ -39,14 +39,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 beforeEach(async () => {
-  await stack.emulator.control.reset();
-  await stack.emulator.control.setDurations({
-    packageCopyingMs: 100,
-    packageValidatingMs: 100,
-    associationMs: 300,
-    dissociationMs: 200,
-  });
-  await createBucket(stack);
+  await freshDictionaryEmulator(stack);
 });
 
 const rollouts = (...args: string[]) => runCli(args, env);
