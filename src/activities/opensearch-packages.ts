@@ -183,7 +183,12 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
     },
 
     /** Polled by retry until AVAILABLE with this content; COPY_FAILED / VALIDATION_FAILED are final. */
-    async waitForPackageAvailable(input: { packageId: string; sha256: string }): Promise<PackageSummary> {
+    async waitForPackageAvailable(input: {
+      packageId: string;
+      sha256: string;
+      /** After an UpdatePackage: the version before it, which must not count as the new one. */
+      notVersion?: string;
+    }): Promise<PackageSummary> {
       const pkg = await describeBy('PackageID', input.packageId);
       if (!pkg)
         throw ApplicationFailure.nonRetryable(
@@ -207,7 +212,12 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
           FailureTypes.PackageCopyFailed,
           details,
         );
-      if (pkg.status === 'AVAILABLE' && pkg.contentSha256 === input.sha256 && pkg.availableVersion)
+      if (
+        pkg.status === 'AVAILABLE' &&
+        pkg.contentSha256 === input.sha256 &&
+        pkg.availableVersion &&
+        pkg.availableVersion !== input.notVersion
+      )
         return pkg;
       throw notReady(
         `package ${pkg.packageId} is ${pkg.status}${pkg.availableVersion ? ` (at ${pkg.availableVersion})` : ''}`,
@@ -237,13 +247,18 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
           domain: input.domain,
           packageId: input.packageId,
         } as const;
-        // Another operation in progress on the domain is a conflict that clears by itself.
-        if (isAwsError(err, 'ConflictException'))
+        if (isAwsError(err, 'ConflictException')) {
+          // "is ASSOCIATING": most often our own association, whose response was lost and which the
+          // SDK (or Temporal) resent. The row tells: ASSOCIATING means it is under way, so watch it
+          // (the wait checks the version). Anything else is an operation that clears by itself.
+          const current = (await listRows(input.packageId)).find((r) => r.domain === input.domain);
+          if (current?.status === 'ASSOCIATING') return 'started';
           throw ApplicationFailure.create({
             message: `AssociatePackage (${input.domain}): ${(err as Error).message}`,
             type: 'ConflictException',
             details: [awsErrorDetails(err, context)],
           });
+        }
         throw toActivityFailure(err, context, FailureTypes.AssociationFailed);
       }
     },
@@ -263,6 +278,7 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
         domain: string;
         outcome: 'current' | 'failed' | 'deadline';
         version?: string;
+        referencePath?: string;
         error?: { type: string; message: string };
       }>
     > {
@@ -272,7 +288,12 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
       for (const w of input.watching) {
         const r = rows.get(w.domain);
         if (r?.status === 'ACTIVE' && r.version === input.targetVersion)
-          settled.push({ domain: w.domain, outcome: 'current' as const, version: r.version });
+          settled.push({
+            domain: w.domain,
+            outcome: 'current' as const,
+            version: r.version,
+            ...(r.referencePath ? { referencePath: r.referencePath } : {}),
+          });
         else if (r?.status === 'ASSOCIATION_FAILED')
           settled.push({
             domain: w.domain,

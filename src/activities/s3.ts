@@ -77,8 +77,48 @@ export function createS3Activities(deps: ActivityDeps) {
     const declared = Number(response.headers.get('content-length') ?? '0');
     if (declared > DICTIONARY_MAX_BYTES)
       throw invalidSource(`source.url: larger than ${DICTIONARY_MAX_BYTES} bytes`);
-    const body = Buffer.from(await response.arrayBuffer());
-    return body;
+    return readCapped(response);
+  }
+
+  /**
+   * A body without (or with a false) Content-Length is read chunk by chunk and abandoned as soon
+   * as it passes the limit, so a hostile or endless URL cannot fill the worker's memory.
+   */
+  async function readCapped(response: Response): Promise<Buffer> {
+    if (!response.body) return Buffer.alloc(0);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > DICTIONARY_MAX_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        throw invalidSource(`source.url: larger than ${DICTIONARY_MAX_BYTES} bytes`);
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  /**
+   * Whether the content-addressed object holds this content: its sha256 metadata (written by
+   * stageDictionary) must name it. An object under the key without it (written by hand, or
+   * truncated) does not count, so it is overwritten rather than trusted.
+   */
+  async function holdsContent(bucket: string, key: string, sha256: string, sizeBytes?: number) {
+    try {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return (
+        head.Metadata?.sha256 === sha256 && (sizeBytes === undefined || head.ContentLength === sizeBytes)
+      );
+    } catch (err) {
+      if (isAwsError(err, 'NoSuchBucket'))
+        throw invalidSource(`staging.bucket: bucket '${bucket}' does not exist`, { code: 'NoSuchBucket' });
+      if (isAwsError(err, 'NotFound') || isAwsError(err, 'NoSuchKey')) return false;
+      throw toActivityFailure(err, { service: 's3', operation: 'HeadObject' });
+    }
   }
 
   return {
@@ -105,16 +145,8 @@ export function createS3Activities(deps: ActivityDeps) {
       const sha256 = createHash('sha256').update(content).digest('hex');
       const { bucket, prefix } = input.staging;
       const key = stagedKey(prefix, sha256, input.packageType);
-      try {
-        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        if (head.ContentLength === content.length)
-          return { bucket, key, sha256, sizeBytes: content.length, reused: true };
-      } catch (err) {
-        if (isAwsError(err, 'NoSuchBucket'))
-          throw invalidSource(`staging.bucket: bucket '${bucket}' does not exist`, { code: 'NoSuchBucket' });
-        if (!isAwsError(err, 'NotFound') && !isAwsError(err, 'NoSuchKey'))
-          throw toActivityFailure(err, { service: 's3', operation: 'HeadObject' });
-      }
+      if (await holdsContent(bucket, key, sha256, content.length))
+        return { bucket, key, sha256, sizeBytes: content.length, reused: true };
       try {
         await s3.send(
           new PutObjectCommand({
@@ -132,6 +164,15 @@ export function createS3Activities(deps: ActivityDeps) {
         throw toActivityFailure(err, { service: 's3', operation: 'PutObject' });
       }
       return { bucket, key, sha256, sizeBytes: content.length, reused: false };
+    },
+
+    /**
+     * Whether content staged earlier is still in S3 (HeadObject): a rollback republishes the
+     * previous content from its staged object, and must not point AWS at one that is gone (that
+     * would make a COPY_FAILED version of the package instead of a clear answer).
+     */
+    async stagedObjectExists(input: { bucket: string; key: string; sha256: string }): Promise<boolean> {
+      return holdsContent(input.bucket, input.key, input.sha256);
     },
   };
 }

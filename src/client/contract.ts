@@ -61,6 +61,12 @@ const domainOutcome = z.object({
   wave: z.number().int().describe('0-based wave index; -1 before planning'),
   previousVersion: z.string().optional().describe('the version before this run; absent = no association'),
   version: z.string().optional(),
+  referencePath: z
+    .string()
+    .optional()
+    .describe(
+      "AWS's ReferencePath on this domain (analyzers/<PackageID>): what analyzers use as synonyms_path",
+    ),
   startedAt: epochMs.optional(),
   finishedAt: epochMs.optional(),
   error: errorSummary.optional(),

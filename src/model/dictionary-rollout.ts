@@ -255,6 +255,8 @@ export interface DomainOutcome {
   previousVersion?: string;
   /** The version the domain has now, as far as the workflow last saw. */
   version?: string;
+  /** AWS's ReferencePath on this domain (e.g. analyzers/F123...), what analyzers use as synonyms_path. */
+  referencePath?: string;
   /** ms since the epoch. */
   startedAt?: number;
   finishedAt?: number;

@@ -19,6 +19,10 @@ export const FailureTypes = {
   /** An index on the domain still uses the package: move it off the analyzer first. */
   PackageInUse: 'PackageInUse',
   DissociationFailed: 'DissociationFailed',
+  /** DeletePackage was accepted but the package ended DELETE_FAILED (or never went away). */
+  PackageDeleteFailed: 'PackageDeleteFailed',
+  /** A domain of a rollback-policy run could not be put back (per-domain error type). */
+  RollbackFailed: 'RollbackFailed',
   /** The rollout ended with failed domains (halt / continue / rollback policies). */
   RolloutFailed: 'RolloutFailed',
   /**

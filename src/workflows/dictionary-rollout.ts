@@ -5,6 +5,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -140,15 +141,27 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
     approvedThrough = Math.max(approvedThrough, arg?.wave ?? currentWave + 1);
     return approvedThrough;
   };
+  /** Why an approval is refused, or undefined: the update's validator and the signal share it. */
+  const approvalProblem = (arg?: ApproveArgs): string | undefined => {
+    if (!policy.approvalBetweenWaves) return 'this rollout does not wait for approval between waves';
+    if (arg?.wave !== undefined && (!Number.isInteger(arg.wave) || arg.wave < 1))
+      return 'wave must be a whole number >= 1';
+    return undefined;
+  };
   setHandler(approveUpdate, approve, {
     validator: (arg) => {
-      if (!policy.approvalBetweenWaves)
-        throw new Error('this rollout does not wait for approval between waves');
-      if (arg?.wave !== undefined && (!Number.isInteger(arg.wave) || arg.wave < 1))
-        throw new Error('wave must be a whole number >= 1');
+      const problem = approvalProblem(arg);
+      // Validators reject with a plain Error: the update is refused, the run is untouched.
+      if (problem) throw new Error(problem);
     },
   });
-  setHandler(approveSignal, (arg) => void approve(arg));
+  // A signal cannot be refused: a bad one is logged and ignored, so that e.g. a wave of "2" (a
+  // string from another SDK) cannot poison approvedThrough with NaN and hold the gate for ever.
+  setHandler(approveSignal, (arg) => {
+    const problem = approvalProblem(arg);
+    if (problem) log.warn(`approve signal ignored: ${problem}`, { arg });
+    else approve(arg);
+  });
   const setPaused = (value: boolean) => {
     paused = value;
     report();
@@ -189,7 +202,10 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
     packageName: input.packageName,
     packageId: pkg?.packageId ?? '',
     targetVersion: targetVersion ?? '',
-    referencePath: pkg ? referencePathOf(pkg.packageId) : '',
+    // AWS's own ReferencePath where a domain reported one; the documented form otherwise.
+    referencePath:
+      [...outcomes.values()].find((o) => o.referencePath)?.referencePath ??
+      (pkg ? referencePathOf(pkg.packageId) : ''),
     contentSha256: staged?.sha256 ?? '',
     packageChange,
     stagedObject: staged
@@ -249,8 +265,11 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
       );
       packageChange = 'created';
     }
+    /** Set when this run sent UpdatePackage: the wait then insists on a version past this one. */
+    let versionBeforeUpdate: string | undefined;
     if (pkg.contentSha256 !== sha || pkg.status === 'VALIDATION_FAILED' || pkg.status === 'COPY_FAILED') {
       const packageId = pkg.packageId;
+      versionBeforeUpdate = pkg.availableVersion ?? '';
       pkg = await os.updatePackage.executeWithOptions(
         { ...callOptions, summary: `update package ${packageId} to ${sha.slice(0, 12)}` },
         [
@@ -276,7 +295,13 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
         ...pollOptions(Math.min(policy.pollIntervalSeconds, 10), 2 * 3600_000),
         summary: `wait until ${packageId} is AVAILABLE`,
       },
-      [{ packageId, sha256: sha }],
+      [
+        {
+          packageId,
+          sha256: sha,
+          ...(versionBeforeUpdate !== undefined ? { notVersion: versionBeforeUpdate } : {}),
+        },
+      ],
     );
     targetVersion = pkg.availableVersion!;
     upsertSearchAttributes([{ key: RolloutTargetVersion, value: targetVersion }]);
@@ -297,8 +322,10 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
       const r = rows.get(domain);
       o.previousVersion = r?.version;
       o.version = r?.version;
-      if (r?.status === 'ACTIVE' && r.version === targetVersion) o.state = 'skipped';
-      else todo.push(domain);
+      if (r?.status === 'ACTIVE' && r.version === targetVersion) {
+        o.state = 'skipped';
+        if (r.referencePath) o.referencePath = r.referencePath;
+      } else todo.push(domain);
     }
     waves = planWaves(
       todo,
@@ -389,7 +416,10 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
       });
     if (['failed', 'partial', 'rolled-back'].includes(outcome)) {
       throw ApplicationFailure.create({
-        message: `${final.counts.failed} of ${input.domains.length} domain(s) failed; rollout ${outcome} (${policy.failurePolicy} policy)`,
+        message:
+          outcome === 'rolled-back'
+            ? `${failed} of ${input.domains.length} domain(s) failed; rolled back: ${final.counts.rolledBack} domain(s) put back, ${final.counts.failed} could not be (rollback policy)`
+            : `${final.counts.failed} of ${input.domains.length} domain(s) failed; rollout ${outcome} (${policy.failurePolicy} policy)`,
         type: FailureTypes.RolloutFailed,
         nonRetryable: true,
         details: [final],
@@ -401,6 +431,7 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
     type Settled = {
       state: 'current' | 'failed';
       version?: string;
+      referencePath?: string;
       error?: DomainError;
     };
 
@@ -439,11 +470,12 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
             value: {
               state: s.outcome === 'current' ? 'current' : 'failed',
               version: s.version,
+              referencePath: s.referencePath,
               error: s.error,
             },
           })),
         pollFailed: (_domain, err) => ({ state: 'failed', error: errorSummary(err) }),
-        settled: (domain, v) => settle(domain, v.state, v.version, v.error),
+        settled: (domain, v) => settle(domain, v.state, v.version, v.error, v.referencePath),
         afterRound: () => report(),
       });
       for (const domain of notStarted) outcomes.get(domain)!.state = 'not-started';
@@ -453,10 +485,12 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
       state: 'current' | 'failed',
       version: string | undefined,
       error?: DomainError,
+      referencePath?: string,
     ) {
       const o = outcomes.get(domain)!;
       o.state = state;
       o.version = version;
+      if (referencePath) o.referencePath = referencePath;
       o.finishedAt = Date.now();
       if (error) o.error = error;
       else delete o.error;
@@ -491,8 +525,23 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
               'the previous content is unknown (the package was not published by package-rollouts), so it cannot be republished',
             );
         } else {
+          const prevKey = `${input.staging.prefix}${prev.sha256}${input.packageType === 'TXT-DICTIONARY' ? '.txt' : '.zip'}`;
           try {
-            const prevKey = `${input.staging.prefix}${prev.sha256}${input.packageType === 'TXT-DICTIONARY' ? '.txt' : '.zip'}`;
+            // The previous content is republished from its staged object; if that is gone (another
+            // staging prefix then, or a lifecycle rule since), say so instead of making AWS copy
+            // from nothing into a COPY_FAILED version.
+            const present = await s3.stagedObjectExists.executeWithOptions(
+              {
+                ...callOptions,
+                summary: `rollback: find previous content ${prev.sha256.slice(0, 12)} in S3`,
+              },
+              [{ bucket: input.staging.bucket, key: prevKey, sha256: prev.sha256 }],
+            );
+            if (!present)
+              throw ApplicationFailure.nonRetryable(
+                `its staged object s3://${input.staging.bucket}/${prevKey} is not there any more (staged under another prefix, or deleted)`,
+                FailureTypes.RollbackFailed,
+              );
             await os.updatePackage.executeWithOptions(
               {
                 ...callOptions,
@@ -514,7 +563,7 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
                 ...pollOptions(Math.min(policy.pollIntervalSeconds, 10), 2 * 3600_000),
                 summary: `wait until ${packageId} is AVAILABLE (rollback)`,
               },
-              [{ packageId, sha256: prev.sha256 }],
+              [{ packageId, sha256: prev.sha256, notVersion: targetVersion ?? '' }],
             );
             restoreVersion = restored.availableVersion!;
             targetVersion = restoreVersion;
@@ -528,10 +577,9 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
           }
         }
       }
-      await Promise.all([
-        restoreVersion ? restoreDomains(toRestore, restoreVersion) : Promise.resolve(),
-        dissociateDomains(toDissociate),
-      ]);
+      // One after the other, so that at most maxConcurrency domains are in flight at any time.
+      if (restoreVersion) await restoreDomains(toRestore, restoreVersion);
+      await dissociateDomains(toDissociate);
     }
 
     async function restoreDomains(list: DomainOutcome[], version: string): Promise<void> {
@@ -609,7 +657,7 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
       o.state = ok ? 'rolled-back' : 'rollback-failed';
       o.version = ok ? version : o.version;
       o.finishedAt = Date.now();
-      if (!ok) o.error = { type: 'RollbackFailed', message: message ?? 'rollback failed' };
+      if (!ok) o.error = { type: FailureTypes.RollbackFailed, message: message ?? 'rollback failed' };
       report();
     }
   }).catch((err: unknown) => {

@@ -92,6 +92,25 @@ describe('updatePackage after a lost response', () => {
   }
 });
 
+describe('associatePackage', () => {
+  it('after a lost AssociatePackage response the resend meets "is ASSOCIATING": that is ours, started', async () => {
+    const pkg = await publishedPackage('lost-associate');
+    await emulator.control.seedDomains([{ name: 'logs-2' }]);
+    await emulator.control.setDurations({ associationMs: 5_000 });
+    await emulator.control.addFault({
+      service: 'es',
+      operation: 'AssociatePackage',
+      loseResponseProbability: 1,
+      remaining: 1,
+    });
+    expect(await runActivity(env, os.associatePackage, { packageId: pkg.packageId, domain: 'logs-2' })).toBe(
+      'started',
+    );
+    const calls = await emulator.control.calls({ operation: 'AssociatePackage' });
+    expect(calls.map((c) => c.httpStatus)).toEqual([500, 409]);
+  });
+});
+
 describe('dissociatePackage', () => {
   async function associated(name: string) {
     await emulator.control.seedDomains([{ name: 'logs-1' }]);

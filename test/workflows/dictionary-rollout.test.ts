@@ -46,6 +46,23 @@ async function run(input: Parameters<typeof startDictionaryRollout>[1]) {
   return { handle, workflowId, result: await dictionaryRolloutResult(handle) };
 }
 
+/** Version -> sha256 of the bytes AWS (the emulator) copied for it. */
+async function versionShas(packageId: string): Promise<Record<string, string | undefined>> {
+  const pkg = (await stack.emulator.control.state()).opensearch.packages.find((p) => p.id === packageId)!;
+  return Object.fromEntries(pkg.versions.map((v) => [v.version, v.sha256]));
+}
+
+/**
+ * For each association or dissociation call, when the workflow could have seen it settled: the
+ * next call may start only after that (the emulator's association and dissociation durations).
+ */
+async function settleTimes(calls: Array<{ at: string; operation: string }>) {
+  const d = await stack.emulator.control.getDurations();
+  return calls.map(
+    (c) => Date.parse(c.at) + (c.operation === 'AssociatePackage' ? d.associationMs : d.dissociationMs),
+  );
+}
+
 async function mutatingCalls(operation?: string) {
   const calls = await stack.emulator.control.calls();
   return calls.filter((c) => c.mutating && (!operation || c.operation === operation));
@@ -64,6 +81,10 @@ describe('dictionaryRollout', () => {
     expect(first.result.contentSha256).toBe(sha('car, automobile\n'));
     expect(first.result.domains.map((d) => [d.domain, d.state, d.version])).toEqual(
       domains.map((d) => [d, 'current', 'v1']),
+    );
+    // Each domain's outcome carries AWS's ReferencePath, what its analyzers use as synonyms_path.
+    expect(first.result.domains.map((d) => d.referencePath)).toEqual(
+      domains.map(() => `analyzers/${first.result.packageId}`),
     );
     expect(Object.values(await domainVersions(stack, first.result.packageId))).toEqual(
       domains.map(() => ({ status: 'ACTIVE', version: 'v1' })),
@@ -116,6 +137,36 @@ describe('dictionaryRollout', () => {
     );
   });
 
+  it('dry run: returns the plan (also through the plan query) and associates nothing', async () => {
+    const domains = domainNames('dry', 5);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    await run(rolloutInput('synonyms-dry', domains.slice(0, 1), 'dry, run\n'));
+    await stack.emulator.control.clearCalls();
+
+    const { handle, result } = await run(
+      rolloutInput('synonyms-dry', domains, 'dry, run\n', {
+        dryRun: true,
+        policy: { waves: { strategy: 'sizes', canary: 1, sizes: [2] } },
+      }),
+    );
+    expect(result.outcome).toBe('dry-run');
+    expect(result.domains.map((d) => d.state)).toEqual([
+      'skipped',
+      'not-started',
+      'not-started',
+      'not-started',
+      'not-started',
+    ]);
+    expect(result.waves).toBe(3);
+    const plan = await handle.query<{ waves: string[][]; skipped: string[]; targetVersion?: string }>('plan');
+    expect(plan).toMatchObject({
+      targetVersion: 'v1',
+      skipped: [domains[0]],
+      waves: [[domains[1]], [domains[2], domains[3]], [domains[4]]],
+    });
+    expect(await mutatingCalls()).toEqual([]);
+  });
+
   it('respects waves and the concurrency bound (from the call log)', async () => {
     const domains = domainNames('wave', 9);
     await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
@@ -165,6 +216,12 @@ describe('dictionaryRollout', () => {
     expect(held.domains.map((d) => d.state)).toEqual(['current', 'pending', 'pending']);
     // Still holding a moment later: nothing moves without approval.
     await new Promise((r) => setTimeout(r, 1000));
+    expect((await mutatingCalls('AssociatePackage')).length).toBe(1);
+    // A malformed approve signal (another SDK sending the wave as a string) is ignored: it neither
+    // opens the gate nor poisons it, so the update below still approves wave 2.
+    await handle.signal('approve', { wave: '2' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await dictionaryRolloutProgress(handle)).awaitingApproval).toBe(true);
     expect((await mutatingCalls('AssociatePackage')).length).toBe(1);
 
     await pauseRollout(handle);
@@ -233,13 +290,15 @@ describe('dictionaryRollout', () => {
   it('ends with AWS ErrorDetails when the package fails validation', async () => {
     const domains = domainNames('bad', 1);
     await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
-    // A corrupted staged object (same key and length, not UTF-8) reaches CreatePackage.
+    // A staged object corrupted after staging (same key, length and sha256 metadata, but not
+    // UTF-8 any more) is trusted by the stage step and reaches CreatePackage.
     const text = 'valid, text\n';
     await stack.aws.s3.send(
       new PutObjectCommand({
         Bucket: STAGING_BUCKET,
         Key: `package-rollouts/${sha(text)}.txt`,
         Body: Buffer.alloc(Buffer.byteLength(text), 0xff),
+        Metadata: { sha256: sha(text) },
       }),
     );
     const { handle } = await startDictionaryRollout(
@@ -308,16 +367,94 @@ describe('dictionaryRollout', () => {
         });
         expect(versions[domains[3]!]!.version).toBe('v2');
       } else {
-        // The moved domains are back on the old content, republished as v3.
-        expect(state[domains[0]!]).toBe('rolled-back');
-        expect(state[domains[2]!]).toBe('not-started');
+        // The moved domain is back on the old content, republished as v3; the failing domain's
+        // own rollback fails the same way and says so; the second wave never moved.
+        expect(state).toEqual({
+          [domains[0]!]: 'rolled-back',
+          [domains[1]!]: 'rollback-failed',
+          [domains[2]!]: 'not-started',
+          [domains[3]!]: 'not-started',
+        });
         expect(versions[domains[0]!]).toEqual({ status: 'ACTIVE', version: 'v3' });
-        const v3 = (await versionHistory(stack, result.packageId)).find((h) => h.PackageVersion === 'v3');
-        expect(v3?.CommitMessage).toContain(sha('old\n'));
+        expect(versions[domains[2]!]).toEqual({ status: 'ACTIVE', version: 'v1' });
+        expect(versions[domains[3]!]).toEqual({ status: 'ACTIVE', version: 'v1' });
+        // What AWS copied for v3 is the old file itself (the emulator hashes the bytes it copied).
+        expect(await versionShas(result.packageId)).toEqual({
+          v1: sha('old\n'),
+          v2: sha('new\n'),
+          v3: sha('old\n'),
+        });
+        const failedBack = result.domains.find((d) => d.domain === domains[1])!;
+        expect(failedBack.error).toMatchObject({ type: 'RollbackFailed' });
       }
       expect(result.domains.find((d) => d.domain === domains[1])!.error?.message).toMatch(
         /ASSOCIATION_FAILED/,
       );
+    });
+  });
+
+  it('rollback dissociates domains that had no association before, within the concurrency bound', async () => {
+    const [kept, fresh1, fresh2, failing] = domainNames('rbdis', 4) as [string, string, string, string];
+    await stack.emulator.control.seedDomains([kept, fresh1, fresh2, failing].map((name) => ({ name })));
+    const first = await run(rolloutInput('synonyms-rbdis', [kept], 'before\n'));
+    await stack.emulator.control.configureDomain(failing, { failAssociation: 'bad analyzer' });
+    await stack.emulator.control.clearCalls();
+    const { result } = await run(
+      rolloutInput('synonyms-rbdis', [kept, fresh1, fresh2, failing], 'after\n', {
+        policy: {
+          failurePolicy: 'rollback',
+          maxConcurrency: 1,
+          waves: { strategy: 'explicit', waves: [[kept, fresh1, fresh2, failing]] },
+        },
+      }),
+    );
+    expect(result.outcome).toBe('rolled-back');
+    const state = Object.fromEntries(result.domains.map((d) => [d.domain, d.state]));
+    expect(state[kept]).toBe('rolled-back');
+    expect(state[fresh1]).toBe('rolled-back');
+    expect(state[fresh2]).toBe('rolled-back');
+    const versions = await domainVersions(stack, first.result.packageId);
+    expect(versions[kept]).toEqual({ status: 'ACTIVE', version: 'v3' });
+    // The domains that had no association before have none again.
+    expect(versions[fresh1]).toBeUndefined();
+    expect(versions[fresh2]).toBeUndefined();
+    expect((await versionShas(first.result.packageId)).v3).toBe(sha('before\n'));
+    // maxConcurrency 1 holds during the rollback too: no two associations or dissociations overlap.
+    const calls = (await stack.emulator.control.calls({ service: 'es' })).filter(
+      (c) =>
+        (c.operation === 'AssociatePackage' || c.operation === 'DissociatePackage') && c.httpStatus === 200,
+    );
+    expect(calls.length).toBeGreaterThanOrEqual(4 + 3); // 4 associations, then 1 restore + 2 dissociations
+    const settledAt = await settleTimes(calls);
+    for (let i = 1; i < calls.length; i++)
+      expect(Date.parse(calls[i]!.at)).toBeGreaterThanOrEqual(settledAt[i - 1]!);
+  });
+
+  it('rollback says so, and makes no broken version, when the previous file is no longer staged', async () => {
+    const [moved, failing] = domainNames('rbgone', 2) as [string, string];
+    await stack.emulator.control.seedDomains([moved, failing].map((name) => ({ name })));
+    // The first content was staged under another prefix: the second run's prefix lacks it.
+    const first = await run(
+      rolloutInput('synonyms-rbgone', [moved, failing], 'first\n', {
+        staging: { bucket: STAGING_BUCKET, prefix: 'elsewhere/' },
+      }),
+    );
+    await stack.emulator.control.configureDomain(failing, { failAssociation: 'bad analyzer' });
+    const { result } = await run(
+      rolloutInput('synonyms-rbgone', [moved, failing], 'second\n', {
+        policy: { failurePolicy: 'rollback', maxConcurrency: 1 },
+      }),
+    );
+    expect(result.outcome).toBe('rolled-back');
+    const back = result.domains.find((d) => d.domain === moved)!;
+    expect(back.state).toBe('rollback-failed');
+    expect(back.error?.message).toMatch(/elsewhere|not there any more/);
+    expect(back.error?.message).toContain(`package-rollouts/${sha('first\n')}.txt`);
+    // Nothing was republished: v1 and v2 only, no COPY_FAILED v3.
+    expect(Object.keys(await versionShas(first.result.packageId))).toEqual(['v1', 'v2']);
+    expect((await domainVersions(stack, first.result.packageId))[moved]).toEqual({
+      status: 'ACTIVE',
+      version: 'v2',
     });
   });
 

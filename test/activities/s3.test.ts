@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { createS3Activities } from '../../src/activities/s3.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import { DICTIONARY_MAX_BYTES } from '../../src/model/dictionary-rollout.js';
+import { FailureTypes } from '../../src/model/failures.js';
+import { runActivity } from '../helpers/activity-env.js';
+
+/** The stage activity against the emulator's S3 through the real SDK client. */
+let emulator: RunningEmulator;
+let aws: AwsClients;
+const env = new MockActivityEnvironment();
+const BUCKET = 'staging';
+const sha = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
+const staging = { bucket: BUCKET, prefix: 'package-rollouts/' };
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  aws = createAwsClients({
+    endpoint: emulator.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+  });
+});
+afterAll(async () => {
+  destroyAwsClients(aws);
+  await emulator?.stop();
+});
+beforeEach(async () => {
+  await emulator.control.reset();
+  await aws.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+
+async function objectText(key: string): Promise<string> {
+  const out = await aws.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return out.Body!.transformToString();
+}
+
+describe('stageDictionary', () => {
+  const s3 = () => createS3Activities({ aws });
+
+  it('stores once under the content hash, with the hash as metadata; the same content is reused', async () => {
+    const text = 'car, automobile\n';
+    const first = await runActivity(env, s3().stageDictionary, {
+      source: { kind: 'inline', text },
+      staging,
+      packageType: 'TXT-DICTIONARY',
+    });
+    expect(first).toMatchObject({
+      key: `package-rollouts/${sha(text)}.txt`,
+      sha256: sha(text),
+      reused: false,
+    });
+    const again = await runActivity(env, s3().stageDictionary, {
+      source: { kind: 'inline', text },
+      staging,
+      packageType: 'TXT-DICTIONARY',
+    });
+    expect(again.reused).toBe(true);
+    expect((await emulator.control.calls({ operation: 'PutObject' })).length).toBe(1);
+  });
+
+  it('does not trust an object under the key that lacks the hash metadata: it is overwritten', async () => {
+    const text = 'valid, text\n';
+    const key = `package-rollouts/${sha(text)}.txt`;
+    // Same key and length as the real content, other bytes, no sha256 metadata (written by hand).
+    await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'XXXXX, XXXX\n' }));
+    const staged = await runActivity(env, s3().stageDictionary, {
+      source: { kind: 'inline', text },
+      staging,
+      packageType: 'TXT-DICTIONARY',
+    });
+    expect(staged.reused).toBe(false);
+    expect(await objectText(key)).toBe(text);
+  });
+
+  it('stops reading a URL body without Content-Length as soon as it passes the size limit', async () => {
+    let served = 0;
+    const chunk = new Uint8Array(1024 * 1024).fill(0x61);
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        served += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const fetchStub = (async () => new Response(endless, { status: 200 })) as typeof fetch;
+    const err = await runActivity(env, createS3Activities({ aws, fetch: fetchStub }).stageDictionary, {
+      source: { kind: 'url', url: 'https://dictionaries.example.com/endless.txt' },
+      staging,
+      packageType: 'TXT-DICTIONARY',
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).type).toBe(FailureTypes.InvalidSource);
+    expect((err as ApplicationFailure).message).toMatch(/larger than/);
+    // Read just past the limit, not for ever; nothing was written to S3.
+    expect(served).toBeLessThanOrEqual(DICTIONARY_MAX_BYTES + 4 * chunk.byteLength);
+    expect((await emulator.control.calls({ operation: 'PutObject' })).length).toBe(0);
+  });
+
+  it('stagedObjectExists: true only for an object carrying this content hash', async () => {
+    const text = 'a\nthe\n';
+    const staged = await runActivity(env, s3().stageDictionary, {
+      source: { kind: 'inline', text },
+      staging,
+      packageType: 'TXT-DICTIONARY',
+    });
+    const exists = (key: string, sha256: string) =>
+      runActivity(env, s3().stagedObjectExists, { bucket: BUCKET, key, sha256 });
+    expect(await exists(staged.key, staged.sha256)).toBe(true);
+    expect(await exists(`other-prefix/${staged.sha256}.txt`, staged.sha256)).toBe(false);
+    expect(await exists(staged.key, sha('something else'))).toBe(false);
+  });
+});
