@@ -411,6 +411,22 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
       throw notReady(`${input.watching.length} domain(s) still dissociating ${input.packageId}`);
     },
 
+    /**
+     * DeletePackage answers DELETING; the package is gone only later. Polled by retry until it is
+     * (not found, or DELETED); DELETE_FAILED is final, with AWS's ErrorDetails.
+     */
+    async waitForPackageDeleted(input: { packageId: string }): Promise<'deleted'> {
+      const pkg = await describeBy('PackageID', input.packageId);
+      if (!pkg || pkg.status === 'DELETED') return 'deleted';
+      if (pkg.status === 'DELETE_FAILED')
+        throw ApplicationFailure.nonRetryable(
+          `package ${pkg.packageName} (${pkg.packageId}) could not be deleted: DELETE_FAILED ${pkg.error?.type ?? ''} ${pkg.error?.message ?? ''}`.trim(),
+          FailureTypes.PackageDeleteFailed,
+          { packageId: pkg.packageId, status: pkg.status, ...(pkg.error ? { errorDetails: pkg.error } : {}) },
+        );
+      throw notReady(`package ${pkg.packageId} is ${pkg.status}`);
+    },
+
     async deletePackage(input: { packageId: string }): Promise<'deleted' | 'already-deleted'> {
       try {
         await opensearch.send(new DeletePackageCommand({ PackageID: input.packageId }));

@@ -141,7 +141,7 @@ export const packageRemovalResultSchema = z.object({
   outcome: z.enum(['removed', 'already-removed', 'partial', 'failed']),
   packageName: z.string().optional(),
   packageId: z.string().optional(),
-  packageDeletion: z.enum(['deleted', 'already-deleted', 'kept', 'not-requested']),
+  packageDeletion: z.enum(['deleted', 'already-deleted', 'kept', 'failed', 'not-requested']),
   keptBecause: z.string().optional(),
   domains: z.array(removalDomainOutcome),
   counts: z.object({

@@ -64,8 +64,12 @@ export interface PackageRemovalResult {
   outcome: 'removed' | 'already-removed' | 'partial' | 'failed';
   packageName?: string;
   packageId?: string;
-  /** deleted: this run deleted it; already-deleted: it was not there; kept: not asked, or domains remain. */
-  packageDeletion: 'deleted' | 'already-deleted' | 'kept' | 'not-requested';
+  /**
+   * deleted: this run deleted it (DeletePackage accepted and the package gone); already-deleted: it
+   * was not there; kept: domains remain; failed: AWS could not delete it (DELETE_FAILED, see
+   * keptBecause); not-requested: deletePackage was false.
+   */
+  packageDeletion: 'deleted' | 'already-deleted' | 'kept' | 'failed' | 'not-requested';
   keptBecause?: string;
   domains: RemovalDomainOutcome[];
   counts: Record<'dissociated' | 'notAssociated' | 'failed', number>;

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   defineQuery,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -23,6 +24,7 @@ import {
   publishStatus,
   surfaceActivityFailure,
 } from './common.js';
+import { Patches } from './patches.js';
 import { slidingWindow } from './sliding-window.js';
 
 type PackageActivities = ReturnType<typeof createOpenSearchPackageActivities>;
@@ -170,6 +172,7 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   // ---- delete, only when nothing is associated any more --------------------------------------
   let deletion: PackageRemovalResult['packageDeletion'] = 'not-requested';
   let keptBecause: string | undefined;
+  let deletionError: DomainError | undefined;
   if (input.deletePackage) {
     phase = 'deleting';
     report();
@@ -182,6 +185,26 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
         { ...callOptions, summary: `delete package ${pid}` },
         [{ packageId: pid }],
       );
+      // Accepted is not gone: the package is DELETING until AWS has removed it. (Patched: runs
+      // started before this wait existed replay without it.)
+      if (deletion === 'deleted' && patched(Patches.removalWaitsForDeletion)) {
+        try {
+          await os.waitForPackageDeleted.executeWithOptions(
+            {
+              ...pollingOptions(input.pollIntervalSeconds, input.dissociationDeadlineSeconds * 1000, [
+                FailureTypes.PackageDeleteFailed,
+                FailureTypes.AwsRequestRejected,
+              ]),
+              summary: `wait until ${pid} is deleted`,
+            },
+            [{ packageId: pid }],
+          );
+        } catch (err) {
+          deletion = 'failed';
+          deletionError = errorSummary(err);
+          keptBecause = deletionError.message;
+        }
+      }
     } else {
       deletion = 'kept';
       keptBecause = `still associated with ${remaining.length} domain(s): ${remaining
@@ -195,11 +218,22 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   report();
   const failed = count('failed');
   const result = finish(
-    failed === 0 ? 'removed' : count('dissociated') > 0 ? 'partial' : 'failed',
+    failed === 0 && !deletionError ? 'removed' : count('dissociated') > 0 ? 'partial' : 'failed',
     deletion,
     keptBecause,
   );
-  publishStatus(failed === 0 ? 'succeeded' : result.outcome === 'partial' ? 'partial' : 'failed', failed);
+  publishStatus(
+    result.outcome === 'removed' ? 'succeeded' : result.outcome === 'partial' ? 'partial' : 'failed',
+    failed,
+  );
+  if (deletionError && failed === 0) {
+    throw ApplicationFailure.create({
+      message: `every domain is dissociated, but ${deletionError.message}`,
+      type: FailureTypes.RolloutFailed,
+      nonRetryable: true,
+      details: [result],
+    });
+  }
   if (failed > 0) {
     const first = result.domains.find((d) => d.state === 'failed')!;
     throw ApplicationFailure.create({

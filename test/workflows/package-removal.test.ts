@@ -63,6 +63,8 @@ describe('packageRemoval', () => {
     const domains = domainNames('rm', 3);
     const packageId = await published('stopwords-rm', domains);
     await stack.emulator.control.clearCalls();
+    // DELETING for a while: 'deleted' must mean gone, not just accepted.
+    await stack.emulator.control.setDurations({ packageDeletingMs: 1_500 });
 
     const { result, workflowId } = await remove({ packageName: 'stopwords-rm', maxConcurrency: 2 });
     expect(result).toMatchObject({
@@ -77,6 +79,17 @@ describe('packageRemoval', () => {
     expect(await packagesNamed(stack, 'stopwords-rm')).toEqual([]);
     const calls = await stack.emulator.control.calls();
     expect(calls.filter((c) => c.operation === 'DissociatePackage').length).toBe(3);
+    // The run ended only once the package had left DELETING.
+    const deleteCall = calls.find((c) => c.operation === 'DeletePackage')!;
+    expect(result.finishedAt - Date.parse(deleteCall.realAt)).toBeGreaterThanOrEqual(1_400);
+    // maxConcurrency 2, from the call log: a third dissociation starts only after one has settled
+    // (dissociation takes 300 ms on the emulator's clock).
+    const dissociations = calls.filter((c) => c.operation === 'DissociatePackage' && c.httpStatus === 200);
+    for (const call of dissociations) {
+      const t = Date.parse(call.at);
+      const inFlight = dissociations.filter((o) => Date.parse(o.at) <= t && Date.parse(o.at) + 300 > t);
+      expect(inFlight.length).toBeLessThanOrEqual(2);
+    }
     // Deleted only after every association was gone.
     const deleteAt = calls.find((c) => c.operation === 'DeletePackage')!.seq;
     expect(calls.filter((c) => c.operation === 'DissociatePackage').every((c) => c.seq < deleteAt)).toBe(
@@ -85,8 +98,8 @@ describe('packageRemoval', () => {
     await recordHistory(stack.client, workflowId, 'package-removal-3-domains');
     // Waiting is bounded by the deadline only: a limit on attempts would fail slow domains early.
     const attempts = await pollingMaximumAttempts(stack.client, workflowId);
-    expect([...attempts.keys()].sort()).toEqual(['waitForDissociations']);
-    expect([...attempts.values()]).toEqual(['waitForDissociations'].map(() => 0));
+    expect([...attempts.keys()].sort()).toEqual(['waitForDissociations', 'waitForPackageDeleted']);
+    expect([...attempts.values()]).toEqual([0, 0]);
 
     const again = await remove({ packageName: 'stopwords-rm' });
     expect(again.result).toMatchObject({ outcome: 'already-removed', packageDeletion: 'already-deleted' });
@@ -159,6 +172,33 @@ describe('packageRemoval', () => {
     expect((err.cause as ApplicationFailure).type).toBe('InvalidInput');
     expect(err.cause?.message).toMatch(/domains\[0\]/);
     expect(err.cause?.message).toMatch(/maxConcurrency/);
-    expect((await stack.emulator.control.calls()).filter((c) => c.mutating)).toEqual([]);
+    // Not a single AWS call, reads included: the input was refused before the first activity.
+    expect(await stack.emulator.control.calls()).toEqual([]);
+  });
+
+  it("a domain ending DISSOCIATION_FAILED is that domain's failure; the others go, the package stays", async () => {
+    const domains = domainNames('dfail', 3);
+    const packageId = await published('synonyms-dfail', domains);
+    await stack.emulator.control.configureDomain(domains[2]!, { failDissociation: 'snapshot in progress' });
+    const { handle } = await startPackageRemoval(
+      stack.client,
+      { packageId, pollIntervalSeconds: 0.2 },
+      { taskQueue: stack.taskQueue },
+    );
+    const err = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    expect((err.cause as ApplicationFailure).type).toBe('RolloutFailed');
+    const result = await packageRemovalResult(handle);
+    expect(result).toMatchObject({
+      outcome: 'partial',
+      packageDeletion: 'kept',
+      counts: { dissociated: 2, failed: 1 },
+    });
+    const failed = result.domains.find((d) => d.domain === domains[2])!;
+    expect(failed.error?.type).toBe('DissociationFailed');
+    expect(failed.error?.message).toMatch(/DISSOCIATION_FAILED.*snapshot in progress/);
+    expect(await domainVersions(stack, packageId)).toEqual({
+      [domains[2]!]: { status: 'DISSOCIATION_FAILED', version: 'v1' },
+    });
+    expect(await packagesNamed(stack, 'synonyms-dfail')).toHaveLength(1);
   });
 });
