@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     namespace,
     taskQueue,
     deps: { aws },
+    failOnNondeterminism: true,
     ...(bundle ? { workflowBundlePath: bundle } : {}),
     maxConcurrentActivityTaskExecutions: maxActivities,
     shutdownGraceTime: '2s',

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import { PayloadKeyConfigError, payloadCodecFromEnv } from './codec/env.js';
 import { DEFAULT_TASK_QUEUE } from './model/constants.js';
@@ -36,6 +36,8 @@ export interface WorkerConfig extends TemporalConfig {
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** A prebuilt workflow bundle (npm run build writes dist/workflow-bundle.js). */
   workflowBundlePath?: string;
+  /** ROLLOUTS_FAIL_ON_NONDETERMINISM: fail runs on a non-deterministic change instead of blocking them. */
+  failOnNondeterminism: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -57,9 +59,17 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 }
 
 function hostPort(name: string, value: string): string {
-  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(value))
-    throw new ConfigError(`${name} must be host:port, got '${value}'`);
+  const port = Number(/:(\d{1,5})$/.exec(value)?.[1]);
+  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(value) || !(port >= 1 && port <= 65535))
+    throw new ConfigError(`${name} must be host:port with a port from 1 to 65535, got '${value}'`);
   return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (v !== 'true' && v !== 'false') throw new ConfigError(`${name} must be true or false, got '${v}'`);
+  return v === 'true';
 }
 
 function readFile(name: string, path: string): Buffer {
@@ -123,6 +133,16 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     shutdownGraceSeconds: int(env, 'ROLLOUTS_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     maxConcurrentActivities: int(env, 'ROLLOUTS_MAX_CONCURRENT_ACTIVITIES', 100, 1, 2000),
     logLevel: logLevel as WorkerConfig['logLevel'],
-    workflowBundlePath: env.ROLLOUTS_WORKFLOW_BUNDLE || undefined,
+    workflowBundlePath: bundlePath(env.ROLLOUTS_WORKFLOW_BUNDLE),
+    failOnNondeterminism: bool(env, 'ROLLOUTS_FAIL_ON_NONDETERMINISM', false),
   };
+}
+
+function bundlePath(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  if (!existsSync(path))
+    throw new ConfigError(
+      `ROLLOUTS_WORKFLOW_BUNDLE: no file at '${path}' (npm run build writes dist/workflow-bundle.js)`,
+    );
+  return path;
 }

@@ -54,6 +54,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     shutdownGraceTime: config.shutdownGraceSeconds * 1000,
     dataConverter: config.dataConverter,
+    failOnNondeterminism: config.failOnNondeterminism,
   });
   let stopping = false;
   const stop = (signal: string) => {

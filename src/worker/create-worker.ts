@@ -14,6 +14,12 @@ export interface RolloutWorkerOptions {
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Payload encryption (src/codec): the same data converter every client of the task queue uses. */
   dataConverter?: WorkerOptions['dataConverter'];
+  /**
+   * Fail a run whose history no longer matches the workflow code (tests, CI). Off by default: in
+   * production the workflow task is retried instead, so a bad deploy is fixed by rolling the code
+   * back, and the open runs continue where they were rather than failing for good.
+   */
+  failOnNondeterminism?: boolean;
   /** Extra options (tests use identity, sticky cache sizes, ...). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -34,8 +40,9 @@ export async function createRolloutWorker(options: RolloutWorkerOptions): Promis
     taskQueue: options.taskQueue,
     ...workflowSource,
     activities: createActivities(options.deps),
-    // A non-deterministic change must fail the run loudly, not retry the workflow task forever.
-    workflowFailureErrorTypes: { '*': ['NondeterminismError', 'DeterminismViolationError'] },
+    ...(options.failOnNondeterminism
+      ? { workflowFailureErrorTypes: { '*': ['NondeterminismError', 'DeterminismViolationError'] } }
+      : {}),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),

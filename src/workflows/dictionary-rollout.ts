@@ -6,6 +6,7 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -41,6 +42,7 @@ import {
   publishStatus,
   surfaceActivityFailure,
 } from './common.js';
+import { Patches } from './patches.js';
 import { slidingWindow } from './sliding-window.js';
 
 /** `wave`: approve up to this wave (1-based index of the next wave); default the next one. */
@@ -530,13 +532,15 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
             // The previous content is republished from its staged object; if that is gone (another
             // staging prefix then, or a lifecycle rule since), say so instead of making AWS copy
             // from nothing into a COPY_FAILED version.
-            const present = await s3.stagedObjectExists.executeWithOptions(
-              {
-                ...callOptions,
-                summary: `rollback: find previous content ${prev.sha256.slice(0, 12)} in S3`,
-              },
-              [{ bucket: input.staging.bucket, key: prevKey, sha256: prev.sha256 }],
-            );
+            const present = patched(Patches.rollbackChecksStagedObject)
+              ? await s3.stagedObjectExists.executeWithOptions(
+                  {
+                    ...callOptions,
+                    summary: `rollback: find previous content ${prev.sha256.slice(0, 12)} in S3`,
+                  },
+                  [{ bucket: input.staging.bucket, key: prevKey, sha256: prev.sha256 }],
+                )
+              : true;
             if (!present)
               throw ApplicationFailure.nonRetryable(
                 `its staged object s3://${input.staging.bucket}/${prevKey} is not there any more (staged under another prefix, or deleted)`,
@@ -577,9 +581,17 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
           }
         }
       }
-      // One after the other, so that at most maxConcurrency domains are in flight at any time.
-      if (restoreVersion) await restoreDomains(toRestore, restoreVersion);
-      await dissociateDomains(toDissociate);
+      if (patched(Patches.rollbackInOneWindow)) {
+        // One after the other, so that at most maxConcurrency domains are in flight at any time.
+        if (restoreVersion) await restoreDomains(toRestore, restoreVersion);
+        await dissociateDomains(toDissociate);
+      } else {
+        // Runs started before the patch: both side by side, as they were scheduled then.
+        await Promise.all([
+          restoreVersion ? restoreDomains(toRestore, restoreVersion) : Promise.resolve(),
+          dissociateDomains(toDissociate),
+        ]);
+      }
     }
 
     async function restoreDomains(list: DomainOutcome[], version: string): Promise<void> {

@@ -65,6 +65,8 @@ export async function startTestStack(
       namespace,
       taskQueue,
       deps: { aws },
+      // Tests: a non-deterministic change fails the run instead of blocking it.
+      failOnNondeterminism: true,
       shutdownGraceTime: '1s',
       overrides: options.worker,
     });

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { fileURLToPath } from 'node:url';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowsEntry } from '../../src/worker/create-worker.js';
@@ -43,5 +45,14 @@ describe('replay of saved histories', () => {
     }
     expect(results.length).toBe(files.length);
     expect(results.filter((r) => r.error)).toEqual([]);
+  });
+
+  it('reports an incompatible change to a workflow as non-determinism (the check can fail)', async () => {
+    const file = files.find((f) => f.startsWith('package-removal-3-domains'))!;
+    const history = historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
+    const altered = fileURLToPath(new URL('./fixtures/altered-workflows.ts', import.meta.url));
+    const err = await Worker.runReplayHistory({ workflowsPath: altered }, history).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeterminismViolationError);
+    expect(String(err)).toMatch(/[Nn]ondeterminism/);
   });
 });

@@ -15,11 +15,19 @@ describe('worker configuration', () => {
       maxConcurrentActivities: 100,
       logLevel: 'INFO',
       workflowBundlePath: undefined,
+      failOnNondeterminism: false,
     });
   });
 
   it.each([
     [{ TEMPORAL_ADDRESS: 'no-port' }, /TEMPORAL_ADDRESS must be host:port/],
+    [
+      { TEMPORAL_ADDRESS: 'localhost:99999' },
+      /TEMPORAL_ADDRESS must be host:port with a port from 1 to 65535/,
+    ],
+    [{ ROLLOUTS_METRICS_ADDRESS: '0.0.0.0:0' }, /ROLLOUTS_METRICS_ADDRESS must be host:port/],
+    [{ ROLLOUTS_WORKFLOW_BUNDLE: '/nonexistent/bundle.js' }, /ROLLOUTS_WORKFLOW_BUNDLE: no file at/],
+    [{ ROLLOUTS_FAIL_ON_NONDETERMINISM: 'yes' }, /ROLLOUTS_FAIL_ON_NONDETERMINISM must be true or false/],
     [{ ROLLOUTS_SHUTDOWN_GRACE_SECONDS: 'soon' }, /ROLLOUTS_SHUTDOWN_GRACE_SECONDS must be a whole number/],
     [
       { ROLLOUTS_MAX_CONCURRENT_ACTIVITIES: '0' },

@@ -324,6 +324,8 @@ describe('dataSourceAttachment', () => {
         namespace: stack.namespace,
         taskQueue,
         deps: { aws: stack.aws },
+        // Tests: a non-deterministic change fails the run instead of blocking it.
+        failOnNondeterminism: true,
         shutdownGraceTime: '1s',
       });
       const result = await replacement.runUntil(dataSourceAttachmentResult(handle));

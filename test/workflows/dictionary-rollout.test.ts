@@ -399,7 +399,7 @@ describe('dictionaryRollout', () => {
     const first = await run(rolloutInput('synonyms-rbdis', [kept], 'before\n'));
     await stack.emulator.control.configureDomain(failing, { failAssociation: 'bad analyzer' });
     await stack.emulator.control.clearCalls();
-    const { result } = await run(
+    const { result, workflowId } = await run(
       rolloutInput('synonyms-rbdis', [kept, fresh1, fresh2, failing], 'after\n', {
         policy: {
           failurePolicy: 'rollback',
@@ -409,6 +409,7 @@ describe('dictionaryRollout', () => {
       }),
     );
     expect(result.outcome).toBe('rolled-back');
+    await recordHistory(stack.client, workflowId, 'dictionary-rollout-rollback-restore-and-dissociate');
     const state = Object.fromEntries(result.domains.map((d) => [d.domain, d.state]));
     expect(state[kept]).toBe('rolled-back');
     expect(state[fresh1]).toBe('rolled-back');

@@ -63,6 +63,8 @@ beforeAll(async () => {
     namespace: stack.namespace,
     taskQueue,
     deps: { aws },
+    // Tests: a non-deterministic change fails the run instead of blocking it.
+    failOnNondeterminism: true,
     shutdownGraceTime: '1s',
     dataConverter: { payloadCodecs: [codec] },
   });

@@ -86,6 +86,8 @@ beforeAll(async () => {
     namespace: server.namespace,
     taskQueue,
     deps: { aws },
+    // Tests: a non-deterministic change fails the run instead of blocking it.
+    failOnNondeterminism: true,
     shutdownGraceTime: '1s',
   });
   running = worker.run();
