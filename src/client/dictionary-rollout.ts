@@ -33,10 +33,12 @@ export class RolloutAlreadyRunningError extends Error {
   }
 }
 
+/**
+ * No workflow id override: the id derives from the package name, which is what makes "one rollout
+ * per package at a time" hold (a second start is refused by Temporal, not by a check that races).
+ */
 export interface StartOptions {
   taskQueue?: string;
-  /** Override the workflow id (the default derives from the package name: one rollout per package). */
-  workflowId?: string;
 }
 
 export function summarizeDictionaryRollout(p: DictionaryRolloutParams): { summary: string; details: string } {
@@ -84,7 +86,7 @@ export async function startDictionaryRollout(
   options: StartOptions = {},
 ): Promise<{ workflowId: string; handle: WorkflowHandle }> {
   const params = parseOrThrow(dictionaryRolloutInput, input, 'dictionary rollout input');
-  const workflowId = options.workflowId ?? dictionaryRolloutWorkflowId(params.packageName);
+  const workflowId = dictionaryRolloutWorkflowId(params.packageName);
   const { summary, details } = summarizeDictionaryRollout(params);
   try {
     const handle = await client.workflow.start(WorkflowTypes.dictionaryRollout, {

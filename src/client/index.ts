@@ -17,8 +17,9 @@
  *   const recent = await listRollouts(client, { kind: 'dictionary', status: 'failed' });
  */
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, type TypedSearchAttributes } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, type TypedSearchAttributes } from '@temporalio/common';
 import { WorkflowTypes, type WorkflowType } from '../model/constants.js';
+import { FailureTypes } from '../model/failures.js';
 import {
   RolloutDomains,
   RolloutFailedDomains,
@@ -231,8 +232,10 @@ export function rolloutProgress<T = unknown>(handle: WorkflowHandle): Promise<T>
 }
 
 /**
- * Requests cancellation. Rollouts cancel gracefully: nothing new starts, in-flight work finishes,
- * the failure policy applies, and the run ends with its result in the RolloutCancelled failure.
+ * Requests cancellation. Dictionary rollouts cancel gracefully: nothing new starts, in-flight
+ * domains finish, the failure policy applies, and the run ends Failed with its result in the
+ * RolloutCancelled failure. The other workflows stop at the step they are in and end Cancelled
+ * (their progress query says where); `settle` reports both as RolloutCancelled.
  */
 export async function cancelRollout(client: Client, workflowId: string): Promise<void> {
   await client.workflow.getHandle(workflowId).cancel();
@@ -256,7 +259,10 @@ export async function settle<T = unknown>(handle: WorkflowHandle): Promise<Settl
     const failure: RolloutFailureSummary =
       cause instanceof ApplicationFailure
         ? { type: cause.type ?? 'ApplicationFailure', message: cause.message }
-        : { type: cause?.name ?? 'WorkflowFailed', message: cause?.message ?? err.message };
+        : cause instanceof CancelledFailure
+          ? // Temporal's own Cancelled close (attachments, IoT releases): one name for callers.
+            { type: FailureTypes.RolloutCancelled, message: cause.message || 'cancelled' }
+          : { type: cause?.name ?? 'WorkflowFailed', message: cause?.message ?? err.message };
     const result = resultInFailure<T>(err);
     return result !== undefined ? { ok: false, result, failure } : { ok: false, failure };
   }

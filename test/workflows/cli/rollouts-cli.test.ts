@@ -590,6 +590,34 @@ describe('rollouts attach', () => {
     expect(half.code).toBe(2);
     expect(half.stderr).toMatch(/--workspace-name and --workspace-type go together/);
   });
+
+  it('cancel --wait on an attachment still PENDING: the run ends Cancelled, reported as RolloutCancelled, exit 0', async () => {
+    await stack.emulator.control.seedDomains([{ name: 'cli-attach-wait' }]);
+    await stack.emulator.control.setDurations({ applicationCreatingMs: 3_600_000 }); // CREATING: PENDING
+    const app = await stack.aws.opensearch.send(new CreateApplicationCommand({ name: 'cli-pending' }));
+    const arn = 'arn:aws:es:us-east-1:123456789012:domain/cli-attach-wait';
+    const started = await rollouts(
+      'attach',
+      '--application-id',
+      app.id!,
+      '--data-source-arn',
+      arn,
+      '--poll-interval',
+      '0.2',
+      '--json',
+    );
+    expect(started.code, started.stderr).toBe(0);
+    const { workflowId } = started.json<{ workflowId: string }>();
+    await eventually(async () => {
+      const attachments = (await stack.emulator.control.state()).opensearch.attachments;
+      return attachments.length === 1 && attachments[0]!.status === 'PENDING' ? true : undefined;
+    });
+    const cancelled = await rollouts('cancel', workflowId, '--wait', '--json');
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.json<EndDoc>()).toMatchObject({ ok: false, failure: { type: 'RolloutCancelled' } });
+    const described = await stack.client.workflow.getHandle(workflowId).describe();
+    expect(described.status.name).toBe('CANCELLED');
+  });
 });
 
 describe('rollouts iot-release', () => {
