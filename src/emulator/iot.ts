@@ -157,6 +157,7 @@ export class IotService {
 
   private idempotent(req: ServiceRequest, apply: () => JsonObject): JsonObject {
     const token = optionalString(req.query.get('clientToken') ?? undefined, 'clientToken', CLIENT_TOKEN);
+    if (token !== undefined) req.resource.clientToken = token;
     if (token === undefined) return apply();
     const key = `${req.operation}\u0000${token}`;
     const parameters = JSON.stringify([

@@ -207,6 +207,7 @@ export class ApplicationsStore {
       throw validation('workspaceId and workspaceConfiguration are mutually exclusive: specify at most one');
     }
     const clientToken = optionalString(body.clientToken, 'clientToken', { min: 1, max: 64 });
+    if (clientToken !== undefined) req.resource.clientToken = clientToken;
     const parameters = JSON.stringify([dataSourceArn, workspaceId ?? null, workspaceConfiguration ?? null]);
     if (clientToken !== undefined) {
       const previous = entry.attachTokens.get(clientToken);

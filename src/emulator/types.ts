@@ -77,6 +77,8 @@ export interface CallResource {
   versionName?: string;
   bucket?: string;
   key?: string;
+  /** The idempotency token the request carried (AttachDataSource, IoT mutations): retries must reuse it. */
+  clientToken?: string;
 }
 
 export interface CallRecord {

@@ -146,6 +146,10 @@ describe('IoT package versions', () => {
 
     await updateVersion('firmware', '1.0.0', { action: 'DEPRECATE' });
     expect((await getVersion('firmware', '1.0.0')).status).toBe('DEPRECATED');
+    // DEPRECATED is not DRAFT either: attributes stay locked.
+    const stillLocked = await failure(updateVersion('firmware', '1.0.0', { attributes: { channel: 'x' } }));
+    expect(stillLocked).toMatchObject({ name: 'ConflictException', message: /only in DRAFT/ });
+    expect((await getVersion('firmware', '1.0.0')).attributes).toEqual({ channel: 'stable' });
     await updateVersion('firmware', '1.0.0', { action: 'PUBLISH' });
     expect((await getVersion('firmware', '1.0.0')).status).toBe('PUBLISHED');
   });

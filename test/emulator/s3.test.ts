@@ -37,6 +37,26 @@ describe('S3', () => {
     expect(head.LastModified).toBeInstanceOf(Date);
   });
 
+  it('routes by the SigV4 credential scope: S3 paths that are also IoT and OpenSearch routes stay S3', async () => {
+    // Path-style S3 for bucket "packages", key "fw/versions/1.0.0" is IoT's GetPackageVersion
+    // route; bucket "2021-01-01", key "packages/describe" is OpenSearch's DescribePackages route.
+    // Only the credential scope tells them apart.
+    await h.s3.send(new CreateBucketCommand({ Bucket: 'packages' }));
+    await h.s3.send(new CreateBucketCommand({ Bucket: '2021-01-01' }));
+    await h.s3.send(
+      new PutObjectCommand({ Bucket: 'packages', Key: 'fw/versions/1.0.0', Body: 'iot-looking' }),
+    );
+    await h.s3.send(
+      new PutObjectCommand({ Bucket: '2021-01-01', Key: 'packages/describe', Body: 'es-looking' }),
+    );
+    const iotLike = await h.s3.send(new GetObjectCommand({ Bucket: 'packages', Key: 'fw/versions/1.0.0' }));
+    expect(await iotLike.Body!.transformToString()).toBe('iot-looking');
+    const esLike = await h.s3.send(new GetObjectCommand({ Bucket: '2021-01-01', Key: 'packages/describe' }));
+    expect(await esLike.Body!.transformToString()).toBe('es-looking');
+    const calls = await h.control.calls();
+    expect(new Set(calls.map((c) => c.service))).toEqual(new Set(['s3']));
+  });
+
   it('HeadObject of a missing key is a bare 404; GetObject says NoSuchKey; a missing bucket says NoSuchBucket', async () => {
     await h.s3.send(new CreateBucketCommand({ Bucket: 'staging' }));
     const head = await failure(h.s3.send(new HeadObjectCommand({ Bucket: 'staging', Key: 'absent' })));

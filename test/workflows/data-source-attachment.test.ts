@@ -10,6 +10,7 @@ import {
   startDataSourceAttachment,
 } from '../../src/client/data-source-attachment.js';
 import { WorkflowTypes } from '../../src/model/constants.js';
+import { attachmentClientToken } from '../../src/model/data-source-attachment.js';
 import type {
   AttachmentFailureDetails,
   DataSourceAttachmentInput,
@@ -137,6 +138,31 @@ describe('dataSourceAttachment', () => {
       },
     ]);
     await recordHistory(stack.client, workflowId, 'data-source-attachment-immediate');
+  });
+
+  it('lost AttachDataSource responses: every resend (SDK and Temporal) carries the same run-derived clientToken, one attachment', async () => {
+    const target = await fixture('dsa-lost', { creating: false });
+    // Three answers lost after the attachment was made: the SDK resends within the activity
+    // attempt, gives up after its 3 attempts, and Temporal retries the activity.
+    await stack.emulator.control.addFault({
+      service: 'es',
+      operation: 'AttachDataSource',
+      loseResponseProbability: 1,
+      remaining: 3,
+    });
+    const { handle } = await start(target);
+    const result = await dataSourceAttachmentResult(handle);
+    expect(result.status).toBe('ATTACHED');
+    expect(await attachmentsOf(target.dataSourceArn)).toHaveLength(1);
+    const calls = await stack.emulator.control.calls({ operation: 'AttachDataSource' });
+    expect(calls.length).toBeGreaterThanOrEqual(4);
+    expect(calls.map((c) => c.httpStatus)).toEqual([...calls.slice(0, -1).map(() => 500), 200]);
+    const tokens = new Set(calls.map((c) => c.resource?.clientToken));
+    expect(tokens.size).toBe(1);
+    const [token] = [...tokens];
+    // Derived from the run, not random: the same id on every attempt, worker restart and replay.
+    const { runId } = await handle.describe();
+    expect(token).toBe(attachmentClientToken(runId));
   });
 
   it('finds the application by name (ListApplications) and attaches', async () => {

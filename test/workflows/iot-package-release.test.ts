@@ -202,4 +202,60 @@ describe('iotPackageRelease', () => {
     const publishCalls = await stack.emulator.control.calls({ operation: 'UpdatePackageVersion' });
     expect(publishCalls.filter((c) => c.httpStatus === 400).length).toBeGreaterThanOrEqual(2); // throttled
   });
+
+  it("a lost response on every mutating call: each resend reuses its step's clientToken, nothing is made twice", async () => {
+    await release(agent('1.0.0', { packageName: 'lost-agent' }));
+    await stack.emulator.control.clearCalls();
+    // Three lost answers in a row per operation: the SDK's own resends (3 attempts) all lose
+    // theirs, so Temporal retries the activity too.
+    for (const operation of ['CreatePackageVersion', 'UpdatePackageVersion', 'UpdatePackage'])
+      await stack.emulator.control.addFault({
+        service: 'iot',
+        operation,
+        loseResponseProbability: 1,
+        remaining: 3,
+      });
+    const { result } = await release(
+      agent('2.0.0', { packageName: 'lost-agent', deprecateOlder: { keepLast: 1 } }),
+    );
+    expect(result).toMatchObject({
+      outcome: 'changed',
+      versionStatus: 'PUBLISHED',
+      defaultVersionName: '2.0.0',
+    });
+    expect(result.steps.deprecated).toEqual(['1.0.0']);
+    expect(await versionsOf('lost-agent')).toEqual([
+      ['1.0.0', 'DEPRECATED'],
+      ['2.0.0', 'PUBLISHED'],
+    ]);
+    const calls = await mutatingIotCalls();
+    for (const operation of ['CreatePackageVersion', 'UpdatePackageVersion', 'UpdatePackage'])
+      expect(
+        calls.filter((c) => c.operation === operation && c.httpStatus === 500).length,
+      ).toBeGreaterThanOrEqual(3);
+    // One token per step, whatever the number of resends: group the calls by what they changed.
+    const tokensByStep = new Map<string, Set<string | undefined>>();
+    for (const c of calls) {
+      const step = `${c.operation} ${c.resource?.versionName ?? ''}`;
+      tokensByStep.set(step, (tokensByStep.get(step) ?? new Set()).add(c.resource?.clientToken));
+    }
+    for (const [step, tokens] of tokensByStep) {
+      if (step.startsWith('UpdatePackageVersion')) continue; // publish and deprecate differ by version only
+      expect([step, tokens.size]).toEqual([step, 1]);
+    }
+    const publishAndDeprecate = calls.filter((c) => c.operation === 'UpdatePackageVersion');
+    for (const version of ['1.0.0', '2.0.0'])
+      expect(
+        new Set(
+          publishAndDeprecate
+            .filter((c) => c.resource?.versionName === version)
+            .map((c) => c.resource?.clientToken),
+        ).size,
+      ).toBe(1);
+    expect(
+      [...tokensByStep.values()]
+        .flatMap((t) => [...t])
+        .every((t) => typeof t === 'string' && t.length >= 36 && t.length <= 64),
+    ).toBe(true);
+  });
 });
