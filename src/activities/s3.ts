@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DICTIONARY_MAX_BYTES, type DictionarySource } from '../model/dictionary-rollout.js';
 import { FailureTypes } from '../model/failures.js';
@@ -35,6 +36,20 @@ function invalidSource(message: string, details?: Record<string, unknown>): Appl
   });
 }
 
+/**
+ * A download gives up after a minute, or when the activity is cancelled: a worker shutting down
+ * cancels its running activities once the grace period is over, and the download must then stop
+ * so the worker can exit (Temporal retries the activity on another worker).
+ */
+function downloadSignal(): AbortSignal {
+  const timeout = AbortSignal.timeout(60_000);
+  try {
+    return AbortSignal.any([timeout, Context.current().cancellationSignal]);
+  } catch {
+    return timeout; // called outside an activity (plain unit tests)
+  }
+}
+
 export function createS3Activities(deps: ActivityDeps) {
   const { s3 } = deps.aws;
   const fetchImpl = deps.fetch ?? fetch;
@@ -59,7 +74,7 @@ export function createS3Activities(deps: ActivityDeps) {
     }
     let response: Response;
     try {
-      response = await fetchImpl(source.url, { redirect: 'follow', signal: AbortSignal.timeout(60_000) });
+      response = await fetchImpl(source.url, { redirect: 'follow', signal: downloadSignal() });
     } catch (err) {
       // Network trouble is worth retrying; the activity's retry policy does that.
       throw ApplicationFailure.retryable(

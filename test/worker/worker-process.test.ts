@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { inject } from 'vitest';
 import { destroyAwsClients } from '../../src/activities/aws-clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import { freePort } from '../../src/temporal/dev-server.js';
 import { awsClientsFor } from '../helpers/stack.js';
 import { spawnWorker } from '../helpers/worker-process.js';
 
@@ -34,6 +37,76 @@ describe('the worker process (npm run worker)', () => {
   it('runs a workflow a client starts, logs JSON, and stops cleanly on SIGTERM', async () => {
     const worker = await runRolloutThenSigterm('source');
     expect(worker.output()).toMatch(/"workflows":"\(bundled from source at start\)"/);
+  });
+
+  it('serves Prometheus metrics, and on SIGINT lets a running activity finish within the grace period', async () => {
+    // A dictionary URL that answers after 3 s keeps the stage activity running while the worker stops.
+    const server = createServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('slow, sluggish\n');
+      }, 3_000);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const taskQueue = `worker-process-grace-${randomUUID().slice(0, 8)}`;
+    const metricsPort = await freePort();
+    const worker = spawnWorker({
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      ROLLOUTS_TASK_QUEUE: taskQueue,
+      ROLLOUTS_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+      ROLLOUTS_SHUTDOWN_GRACE_SECONDS: '20',
+      AWS_ENDPOINT_URL: emulator.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'test-secret',
+    });
+    const client = new Client({ connection });
+    let workflowId: string | undefined;
+    try {
+      await worker.waitForLine(/"msg":"worker started"/);
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/^# (HELP|TYPE) temporal_/m);
+
+      await emulator.control.seedDomains([{ name: 'proc-grace' }]);
+      const aws = awsClientsFor(emulator);
+      await aws.s3.send(new CreateBucketCommand({ Bucket: 'proc-staging-grace' }));
+      destroyAwsClients(aws);
+      const started = await startDictionaryRollout(
+        client,
+        {
+          packageName: 'synonyms-proc-grace',
+          source: { kind: 'url', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/d.txt` },
+          staging: { bucket: 'proc-staging-grace' },
+          domains: ['proc-grace'],
+          policy: { pollIntervalSeconds: 0.2 },
+        },
+        { taskQueue },
+      );
+      workflowId = started.workflowId;
+      // Wait until the stage activity is running on the worker, then ask the worker to stop.
+      const deadline = Date.now() + 20_000;
+      while (((await started.handle.describe()).raw.pendingActivities ?? []).length === 0) {
+        if (Date.now() > deadline) throw new Error('stage activity never started');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      worker.child.kill('SIGINT');
+      expect(await worker.exited).toBe(0);
+      expect(worker.output()).toMatch(/"msg":"worker stopping.*"signal":"SIGINT"/);
+      // The activity that was running when SIGINT came completed (it was not cut off).
+      const history = await started.handle.fetchHistory();
+      const completed = (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes);
+      expect(completed.length).toBe(1);
+      const scheduled = (history.events ?? []).find((e) => e.activityTaskScheduledEventAttributes);
+      expect(scheduled?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('stageDictionary');
+    } finally {
+      if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+      if (workflowId)
+        await client.workflow
+          .getHandle(workflowId)
+          .terminate('test done')
+          .catch(() => undefined);
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('runs from the production build: node dist/worker.js with the prebuilt workflow bundle', async () => {

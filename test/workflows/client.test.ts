@@ -332,11 +332,22 @@ describe('client: scheduled dictionary refresh from a URL', () => {
       const r3 = await waitForResult<DictionaryRolloutResult>(stack.client, third.run.workflowId);
       expect(r3).toMatchObject({ outcome: 'succeeded', packageChange: 'updated', targetVersion: 'v2' });
 
+      // Overlap SKIP: a refresh due while the previous one still runs is skipped, not queued.
+      body = 'alpha, first\nbeta, second\ngamma, third\ndelta, fourth\n';
+      await stack.emulator.control.setDurations({ associationMs: 6_000 });
+      const slow = await triggerSchedule(stack.client, scheduleId);
+      if (!slow.started) throw new Error(`fourth trigger did not start: ${slow.reason}`);
+      const overlapping = await triggerSchedule(stack.client, scheduleId);
+      expect(overlapping).toEqual({ started: false, reason: 'skipped-overlap' });
+      const r4 = await waitForResult<DictionaryRolloutResult>(stack.client, slow.run.workflowId);
+      expect(r4).toMatchObject({ outcome: 'succeeded', targetVersion: 'v3' });
+      await stack.emulator.control.setDurations({ associationMs: 300 });
+
       await pauseSchedule(stack.client, scheduleId, 'freeze');
       expect(await describeDictionaryRefreshSchedule(stack.client, scheduleId)).toMatchObject({
         paused: true,
         note: 'freeze',
-        runsTaken: 3,
+        runsTaken: 4,
       });
       await unpauseSchedule(stack.client, scheduleId);
       expect((await handle.describe()).state.paused).toBe(false);
