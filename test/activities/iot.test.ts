@@ -1,12 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { runActivity } from '../helpers/activity-env.js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { runActivity, useActivityEmulator } from '../helpers/activity-env.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../src/activities/aws-clients.js';
 import { createIotActivities } from '../../src/activities/iot.js';
 import { releaseClientToken } from '../../src/model/iot-package-release.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import type { RunningEmulator } from '../../src/emulator/server.js';
 
+// One attempt per call: the SDK's own retries would hide the lost answers these tests are about.
+const stack = useActivityEmulator({ maxAttempts: 1 });
 let emulator: RunningEmulator;
 let aws: AwsClients;
 let iot: ReturnType<typeof createIotActivities>;
@@ -22,22 +24,10 @@ const version = {
   artifact: { bucket: 'releases', key: 'agent-1.0.0.zip' },
 };
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  // One attempt per call: the SDK's own retries would hide the lost answers these tests are about.
-  aws = createAwsClients({
-    endpoint: emulator.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-    maxAttempts: 1,
-  });
-  iot = createIotActivities({ aws });
-});
-afterAll(async () => {
-  destroyAwsClients(aws);
-  await emulator?.stop();
-});
 beforeEach(async () => {
+  emulator = stack.emulator();
+  aws = stack.aws();
+  iot = createIotActivities({ aws });
   await emulator.control.reset();
 });
 

@@ -3,18 +3,19 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetPackageVersionHistoryCommand } from '@aws-sdk/client-opensearch';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../src/activities/aws-clients.js';
 import { createOpenSearchPackageActivities } from '../../src/activities/opensearch-packages.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import type { RunningEmulator } from '../../src/emulator/server.js';
 import { FailureTypes } from '../../src/model/failures.js';
 import { commitMessageFor, describeWithMarker } from '../../src/model/dictionary-rollout.js';
-import { runActivity } from '../helpers/activity-env.js';
+import { runActivity, useActivityEmulator } from '../helpers/activity-env.js';
 
 /**
  * The package activities against lost responses, with the SDK's default retries on (as the worker
  * runs them): the SDK resends a request whose answer was lost, inside one activity attempt.
  */
+const stack = useActivityEmulator();
 let emulator: RunningEmulator;
 let aws: AwsClients;
 let os: ReturnType<typeof createOpenSearchPackageActivities>;
@@ -22,20 +23,10 @@ const env = new MockActivityEnvironment();
 const BUCKET = 'staging';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  aws = createAwsClients({
-    endpoint: emulator.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-  });
-  os = createOpenSearchPackageActivities({ aws });
-});
-afterAll(async () => {
-  destroyAwsClients(aws);
-  await emulator?.stop();
-});
 beforeEach(async () => {
+  emulator = stack.emulator();
+  aws = stack.aws();
+  os = createOpenSearchPackageActivities({ aws });
   await emulator.control.reset();
   await emulator.control.setDurations({ packageCopyingMs: 0, packageValidatingMs: 0 });
   await aws.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));

@@ -2,15 +2,16 @@ import { createHash } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../src/activities/aws-clients.js';
 import { createS3Activities } from '../../src/activities/s3.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import type { RunningEmulator } from '../../src/emulator/server.js';
 import { DICTIONARY_MAX_BYTES } from '../../src/model/dictionary-rollout.js';
 import { FailureTypes } from '../../src/model/failures.js';
-import { runActivity } from '../helpers/activity-env.js';
+import { runActivity, useActivityEmulator } from '../helpers/activity-env.js';
 
 /** The stage activity against the emulator's S3 through the real SDK client. */
+const stack = useActivityEmulator();
 let emulator: RunningEmulator;
 let aws: AwsClients;
 const env = new MockActivityEnvironment();
@@ -18,19 +19,9 @@ const BUCKET = 'staging';
 const sha = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 const staging = { bucket: BUCKET, prefix: 'package-rollouts/' };
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  aws = createAwsClients({
-    endpoint: emulator.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-  });
-});
-afterAll(async () => {
-  destroyAwsClients(aws);
-  await emulator?.stop();
-});
 beforeEach(async () => {
+  emulator = stack.emulator();
+  aws = stack.aws();
   await emulator.control.reset();
   await aws.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });

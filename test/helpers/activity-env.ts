@@ -1,4 +1,7 @@
 import type { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 
 /**
  * `MockActivityEnvironment.run` infers its parameter types from the arguments (widening literal
@@ -11,4 +14,30 @@ export function runActivity<F extends (...args: never[]) => Promise<unknown>>(
   ...args: Parameters<F>
 ): Promise<Awaited<ReturnType<F>>> {
   return env.run(activity as never, ...(args as never[])) as Promise<Awaited<ReturnType<F>>>;
+}
+
+/**
+ * An emulator for activity tests, with the worker's AWS clients pointed at it (only the endpoint
+ * and test credentials differ from production). `maxAttempts: 1` turns the SDK's own resends off.
+ */
+export function useActivityEmulator(options: { maxAttempts?: number } = {}): {
+  emulator: () => RunningEmulator;
+  aws: () => AwsClients;
+} {
+  let emulator: RunningEmulator | undefined;
+  let aws: AwsClients | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    aws = createAwsClients({
+      endpoint: emulator.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    });
+  });
+  afterAll(async () => {
+    if (aws) destroyAwsClients(aws);
+    await emulator?.stop();
+  });
+  return { emulator: () => emulator!, aws: () => aws! };
 }

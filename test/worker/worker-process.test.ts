@@ -30,7 +30,7 @@ describe('the worker process (npm run worker)', () => {
     const worker = spawnWorker({ TEMPORAL_ADDRESS: 'not-an-address' });
     expect(await worker.exited).toBe(78);
     expect(worker.output()).toMatch(
-      /configuration error: TEMPORAL_ADDRESS must be host:port, got 'not-an-address'/,
+      /configuration error: TEMPORAL_ADDRESS must be host:port with a port from 1 to 65535, got 'not-an-address'/,
     );
   });
 

@@ -58,6 +58,18 @@ async function remove(input: Parameters<typeof startPackageRemoval>[1]) {
   return { handle, workflowId, result: await packageRemovalResult(handle) };
 }
 
+/** A removal of every domain of the package that ends Failed with RolloutFailed: its result. */
+async function failedRemoval(packageId: string) {
+  const { handle } = await startPackageRemoval(
+    stack.client,
+    { packageId, pollIntervalSeconds: 0.2 },
+    { taskQueue: stack.taskQueue },
+  );
+  const err = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+  expect((err.cause as ApplicationFailure).type).toBe('RolloutFailed');
+  return packageRemovalResult(handle);
+}
+
 describe('packageRemoval', () => {
   it('dissociates from 3 domains, deletes the package, and a second run succeeds', async () => {
     const domains = domainNames('rm', 3);
@@ -110,14 +122,7 @@ describe('packageRemoval', () => {
     const packageId = await published('synonyms-inuse', domains);
     await stack.emulator.control.configureDomain(domains[1]!, { indexesUsingPackages: [packageId] });
 
-    const { handle } = await startPackageRemoval(
-      stack.client,
-      { packageId, pollIntervalSeconds: 0.2 },
-      { taskQueue: stack.taskQueue },
-    );
-    const err = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
-    expect((err.cause as ApplicationFailure).type).toBe('RolloutFailed');
-    const result = await packageRemovalResult(handle);
+    const result = await failedRemoval(packageId);
     expect(result).toMatchObject({
       outcome: 'partial',
       packageDeletion: 'kept',
@@ -180,14 +185,7 @@ describe('packageRemoval', () => {
     const domains = domainNames('dfail', 3);
     const packageId = await published('synonyms-dfail', domains);
     await stack.emulator.control.configureDomain(domains[2]!, { failDissociation: 'snapshot in progress' });
-    const { handle } = await startPackageRemoval(
-      stack.client,
-      { packageId, pollIntervalSeconds: 0.2 },
-      { taskQueue: stack.taskQueue },
-    );
-    const err = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
-    expect((err.cause as ApplicationFailure).type).toBe('RolloutFailed');
-    const result = await packageRemovalResult(handle);
+    const result = await failedRemoval(packageId);
     expect(result).toMatchObject({
       outcome: 'partial',
       packageDeletion: 'kept',
