@@ -69,8 +69,6 @@ export function validateCompose(text: string, root = '.'): string[] {
  * that one line is left out of what it reads. Undefined when docker-compose is not installed.
  */
 export function composeSchemaErrors(text: string, root = '.'): string[] | undefined {
-  const probe = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'compose-'));
   const file = join(dir, 'docker-compose.yml');
   writeFileSync(file, text.replace(/^name:.*$/m, ''));
@@ -81,6 +79,7 @@ export function composeSchemaErrors(text: string, root = '.'): string[] | undefi
       encoding: 'utf8',
     },
   );
+  if (out.error) return undefined; // not installed (ENOENT)
   return out.status === 0 ? [] : [`docker-compose config: ${(out.stderr || out.stdout).trim()}`];
 }
 

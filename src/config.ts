@@ -59,8 +59,8 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 }
 
 function hostPort(name: string, value: string): string {
-  const port = Number(/:(\d{1,5})$/.exec(value)?.[1]);
-  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(value) || !(port >= 1 && port <= 65535))
+  const port = Number(/^[A-Za-z0-9.\-[\]:]+:(\d{1,5})$/.exec(value)?.[1]);
+  if (!(port >= 1 && port <= 65535))
     throw new ConfigError(`${name} must be host:port with a port from 1 to 65535, got '${value}'`);
   return value;
 }

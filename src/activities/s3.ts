@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { DICTIONARY_MAX_BYTES, type DictionarySource } from '../model/dictionary-rollout.js';
+import { DICTIONARY_MAX_BYTES, stagedKey, type DictionarySource } from '../model/dictionary-rollout.js';
+
+// The key rule lives in the model, where the workflow (rollback) reads it too.
+export { stagedKey } from '../model/dictionary-rollout.js';
 import { FailureTypes } from '../model/failures.js';
 import { awsErrorCode, isAwsError, toActivityFailure } from './aws-errors.js';
 import type { ActivityDeps } from './deps.js';
@@ -21,10 +24,6 @@ export interface StagedObject {
   sizeBytes: number;
   /** True when an object with this content was already staged (no PutObject). */
   reused: boolean;
-}
-
-export function stagedKey(prefix: string, sha256: string, packageType: string): string {
-  return `${prefix}${sha256}${packageType === 'TXT-DICTIONARY' ? '.txt' : '.zip'}`;
 }
 
 function invalidSource(message: string, details?: Record<string, unknown>): ApplicationFailure {

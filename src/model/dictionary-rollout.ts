@@ -16,6 +16,11 @@ import {
 export const INLINE_TEXT_MAX_BYTES = 32 * 1024;
 /** Upper bound for any dictionary the stage activity accepts (S3 or URL source). */
 export const DICTIONARY_MAX_BYTES = 100 * 1024 * 1024;
+
+/** The content-addressed S3 key a dictionary is staged under: same content, same key. */
+export function stagedKey(prefix: string, sha256: string, packageType: string): string {
+  return `${prefix}${sha256}${packageType === 'TXT-DICTIONARY' ? '.txt' : '.zip'}`;
+}
 export const MAX_DOMAINS = 1000;
 /** Room kept in PackageDescription for the content marker ` [sha256:<64 hex>]`. */
 export const CONTENT_MARKER_LENGTH = ' [sha256:]'.length + 64;

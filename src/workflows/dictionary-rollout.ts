@@ -21,6 +21,7 @@ import {
   dictionaryRolloutInput,
   DictionaryRolloutMessages,
   planWaves,
+  stagedKey,
   type DictionaryRolloutParams,
   type DictionaryRolloutPlan,
   type DomainError,
@@ -527,7 +528,7 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
               'the previous content is unknown (the package was not published by package-rollouts), so it cannot be republished',
             );
         } else {
-          const prevKey = `${input.staging.prefix}${prev.sha256}${input.packageType === 'TXT-DICTIONARY' ? '.txt' : '.zip'}`;
+          const prevKey = stagedKey(input.staging.prefix, prev.sha256, input.packageType);
           try {
             // The previous content is republished from its staged object; if that is gone (another
             // staging prefix then, or a lifecycle rule since), say so instead of making AWS copy
