@@ -11,9 +11,10 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CreateApplicationCommand } from '@aws-sdk/client-opensearch';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { freshDictionaryEmulator, STAGING_BUCKET } from '../helpers/dictionary.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { listedRun } from '../helpers/visibility.js';
 import { provisionPythonContractEnv, PYTHON_DIR } from './python-env.js';
 
 const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
@@ -58,22 +59,32 @@ async function scenario(
       ...['--task-queue', stack.taskQueue, '--schemas', SCHEMAS_DIR],
       ...['--scenario', name, '--params', JSON.stringify(params)],
     ],
-    { cwd: PYTHON_DIR, stdio: ['pipe', 'pipe', 'pipe'] },
+    // No __pycache__ in the clone.
+    {
+      cwd: PYTHON_DIR,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    },
   );
   const run: ScenarioRun = { checks: [], exitCode: null, done: false, stderr: '' };
   child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  for await (const line of createInterface({ input: child.stdout })) {
-    const event = JSON.parse(line) as { event: string } & Record<string, unknown>;
-    if (event.event === 'check') run.checks.push(event as unknown as Check);
-    else if (event.event === 'done') run.done = true;
-    else if (event.event === 'error') run.error = String(event.trace);
-    else if (event.event === 'checkpoint') {
-      const handler = checkpoints[String(event.name)];
-      if (!handler) throw new Error(`scenario ${name}: no handler for checkpoint ${String(event.name)}`);
-      await handler((event.data ?? {}) as Record<string, unknown>);
-      child.stdin.write('go\n');
+  try {
+    for await (const line of createInterface({ input: child.stdout })) {
+      const event = JSON.parse(line) as { event: string } & Record<string, unknown>;
+      if (event.event === 'check') run.checks.push(event as unknown as Check);
+      else if (event.event === 'done') run.done = true;
+      else if (event.event === 'error') run.error = String(event.trace);
+      else if (event.event === 'checkpoint') {
+        const handler = checkpoints[String(event.name)];
+        if (!handler) throw new Error(`scenario ${name}: no handler for checkpoint ${String(event.name)}`);
+        await handler((event.data ?? {}) as Record<string, unknown>);
+        child.stdin.write('go\n');
+      }
     }
+  } finally {
+    // A failed checkpoint handler leaves the script waiting for its "go": end it.
+    if (child.exitCode === null) child.kill();
   }
   run.exitCode = await exited;
   return run;
@@ -92,6 +103,25 @@ function expectPassed(run: ScenarioRun, required: string[]): void {
       names.some((n) => n.includes(r)),
       `no check "${r}" in ${names.join('; ')}`,
     ).toBe(true);
+}
+
+/** `rollouts list ... --json` against the test's dev server: the workflow ids it lists. */
+async function rolloutsList(args: string[]): Promise<string[]> {
+  const child = spawn(
+    process.execPath,
+    ['bin/rollouts.js', 'list', ...args, '--json', '--address', inject('temporalAddress')].concat([
+      '--namespace',
+      inject('temporalNamespace'),
+    ]),
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(code, out).toBe(0);
+  const listed = JSON.parse(out) as
+    Array<{ workflowId: string }> | { rollouts: Array<{ workflowId: string }> };
+  return (Array.isArray(listed) ? listed : listed.rollouts).map((r) => r.workflowId);
 }
 
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -149,6 +179,53 @@ describe('the contract from Python (temporalio + jsonschema, schemas/ only)', ()
           missingDomain,
         });
         expectPassed(run, ['RolloutFailed', 'result in RolloutFailed details valid', "carries AWS's error"]);
+      },
+    );
+
+    it(
+      'a run started from Python is found by `rollouts list` and by the list-view filters of docs/web-ui.md',
+      { timeout: SCENARIO_TIMEOUT_MS },
+      async () => {
+        const params = await dictionaryParams(0);
+        const domain = unique('gone');
+        const target = String(params.packageName);
+        const found: Record<string, boolean> = {};
+        const run = await scenario(
+          'dictionary-listed',
+          { ...params, domains: [domain] },
+          {
+            ended: async ({ workflowId, runId }) => {
+              // The filters the docs give, with this run's values: each must list the run.
+              for (const query of [
+                `RolloutKind = "dictionaryRollout" AND RolloutTarget = "${target}" AND RolloutStatus = "failed"`,
+                'RolloutFailedDomains > 0',
+                `RolloutDomains = "${domain}"`,
+                `RolloutTarget = "${target}" AND RolloutTargetVersion = "v1"`,
+              ])
+                found[query] =
+                  (await listedRun(stack.client, query, String(runId))).workflowId === workflowId;
+              await vi.waitFor(
+                async () =>
+                  expect(await rolloutsList(['--kind', 'dictionary', '--target', target])).toContain(
+                    workflowId,
+                  ),
+                { timeout: 20_000, interval: 300 },
+              );
+              found['rollouts list --kind dictionary --target'] = true;
+              await vi.waitFor(
+                async () => expect(await rolloutsList(['--domain', domain])).toContain(workflowId),
+                {
+                  timeout: 20_000,
+                  interval: 300,
+                },
+              );
+              found['rollouts list --domain'] = true;
+            },
+          },
+        );
+        expectPassed(run, ['ends RolloutFailed']);
+        expect(Object.values(found)).toEqual(Object.keys(found).map(() => true));
+        expect(Object.keys(found)).toHaveLength(6);
       },
     );
 

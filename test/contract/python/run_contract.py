@@ -227,6 +227,19 @@ async def dictionary_failed_domain(s: Scenario) -> None:
     )
 
 
+async def dictionary_listed(s: Scenario) -> None:
+    """Started from Python with no search attributes: the test then finds it with the list filters."""
+    handle = await s.caller.start(DICTIONARY, dictionary_input(s.params))
+    kind, failure = await s.caller.outcome(handle, DICTIONARY)
+    s.check(
+        "a rollout to a domain AWS does not know ends RolloutFailed",
+        kind == "failure" and getattr(failure, "type", None) == "RolloutFailed",
+        failure_summary(failure) if kind == "failure" else failure,
+    )
+    description = await handle.describe()
+    await s.report.checkpoint("ended", {"workflowId": handle.id, "runId": description.run_id})
+
+
 async def dictionary_invalid(s: Scenario) -> None:
     bad = dictionary_input(s.params)
     bad["packageName"] = "Not_A_Package"
@@ -441,6 +454,7 @@ SCENARIOS: dict[str, Callable[[Scenario], Awaitable[None]]] = {
     "dictionary-cancelled": dictionary_cancelled,
     "dictionary-failed-domain": dictionary_failed_domain,
     "dictionary-invalid": dictionary_invalid,
+    "dictionary-listed": dictionary_listed,
     "removal": removal,
     "removal-failed-domain": removal_failed_domain,
     "removal-cancelled": removal_cancelled,
