@@ -79,8 +79,8 @@ export function javaExecutable(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The major version `java -version` reports, or null when there is no runnable java. */
-export function javaMajorVersion(java: string): number | null {
-  const run = spawnSync(java, ['-version'], { encoding: 'utf8' });
+export function javaMajorVersion(java: string, env: NodeJS.ProcessEnv = process.env): number | null {
+  const run = spawnSync(java, ['-version'], { encoding: 'utf8', env });
   if (run.error || run.status !== 0) return null;
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${run.stderr}${run.stdout}`);
   if (!match) return null;
@@ -88,8 +88,8 @@ export function javaMajorVersion(java: string): number | null {
   return major === 1 ? Number(match[2]) : major; // "1.8.0" style before Java 9
 }
 
-function checkJava(java: string): void {
-  const major = javaMajorVersion(java);
+function checkJava(java: string, env: NodeJS.ProcessEnv): void {
+  const major = javaMajorVersion(java, env);
   if (major === null)
     throw new Error(
       `The OpenSearch test node needs Java ${MIN_JAVA}+, and \`${java}\` could not be run. ` +
@@ -102,8 +102,8 @@ function checkJava(java: string): void {
     );
 }
 
-function checkMaven(): void {
-  const run = spawnSync('mvn', ['-v'], { encoding: 'utf8' });
+function checkMaven(env: NodeJS.ProcessEnv): void {
+  const run = spawnSync('mvn', ['-v'], { encoding: 'utf8', env });
   if (run.error || run.status !== 0)
     throw new Error(
       'Building the OpenSearch test node (first time only) needs Maven 3.8+ on PATH, which was not found. ' +
@@ -121,17 +121,17 @@ export async function provisionOpenSearchNode(
   const env = options.env ?? process.env;
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const java = javaExecutable(env);
-  checkJava(java);
+  checkJava(java, env);
   const dir = launcherCacheDir(env);
   const classPath = [join(dir, 'classes'), join(dir, 'lib', '*')].join(
     process.platform === 'win32' ? ';' : ':',
   );
   if (existsSync(join(dir, 'ready.json'))) return { java, classPath, dir, source: 'cache' };
-  await buildInto(dir, log);
+  await buildInto(dir, env, log);
   return { java, classPath, dir, source: 'built' };
 }
 
-async function buildInto(dir: string, log: Log): Promise<void> {
+async function buildInto(dir: string, env: NodeJS.ProcessEnv, log: Log): Promise<void> {
   mkdirSync(dir, { recursive: true });
   // A lock directory keeps two processes (two test runs, the demo) from building at once.
   const lock = join(dir, '.building');
@@ -149,7 +149,7 @@ async function buildInto(dir: string, log: Log): Promise<void> {
   }
   try {
     if (existsSync(join(dir, 'ready.json'))) return;
-    checkMaven();
+    checkMaven(env);
     const work = join(dir, `build-${process.pid}`);
     rmSync(work, { recursive: true, force: true });
     // Build a copy, so the clone never gets a target/ folder and the cache owns what it runs.
@@ -165,7 +165,7 @@ async function buildInto(dir: string, log: Log): Promise<void> {
       15_000,
     );
     try {
-      await runMaven(work);
+      await runMaven(work, env);
     } finally {
       clearInterval(timer);
     }
@@ -184,9 +184,13 @@ async function buildInto(dir: string, log: Log): Promise<void> {
   }
 }
 
-function runMaven(work: string): Promise<void> {
+function runMaven(work: string, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('mvn', ['-q', '-B', 'package'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('mvn', ['-q', '-B', 'package'], {
+      cwd: work,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString('utf8')).slice(-8000);
