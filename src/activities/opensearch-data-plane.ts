@@ -129,7 +129,11 @@ const isStatus = (err: unknown): number | undefined =>
 
 function reasonOf(err: unknown): { type?: string; reason?: string } {
   if (!(err instanceof errors.ResponseError)) return {};
-  const error = asRecord(asRecord(err.meta.body).error);
+  const body = asRecord(err.meta.body);
+  // AWS's own refusals (403 from the access policy) answer {"Message": "User: ... is not authorized ..."}.
+  const awsMessage = typeof body.Message === 'string' ? body.Message : body.message;
+  if (typeof awsMessage === 'string') return { reason: awsMessage.slice(0, 500) };
+  const error = asRecord(body.error);
   const cause = asRecord(asRecord(Array.isArray(error.root_cause) ? error.root_cause[0] : undefined));
   return {
     type: typeof error.type === 'string' ? error.type : undefined,
