@@ -23,6 +23,7 @@ import {
  */
 
 export const IOT_ROUTES: RouteSpec[] = [
+  { method: 'GET', path: '/packages', operation: 'ListPackages', mutating: false },
   { method: 'PUT', path: '/packages/{packageName}', operation: 'CreatePackage', mutating: true },
   { method: 'GET', path: '/packages/{packageName}', operation: 'GetPackage', mutating: false },
   { method: 'PATCH', path: '/packages/{packageName}', operation: 'UpdatePackage', mutating: true },
@@ -96,6 +97,8 @@ interface IotPackage {
   defaultVersionName?: string;
   createdAt: number;
   lastModifiedAt: number;
+  /** Creation order, for ListPackages' pages (absent in state saved before it existed). */
+  sequence?: number;
   versions: Map<string, PackageVersion>;
 }
 
@@ -125,6 +128,7 @@ export class IotService {
   }
 
   handle(req: ServiceRequest): JsonObject {
+    if (req.operation === 'ListPackages') return this.listPackages(req);
     const packageName = req.params.packageName ?? '';
     req.resource.packageName = packageName;
     if (req.params.versionName !== undefined) req.resource.versionName = req.params.versionName;
@@ -195,6 +199,7 @@ export class IotService {
       ...(tags !== undefined ? { tags } : {}),
       createdAt: req.now,
       lastModifiedAt: req.now,
+      sequence: ++this.sequence,
       versions: new Map(),
     };
     this.packages.set(name, pkg);
@@ -379,6 +384,28 @@ export class IotService {
     pkg.versions.delete(versionName);
     pkg.lastModifiedAt = req.now;
     return {};
+  }
+
+  /** In order of creation (the model paginates: maxResults 1-100, default 25 as for versions). */
+  private listPackages(req: ServiceRequest): JsonObject {
+    const maxResults = optionalInteger(req.query.get('maxResults'), 'maxResults', { min: 1, max: 100 }) ?? 25;
+    const nextToken = req.query.get('nextToken') ?? undefined;
+    const packages = [...this.packages.values()].sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
+    const { page, nextToken: next } = paginate(
+      packages,
+      (p) => creationKey(p.createdAt, p.sequence ?? 0),
+      maxResults,
+      nextToken,
+    );
+    return {
+      packageSummaries: page.map((p) => ({
+        packageName: p.name,
+        ...(p.defaultVersionName !== undefined ? { defaultVersionName: p.defaultVersionName } : {}),
+        creationDate: epochSeconds(p.createdAt),
+        lastModifiedDate: epochSeconds(p.lastModifiedAt),
+      })),
+      ...(next ? { nextToken: next } : {}),
+    };
   }
 
   private listPackageVersions(req: ServiceRequest): JsonObject {

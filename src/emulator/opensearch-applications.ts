@@ -161,6 +161,14 @@ export class ApplicationsStore {
     };
   }
 
+  /** Gone at once, with its attachments (the emulator has no DELETING phase for applications). */
+  deleteApplication(req: ServiceRequest): JsonObject {
+    const { application } = this.require(req);
+    this.byId.delete(application.id);
+    this.idByName.delete(application.name);
+    return {};
+  }
+
   /** GET /2021-01-01/opensearch/list-applications?statuses=&maxResults=&nextToken= */
   listApplications(req: ServiceRequest): JsonObject {
     const maxRaw = req.query.get('maxResults');

@@ -4,7 +4,7 @@ import { availableVersionOf, packageStatus, type Package, type PackageStore } fr
 import { paginate } from './pagination.js';
 import { epochSeconds, jsonBody, type JsonObject, type ServiceRequest } from './service.js';
 import type { Durations } from './types.js';
-import { optionalInteger } from './validation.js';
+import { optionalInteger, requiredString } from './validation.js';
 
 /**
  * Package associations: a domain's row for a package goes ASSOCIATING -> ACTIVE |
@@ -130,6 +130,41 @@ export class AssociationStore {
     return { DomainPackageDetails: details };
   }
 
+  /**
+   * AssociatePackages: AssociatePackage for each package of the list on one domain, in order. The
+   * first refusal answers the call; the associations started before it stand.
+   */
+  associatePackages(req: ServiceRequest): JsonObject {
+    const body = jsonBody(req);
+    const domainName = requiredString(body.DomainName, 'domainName');
+    const list = body.PackageList;
+    if (!Array.isArray(list)) throw validation('PackageList must be a list');
+    return {
+      DomainPackageDetailsList: list.map((raw: unknown, index) => {
+        const item = (raw ?? {}) as JsonObject;
+        const packageId = requiredString(item.PackageID, `packageList.${index + 1}.member.packageID`);
+        const single = subRequest(req, packageId, domainName, {
+          PrerequisitePackageIDList: item.PrerequisitePackageIDList,
+        });
+        return this.associatePackage(single).DomainPackageDetails;
+      }),
+    };
+  }
+
+  /** DissociatePackages: DissociatePackage for each package id of the list, in order, as above. */
+  dissociatePackages(req: ServiceRequest): JsonObject {
+    const body = jsonBody(req);
+    const domainName = requiredString(body.DomainName, 'domainName');
+    const list = body.PackageList;
+    if (!Array.isArray(list)) throw validation('PackageList must be a list');
+    return {
+      DomainPackageDetailsList: list.map((id: unknown, index) => {
+        const packageId = requiredString(id, `packageList.${index + 1}.member`);
+        return this.dissociatePackage(subRequest(req, packageId, domainName, {})).DomainPackageDetails;
+      }),
+    };
+  }
+
   listDomainsForPackage(req: ServiceRequest): JsonObject {
     const pkg = this.packages.requirePackage(req.params.PackageID ?? '', req);
     const maxResults =
@@ -194,6 +229,22 @@ export class AssociationStore {
     for (const packageId of domain.associations.keys())
       this.packages.byId.get(packageId)?.domains.delete(domain.name);
   }
+}
+
+/** One package of a bulk call as its single-package request; the call log keeps the domain. */
+function subRequest(
+  req: ServiceRequest,
+  packageId: string,
+  domainName: string,
+  body: JsonObject,
+): ServiceRequest {
+  req.resource.domainName = domainName;
+  return {
+    ...req,
+    params: { PackageID: packageId, DomainName: domainName },
+    body: Buffer.from(JSON.stringify(body)),
+    resource: {},
+  };
 }
 
 export function rowStatus(row: Association, now: number): RowStatus {

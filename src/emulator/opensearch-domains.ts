@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AwsError } from './errors.js';
+import { AwsError, validation } from './errors.js';
 import { jsonBody, type JsonObject, type ServiceRequest } from './service.js';
 import type { DomainConfiguration, Durations } from './types.js';
 import { oneOf, optionalString, requiredString, type StringRule } from './validation.js';
@@ -68,12 +68,15 @@ export class DomainStore {
     this.byName.clear();
   }
 
+  /** CreateDomain, or CreateElasticsearchDomain on the legacy API (its version "7.10" means Elasticsearch_7.10). */
   createDomain(req: ServiceRequest): JsonObject {
+    const legacy = isLegacy(req);
     const body = jsonBody(req);
     const name = requiredString(body.DomainName, 'domainName', DOMAIN_NAME);
     req.resource.domainName = name;
-    const engineVersion =
-      optionalString(body.EngineVersion, 'engineVersion', ENGINE_VERSION) ?? DEFAULT_ENGINE_VERSION;
+    const engineVersion = legacy
+      ? legacyEngineVersion(optionalString(body.ElasticsearchVersion, 'elasticsearchVersion'))
+      : (optionalString(body.EngineVersion, 'engineVersion', ENGINE_VERSION) ?? DEFAULT_ENGINE_VERSION);
     if (this.byName.has(name)) {
       throw new AwsError('ResourceAlreadyExistsException', 409, `Domain ${name} already exists`);
     }
@@ -82,9 +85,30 @@ export class DomainStore {
       engineVersion,
       req.now,
       req.now + this.env.durations().domainProcessingMs,
-      body.ClusterConfig,
+      legacy ? body.ElasticsearchClusterConfig : body.ClusterConfig,
     );
-    return { DomainStatus: this.domainStatus(domain, req.now) };
+    return { DomainStatus: this.domainStatus(domain, req) };
+  }
+
+  /** DescribeDomain / DescribeElasticsearchDomain. */
+  describeDomain(req: ServiceRequest): JsonObject {
+    return { DomainStatus: this.domainStatus(this.requireDomain(req), req) };
+  }
+
+  /** DescribeDomains / DescribeElasticsearchDomains: 1-5 names; names of no domain are left out. */
+  describeDomains(req: ServiceRequest): JsonObject {
+    const names = jsonBody(req).DomainNames;
+    if (!Array.isArray(names) || names.length < 1 || names.length > 5) {
+      throw validation(
+        "1 validation error detected: Value at 'domainNames' failed to satisfy constraint: Member must have length between 1 and 5",
+      );
+    }
+    const statuses: JsonObject[] = [];
+    for (const name of names) {
+      const domain = this.byName.get(requiredString(name, 'domainNames.member', DOMAIN_NAME));
+      if (domain) statuses.push(this.domainStatus(domain, req));
+    }
+    return { DomainStatusList: statuses };
   }
 
   /** Domains created by the control API are ready at once: tests start from a running fleet. */
@@ -131,12 +155,15 @@ export class DomainStore {
     return arn.startsWith(prefix) ? arn.slice(prefix.length) : undefined;
   }
 
-  domainStatus(domain: Domain, now: number, deleted = false): JsonObject {
+  /** The DomainStatus (2021-01-01) or ElasticsearchDomainStatus (2015-01-01) of the API called. */
+  domainStatus(domain: Domain, req: ServiceRequest, deleted = false): JsonObject {
+    const now = req.now;
     const processing = deleted || now < domain.readyAt;
     const endpointId = createHash('sha256')
       .update(`${domain.name}:${domain.createdAt}`)
       .digest('hex')
       .slice(0, 26);
+    const legacy = isLegacy(req);
     return {
       DomainId: domain.domainId,
       DomainName: domain.name,
@@ -148,16 +175,23 @@ export class DomainStore {
         : { Endpoint: `search-${domain.name}-${endpointId}.${this.env.region}.es.amazonaws.com` }),
       Processing: processing,
       UpgradeProcessing: false,
-      EngineVersion: domain.engineVersion,
-      ClusterConfig: domain.clusterConfig,
+      ...(legacy
+        ? {
+            ElasticsearchVersion: domain.engineVersion.replace(/^Elasticsearch_/, ''),
+            ElasticsearchClusterConfig: clusterConfigFor(domain.clusterConfig, true),
+          }
+        : {
+            EngineVersion: domain.engineVersion,
+            ClusterConfig: clusterConfigFor(domain.clusterConfig, false),
+          }),
       DomainProcessingStatus: deleted ? 'Deleting' : processing ? 'Creating' : 'Active',
     };
   }
 
   /** The caller has already let go of what refers to the domain (association rows, data sources). */
-  deleteDomain(domain: Domain, now: number): JsonObject {
+  deleteDomain(domain: Domain, req: ServiceRequest): JsonObject {
     this.byName.delete(domain.name);
-    return { DomainStatus: this.domainStatus(domain, now, true) };
+    return { DomainStatus: this.domainStatus(domain, req, true) };
   }
 
   listDomainNames(req: ServiceRequest): JsonObject {
@@ -204,4 +238,52 @@ export class DomainStore {
 function failureMessage(value: boolean | string, fallback: string): string | undefined {
   if (value === false) return undefined;
   return value === true || value === '' ? fallback : value;
+}
+
+export const isLegacy = (req: ServiceRequest): boolean => req.apiVersion === '2015-01-01';
+
+/** Legacy versions are "X.Y"; AWS's own default for the legacy API is long gone, so 7.10, the last. */
+function legacyEngineVersion(version: string | undefined): string {
+  if (version === undefined) return 'Elasticsearch_7.10';
+  if (!/^[0-9]{1,2}\.[0-9]{1,2}$/.test(version)) {
+    throw validation(`Invalid ElasticsearchVersion ${version}: expected a version such as 7.10`);
+  }
+  return `Elasticsearch_${version}`;
+}
+
+/** The members each API version's cluster configuration has (the legacy one lacks the newer two). */
+const CLUSTER_MEMBERS = [
+  'InstanceType',
+  'InstanceCount',
+  'DedicatedMasterEnabled',
+  'ZoneAwarenessEnabled',
+  'ZoneAwarenessConfig',
+  'DedicatedMasterType',
+  'DedicatedMasterCount',
+  'WarmEnabled',
+  'WarmType',
+  'WarmCount',
+  'ColdStorageOptions',
+];
+const CLUSTER_MEMBERS_2021 = [...CLUSTER_MEMBERS, 'MultiAZWithStandbyEnabled', 'NodeOptions'];
+const INSTANCE_TYPE_MEMBERS = new Set(['InstanceType', 'DedicatedMasterType', 'WarmType']);
+
+/**
+ * The stored configuration as the API called names it: its members only, and instance types with
+ * that API's suffix (`r6g.large.search` / `r6g.large.elasticsearch`).
+ */
+function clusterConfigFor(stored: unknown, legacy: boolean): JsonObject {
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return {};
+  const out: JsonObject = {};
+  for (const member of legacy ? CLUSTER_MEMBERS : CLUSTER_MEMBERS_2021) {
+    let value = (stored as JsonObject)[member];
+    if (value === undefined) continue;
+    if (INSTANCE_TYPE_MEMBERS.has(member) && typeof value === 'string') {
+      value = legacy
+        ? value.replace(/\.search$/, '.elasticsearch')
+        : value.replace(/\.elasticsearch$/, '.search');
+    }
+    out[member] = value;
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import {
   versionNumber,
   type PackageType,
 } from './opensearch-package-checks.js';
-import { DOMAIN_NAME, ENGINE_VERSION } from './opensearch-domains.js';
+import { DOMAIN_NAME, ENGINE_VERSION, isLegacy } from './opensearch-domains.js';
 import { creationKey, paginate } from './pagination.js';
 import type { S3Service } from './s3.js';
 import { epochSeconds, jsonBody, type JsonObject, type ServiceRequest } from './service.js';
@@ -124,7 +124,7 @@ export class PackageStore {
     this.byId.set(pkg.id, pkg);
     this.idByName.set(name, pkg.id);
     req.resource.packageId = pkg.id;
-    return { PackageDetails: this.packageDetails(pkg, req.now) };
+    return { PackageDetails: this.packageDetails(pkg, req) };
   }
 
   updatePackage(req: ServiceRequest): JsonObject {
@@ -146,7 +146,7 @@ export class PackageStore {
     const version = `v${pkg.uploads.length + 1}`;
     pkg.uploads.push(this.startUpload(pkg, version, source, commitMessage, req.now));
     if (description !== undefined) pkg.description = description;
-    return { PackageDetails: this.packageDetails(pkg, req.now) };
+    return { PackageDetails: this.packageDetails(pkg, req) };
   }
 
   /** The copy reads S3 at request time; the outcome shows once the emulated copy/validation time has passed. */
@@ -217,7 +217,7 @@ export class PackageStore {
       nextToken,
     );
     return {
-      PackageDetailsList: page.map((p) => this.packageDetails(p, req.now)),
+      PackageDetailsList: page.map((p) => this.packageDetails(p, req)),
       ...(next ? { NextToken: next } : {}),
     };
   }
@@ -238,7 +238,7 @@ export class PackageStore {
     }
     pkg.deleteRequestedAt = req.now;
     pkg.deletedAt = req.now + this.env.durations().packageDeletingMs;
-    const details = this.packageDetails(pkg, req.now);
+    const details = this.packageDetails(pkg, req);
     this.deleting.add(id);
     this.purgeDeletedPackages(req.now);
     return { PackageDetails: details };
@@ -299,7 +299,10 @@ export class PackageStore {
     }
   }
 
-  packageDetails(pkg: Package, now: number): JsonObject {
+  /** The 2015-01-01 API's PackageDetails has neither EngineVersion nor PackageOwner. */
+  packageDetails(pkg: Package, req: ServiceRequest): JsonObject {
+    const now = req.now;
+    const legacy = isLegacy(req);
     const availableVersion = availableVersionOf(pkg, now);
     const errorDetails = packageErrorDetails(pkg, now);
     return {
@@ -312,8 +315,12 @@ export class PackageStore {
       LastUpdatedAt: epochSeconds(packageLastUpdated(pkg, now)),
       ...(availableVersion !== undefined ? { AvailablePackageVersion: availableVersion } : {}),
       ...(errorDetails ? { ErrorDetails: errorDetails } : {}),
-      ...(pkg.engineVersion !== undefined ? { EngineVersion: pkg.engineVersion } : {}),
-      PackageOwner: this.env.accountId,
+      ...(legacy
+        ? {}
+        : {
+            ...(pkg.engineVersion !== undefined ? { EngineVersion: pkg.engineVersion } : {}),
+            PackageOwner: this.env.accountId,
+          }),
     };
   }
 }

@@ -25,85 +25,63 @@ import type { DomainConfiguration, DomainSnapshot, Durations, PackageSnapshot } 
  * so a thousand idle domains cost nothing, and advancing the clock moves them all at once.
  */
 
-const packageRoutes = (prefix: string): RouteSpec[] => [
-  { method: 'POST', path: `${prefix}/packages`, operation: 'CreatePackage', mutating: true },
-  { method: 'POST', path: `${prefix}/packages/update`, operation: 'UpdatePackage', mutating: true },
-  { method: 'POST', path: `${prefix}/packages/describe`, operation: 'DescribePackages', mutating: false },
-  { method: 'DELETE', path: `${prefix}/packages/{PackageID}`, operation: 'DeletePackage', mutating: true },
-  {
-    method: 'POST',
-    path: `${prefix}/packages/associate/{PackageID}/{DomainName}`,
-    operation: 'AssociatePackage',
-    mutating: true,
-  },
-  {
-    method: 'POST',
-    path: `${prefix}/packages/dissociate/{PackageID}/{DomainName}`,
-    operation: 'DissociatePackage',
-    mutating: true,
-  },
-  {
-    method: 'GET',
-    path: `${prefix}/packages/{PackageID}/domains`,
-    operation: 'ListDomainsForPackage',
-    mutating: false,
-  },
-  {
-    method: 'GET',
-    path: `${prefix}/domain/{DomainName}/packages`,
-    operation: 'ListPackagesForDomain',
-    mutating: false,
-  },
-  {
-    method: 'GET',
-    path: `${prefix}/packages/{PackageID}/history`,
-    operation: 'GetPackageVersionHistory',
-    mutating: false,
-  },
+type Row = [method: string, path: string, operation: string, mutating: boolean];
+
+/** Rows under `/<apiVersion>`, as the service model binds them. */
+const routes = (apiVersion: string, rows: Row[]): RouteSpec[] =>
+  rows.map(([method, path, operation, mutating]) => ({
+    method,
+    path: `/${apiVersion}${path}`,
+    operation,
+    mutating,
+    apiVersion,
+  }));
+
+/** The package operations: the same routes under both API versions (shapes differ, see packageDetails). */
+const PACKAGE_ROWS: Row[] = [
+  ['POST', '/packages', 'CreatePackage', true],
+  ['POST', '/packages/update', 'UpdatePackage', true],
+  ['POST', '/packages/describe', 'DescribePackages', false],
+  ['DELETE', '/packages/{PackageID}', 'DeletePackage', true],
+  ['POST', '/packages/associate/{PackageID}/{DomainName}', 'AssociatePackage', true],
+  ['POST', '/packages/dissociate/{PackageID}/{DomainName}', 'DissociatePackage', true],
+  ['GET', '/packages/{PackageID}/domains', 'ListDomainsForPackage', false],
+  ['GET', '/domain/{DomainName}/packages', 'ListPackagesForDomain', false],
+  ['GET', '/packages/{PackageID}/history', 'GetPackageVersionHistory', false],
+  ['GET', '/domain', 'ListDomainNames', false],
 ];
 
-const APP = '/2021-01-01/opensearch/application';
-
 export const OPENSEARCH_ROUTES: RouteSpec[] = [
-  { method: 'POST', path: '/2021-01-01/opensearch/domain', operation: 'CreateDomain', mutating: true },
-  {
-    method: 'GET',
-    path: '/2021-01-01/opensearch/domain/{DomainName}',
-    operation: 'DescribeDomain',
-    mutating: false,
-  },
-  {
-    method: 'DELETE',
-    path: '/2021-01-01/opensearch/domain/{DomainName}',
-    operation: 'DeleteDomain',
-    mutating: true,
-  },
-  { method: 'GET', path: '/2021-01-01/domain', operation: 'ListDomainNames', mutating: false },
-  ...packageRoutes('/2021-01-01'),
-  // The legacy Elasticsearch Service API serves the same package operations and shapes.
-  ...packageRoutes('/2015-01-01'),
-  { method: 'POST', path: APP, operation: 'CreateApplication', mutating: true },
-  { method: 'GET', path: `${APP}/{id}`, operation: 'GetApplication', mutating: false },
-  {
-    method: 'GET',
-    path: '/2021-01-01/opensearch/list-applications',
-    operation: 'ListApplications',
-    mutating: false,
-  },
-  { method: 'POST', path: `${APP}/{id}/attachDataSource`, operation: 'AttachDataSource', mutating: true },
-  {
-    method: 'POST',
-    path: `${APP}/{id}/describeDataSourceAttachment`,
-    operation: 'DescribeDataSourceAttachment',
-    mutating: false,
-  },
-  { method: 'POST', path: `${APP}/{id}/detachDataSource`, operation: 'DetachDataSource', mutating: true },
-  {
-    method: 'POST',
-    path: `${APP}/{id}/listDataSourceAttachments`,
-    operation: 'ListDataSourceAttachments',
-    mutating: false,
-  },
+  ...routes('2021-01-01', [
+    ...PACKAGE_ROWS,
+    ['POST', '/packages/associateMultiple', 'AssociatePackages', true],
+    ['POST', '/packages/dissociateMultiple', 'DissociatePackages', true],
+    ['POST', '/opensearch/domain', 'CreateDomain', true],
+    ['GET', '/opensearch/domain/{DomainName}', 'DescribeDomain', false],
+    ['DELETE', '/opensearch/domain/{DomainName}', 'DeleteDomain', true],
+    ['POST', '/opensearch/domain-info', 'DescribeDomains', false],
+    ['POST', '/opensearch/application', 'CreateApplication', true],
+    ['GET', '/opensearch/application/{id}', 'GetApplication', false],
+    ['DELETE', '/opensearch/application/{id}', 'DeleteApplication', true],
+    ['GET', '/opensearch/list-applications', 'ListApplications', false],
+    ['POST', '/opensearch/application/{id}/attachDataSource', 'AttachDataSource', true],
+    [
+      'POST',
+      '/opensearch/application/{id}/describeDataSourceAttachment',
+      'DescribeDataSourceAttachment',
+      false,
+    ],
+    ['POST', '/opensearch/application/{id}/detachDataSource', 'DetachDataSource', true],
+    ['POST', '/opensearch/application/{id}/listDataSourceAttachments', 'ListDataSourceAttachments', false],
+  ]),
+  // The legacy Elasticsearch Service API: packages as above, domains under their own names.
+  ...routes('2015-01-01', [
+    ...PACKAGE_ROWS,
+    ['POST', '/es/domain', 'CreateElasticsearchDomain', true],
+    ['GET', '/es/domain/{DomainName}', 'DescribeElasticsearchDomain', false],
+    ['DELETE', '/es/domain/{DomainName}', 'DeleteElasticsearchDomain', true],
+    ['POST', '/es/domain-info', 'DescribeElasticsearchDomains', false],
+  ]),
 ];
 
 export class OpenSearchService {
@@ -133,10 +111,16 @@ export class OpenSearchService {
     this.packages.purgeDeletedPackages(req.now);
     switch (req.operation) {
       case 'CreateDomain':
+      case 'CreateElasticsearchDomain':
         return this.domains.createDomain(req);
       case 'DescribeDomain':
-        return { DomainStatus: this.domains.domainStatus(this.domains.requireDomain(req), req.now) };
+      case 'DescribeElasticsearchDomain':
+        return this.domains.describeDomain(req);
+      case 'DescribeDomains':
+      case 'DescribeElasticsearchDomains':
+        return this.domains.describeDomains(req);
       case 'DeleteDomain':
+      case 'DeleteElasticsearchDomain':
         return this.deleteDomain(req);
       case 'ListDomainNames':
         return this.domains.listDomainNames(req);
@@ -152,6 +136,10 @@ export class OpenSearchService {
         return this.associations.associatePackage(req);
       case 'DissociatePackage':
         return this.associations.dissociatePackage(req);
+      case 'AssociatePackages':
+        return this.associations.associatePackages(req);
+      case 'DissociatePackages':
+        return this.associations.dissociatePackages(req);
       case 'ListDomainsForPackage':
         return this.associations.listDomainsForPackage(req);
       case 'ListPackagesForDomain':
@@ -162,6 +150,8 @@ export class OpenSearchService {
         return this.applications.createApplication(req);
       case 'GetApplication':
         return this.applications.getApplication(req);
+      case 'DeleteApplication':
+        return this.applications.deleteApplication(req);
       case 'ListApplications':
         return this.applications.listApplications(req);
       case 'AttachDataSource':
@@ -182,7 +172,7 @@ export class OpenSearchService {
     // Attachments to this domain are judged by what was true until now, before it disappears.
     this.applications.settleDataSource(domain.arn, req.now);
     this.associations.forgetDomain(domain);
-    return this.domains.deleteDomain(domain, req.now);
+    return this.domains.deleteDomain(domain, req);
   }
 
   /** Domains created by the control API are ready at once: tests start from a running fleet. */

@@ -121,6 +121,7 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
   let mutating: boolean;
   let dispatch: (request: ServiceRequest) => RawResponse;
   let params: Record<string, string> = {};
+  let apiVersion: string | undefined;
 
   if (service === 's3') {
     const s3 = classifyS3(method, rawPath, query);
@@ -139,6 +140,7 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
     operation = match?.operation ?? 'UnknownOperation';
     mutating = match?.mutating ?? false;
     params = match?.params ?? {};
+    apiVersion = match?.apiVersion;
     dispatch = (request) => {
       if (!match) {
         throw new AwsError(
@@ -163,6 +165,7 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
   } else {
     const request: ServiceRequest = {
       operation,
+      ...(apiVersion !== undefined ? { apiVersion } : {}),
       method,
       params,
       query,
