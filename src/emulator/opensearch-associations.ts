@@ -247,6 +247,9 @@ function subRequest(
   };
 }
 
+/** What AssociatePackage answers as ReferencePath, and analyzers name as synonyms_path. */
+export const referencePath = (packageId: string): string => `analyzers/${packageId}`;
+
 export function rowStatus(row: Association, now: number): RowStatus {
   if (row.dissociation) {
     if (now < row.dissociation.settledAt) return 'DISSOCIATING';
@@ -281,7 +284,7 @@ export function rowDetails(
     DomainName: domain.name,
     DomainPackageStatus: status,
     PackageVersion: row.version,
-    ReferencePath: `analyzers/${pkg.id}`,
+    ReferencePath: referencePath(pkg.id),
     ...(errorDetails ? { ErrorDetails: errorDetails } : {}),
   };
 }

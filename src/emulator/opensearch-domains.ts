@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AwsError, validation } from './errors.js';
 import { jsonBody, type JsonObject, type ServiceRequest } from './service.js';
-import type { DomainConfiguration, Durations } from './types.js';
+import type { DomainBacking, DomainConfiguration, Durations } from './types.js';
 import { oneOf, optionalString, requiredString, type StringRule } from './validation.js';
 
 /**
@@ -62,7 +62,15 @@ export interface Domain {
 export class DomainStore {
   readonly byName = new Map<string, Domain>();
 
-  constructor(private readonly env: { region: string; accountId: string; durations: () => Durations }) {}
+  constructor(
+    private readonly env: {
+      region: string;
+      accountId: string;
+      durations: () => Durations;
+      /** The real node behind a domain, if any (opensearch-backing.ts). */
+      backing: (name: string) => DomainBacking | undefined;
+    },
+  ) {}
 
   reset(): void {
     this.byName.clear();
@@ -164,15 +172,26 @@ export class DomainStore {
       .digest('hex')
       .slice(0, 26);
     const legacy = isLegacy(req);
+    const backing = this.env.backing(domain.name);
+    const endpoint =
+      backing?.endpoint ?? `search-${domain.name}-${endpointId}.${this.env.region}.es.amazonaws.com`;
     return {
       DomainId: domain.domainId,
       DomainName: domain.name,
       ARN: domain.arn,
       Created: true,
       Deleted: deleted,
-      ...(processing
-        ? {}
-        : { Endpoint: `search-${domain.name}-${endpointId}.${this.env.region}.es.amazonaws.com` }),
+      ...(processing ? {} : backing?.vpc ? { Endpoints: { vpc: endpoint } } : { Endpoint: endpoint }),
+      ...(backing?.vpc
+        ? {
+            VPCOptions: {
+              VPCId: 'vpc-emulator',
+              SubnetIds: ['subnet-emulator'],
+              AvailabilityZones: [`${this.env.region}a`],
+              SecurityGroupIds: ['sg-emulator'],
+            },
+          }
+        : {}),
       Processing: processing,
       UpgradeProcessing: false,
       ...(legacy

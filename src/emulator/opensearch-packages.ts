@@ -68,6 +68,8 @@ export class PackageStore {
   private readonly idByName = new Map<string, string>();
   /** Packages in DELETING, purged once their time has come; usually empty. */
   private readonly deleting = new Set<string>();
+  /** The bytes each upload copied, by sha256, as AWS keeps every version: backed domains get them. */
+  readonly contents = new Map<string, Buffer>();
   sequence = 0;
 
   constructor(private readonly env: { accountId: string; durations: () => Durations; s3: S3Service }) {}
@@ -76,6 +78,7 @@ export class PackageStore {
     this.byId.clear();
     this.idByName.clear();
     this.deleting.clear();
+    this.contents.clear();
     this.sequence = 0;
   }
 
@@ -181,6 +184,7 @@ export class PackageStore {
     const problem = contentProblem(pkg.type, object.body);
     if (problem)
       upload.failure = { stage: 'validation', errorType: 'ValidationFailed', errorMessage: problem };
+    else this.contents.set(object.sha256, Buffer.from(object.body));
     return upload;
   }
 
@@ -280,6 +284,12 @@ export class PackageStore {
       })),
       ...(next ? { NextToken: next } : {}),
     };
+  }
+
+  /** The bytes of one version, as copied when it was uploaded (undefined if they were not kept). */
+  versionBytes(packageId: string, version: string): Buffer | undefined {
+    const upload = this.byId.get(packageId)?.uploads.find((u) => u.version === version && !u.failure);
+    return upload?.sha256 !== undefined ? this.contents.get(upload.sha256) : undefined;
   }
 
   requirePackage(id: string, req?: ServiceRequest): Package {

@@ -9,6 +9,7 @@ import {
   type PackageStore,
 } from './opensearch-packages.js';
 import type { SavedApplications } from './opensearch-applications.js';
+import type { DomainBackings } from './opensearch-backing.js';
 import type { AssociationSnapshot, DomainSnapshot, ErrorDetailsSnapshot, PackageSnapshot } from './types.js';
 
 /**
@@ -24,6 +25,8 @@ export interface SavedOpenSearch {
     }
   >;
   packages: Array<Omit<Package, 'domains'>>;
+  /** sha256 -> base64 of the uploaded bytes (absent in state saved before backed domains). */
+  contents?: Record<string, string>;
   applications: SavedApplications;
   sequence: number;
 }
@@ -32,10 +35,11 @@ interface Stores {
   domains: DomainStore;
   packages: PackageStore;
   associations: AssociationStore;
+  backings: DomainBackings;
 }
 
 export function snapshotOpenSearch(
-  { domains, packages, associations }: Stores,
+  { domains, packages, associations, backings }: Stores,
   now: number,
 ): { domains: DomainSnapshot[]; packages: PackageSnapshot[] } {
   packages.purgeDeletedPackages(now);
@@ -72,6 +76,7 @@ export function snapshotOpenSearch(
         ...(s.failAssociation !== undefined ? { failAssociation: s.failAssociation } : {}),
         ...(s.failDissociation !== undefined ? { failDissociation: s.failDissociation } : {}),
         indexesUsingPackages: [...s.indexesUsingPackages],
+        ...(backings.get(domain.name) ? { backing: backings.get(domain.name) } : {}),
       },
       associations: rows,
     });
@@ -116,7 +121,7 @@ export function snapshotOpenSearch(
 }
 
 export function saveOpenSearch(
-  { domains, packages }: Omit<Stores, 'associations'>,
+  { domains, packages }: Omit<Stores, 'associations' | 'backings'>,
   applications: SavedApplications,
 ): SavedOpenSearch {
   return {
@@ -126,6 +131,9 @@ export function saveOpenSearch(
       associations: [...d.associations.values()],
     })),
     packages: [...packages.byId.values()].map(({ domains: _domains, ...pkg }) => pkg),
+    contents: Object.fromEntries(
+      [...packages.contents].map(([sha, bytes]) => [sha, bytes.toString('base64')]),
+    ),
     applications,
     sequence: packages.sequence,
   };
@@ -133,10 +141,12 @@ export function saveOpenSearch(
 
 /** Into stores that have just been reset. */
 export function restoreOpenSearch(
-  { domains, packages }: Omit<Stores, 'associations'>,
+  { domains, packages }: Omit<Stores, 'associations' | 'backings'>,
   saved: SavedOpenSearch,
 ): void {
   for (const p of saved.packages) packages.restorePackage({ ...p, domains: new Set() });
+  for (const [sha, base64] of Object.entries(saved.contents ?? {}))
+    packages.contents.set(sha, Buffer.from(base64, 'base64'));
   for (const d of saved.domains) {
     const domain: Domain = {
       ...d,

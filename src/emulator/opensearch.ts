@@ -1,6 +1,7 @@
 import { AwsError } from './errors.js';
 import { ApplicationsStore } from './opensearch-applications.js';
 import { AssociationStore } from './opensearch-associations.js';
+import { DomainBackings } from './opensearch-backing.js';
 import { DomainStore } from './opensearch-domains.js';
 import { PackageStore } from './opensearch-packages.js';
 import {
@@ -90,9 +91,10 @@ export class OpenSearchService {
   readonly packages: PackageStore;
   readonly associations: AssociationStore;
   readonly applications: ApplicationsStore;
+  readonly backings = new DomainBackings();
 
   constructor(env: { region: string; accountId: string; durations: () => Durations; s3: S3Service }) {
-    this.domains = new DomainStore(env);
+    this.domains = new DomainStore({ ...env, backing: (name) => this.backings.get(name) });
     this.packages = new PackageStore(env);
     this.associations = new AssociationStore(this.domains, this.packages, env);
     this.applications = new ApplicationsStore(env, {
@@ -102,6 +104,7 @@ export class OpenSearchService {
   }
 
   reset(): void {
+    this.backings.reset();
     this.domains.reset();
     this.packages.reset();
     this.applications.reset();
@@ -109,6 +112,14 @@ export class OpenSearchService {
 
   handle(req: ServiceRequest): JsonObject {
     this.packages.purgeDeletedPackages(req.now);
+    const answer = this.dispatch(req);
+    // Before the answer leaves: a row it shows ACTIVE (moved by the clock, or at once with zero
+    // association time) has its file on the backing node already.
+    this.syncBackings(req.now);
+    return answer;
+  }
+
+  private dispatch(req: ServiceRequest): JsonObject {
     switch (req.operation) {
       case 'CreateDomain':
       case 'CreateElasticsearchDomain':
@@ -181,10 +192,18 @@ export class OpenSearchService {
   }
 
   configureDomain(name: string, change: DomainConfiguration): boolean {
-    return this.domains.configureDomain(name, change);
+    if (!this.domains.configureDomain(name, change)) return false;
+    if (change.backing !== undefined) this.backings.set(name, change.backing);
+    return true;
+  }
+
+  /** Backed domains' node files up to date with the rows as of `now` (cheap when none is backed). */
+  syncBackings(now: number): void {
+    this.backings.sync(this.domains, this.packages, now);
   }
 
   snapshot(now: number): { domains: DomainSnapshot[]; packages: PackageSnapshot[] } {
+    this.syncBackings(now);
     return snapshotOpenSearch(this, now);
   }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as EsModel from '@aws-sdk/client-elasticsearch-service';
 import {
   CreateElasticsearchDomainCommand,
@@ -62,7 +65,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { IOT_ROUTES } from '../../src/emulator/iot.js';
 import { OPENSEARCH_ROUTES } from '../../src/emulator/opensearch.js';
 import { credentials, failure, useEmulator } from './harness.js';
@@ -207,7 +210,15 @@ describe('every answer against its operation shape', () => {
       { name: 'logs' },
       { name: 'old', engineVersion: 'Elasticsearch_7.10' },
     ]);
-    await opensearch.send(new DescribeDomainCommand({ DomainName: 'search' }));
+    // A VPC domain backed by a node answers Endpoints and VPCOptions (the port answers nothing).
+    const nodeDir = mkdtempSync(join(tmpdir(), 'emulator-shapes-'));
+    onTestFinished(() => rmSync(nodeDir, { recursive: true, force: true }));
+    await h.control.backDomain('search', { endpoint: 'http://127.0.0.1:9', configDir: nodeDir, vpc: true });
+    expect(
+      (await opensearch.send(new DescribeDomainCommand({ DomainName: 'search' }))).DomainStatus!.Endpoints,
+    ).toEqual({
+      vpc: 'http://127.0.0.1:9',
+    });
     const some = await opensearch.send(
       new DescribeDomainsCommand({ DomainNames: ['search', 'fresh', 'absent'] }),
     );
