@@ -13,6 +13,9 @@ import { oneOf, optionalInteger, optionalString, requiredString } from './valida
  * timer: the outcome is computed from the moments at which each side became ACTIVE, and frozen
  * ("settled") the first time it is known. A status override from the control API first settles
  * every attachment it could affect, so history before the override is judged by the old status.
+ *
+ * Over 400 lines on purpose: the attachment outcome (settle, failedSince, the status overrides) is
+ * one piece of reasoning over the store's private state, and reads best whole.
  */
 
 interface StatusOverride {
