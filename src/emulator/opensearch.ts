@@ -112,11 +112,13 @@ export class OpenSearchService {
 
   handle(req: ServiceRequest): JsonObject {
     this.packages.purgeDeletedPackages(req.now);
-    const answer = this.dispatch(req);
-    // Before the answer leaves: a row it shows ACTIVE (moved by the clock, or at once with zero
-    // association time) has its file on the backing node already.
-    this.syncBackings(req.now);
-    return answer;
+    try {
+      return this.dispatch(req);
+    } finally {
+      // Before the answer leaves: a row it shows ACTIVE (moved by the clock, at once with zero
+      // association time, or as "already in desired state") has its file on the backing node.
+      this.syncBackings(req.now);
+    }
   }
 
   private dispatch(req: ServiceRequest): JsonObject {
