@@ -2,7 +2,7 @@
  * Emulator benchmark: start-up time, and whether 1,000 domains with 20 packages each slow it down.
  * Measures and prints, asserts nothing. `npm run bench -- --only emulator` runs it as part of the
  * benchmark report (bench/scenarios/emulator.ts); on its own:
- * `npx tsx src/emulator/bench.ts [--domains 1000]`.
+ * `npx tsx bench/emulator-bench.ts [--domains 1000]`.
  *
  * Latency is measured twice: round trip through the real SDK client (what callers feel) and the
  * emulator's own handling time from its call log (what the emulator costs).
@@ -23,7 +23,7 @@ import {
   OpenSearchClient,
 } from '@aws-sdk/client-opensearch';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startEmulator, type RunningEmulator } from './server.js';
+import { startEmulator, type RunningEmulator } from '../src/emulator/server.js';
 
 export interface LatencySummary {
   meanMs: number;
