@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import type { DictionaryRolloutResult } from '../../src/model/dictionary-rollout.js';
@@ -22,12 +22,12 @@ import { listedRun } from '../helpers/visibility.js';
  * Chromium through playwright-core, after a dictionary rollout ran to completion. Screenshots are
  * kept in test-results/ as the test's artifact.
  *
- * Nothing is installed here: Chromium comes from Debian (`apt-get install chromium`, done by
- * .ci/run), playwright-core from the devDependencies (its own browser download does not work
- * on machines without internet).
+ * The browser is provisioned by the test command's global setup (src/provision/chromium.ts:
+ * CHROMIUM_PATH, one found on the machine, or Debian's package installed when running as root);
+ * playwright-core drives it (its own browser download does not work on machines without internet).
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = inject('chromiumPath');
 const ARTIFACTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const CHROMIUM_FLAGS = [
   '--headless',
@@ -63,9 +63,10 @@ let summary: string;
 let result: DictionaryRolloutResult;
 
 beforeAll(async () => {
-  expect(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`).toBe(
-    true,
-  );
+  expect(
+    CHROMIUM && existsSync(CHROMIUM),
+    `no browser for the Web UI test: ${inject('chromiumProblem')}`,
+  ).toBe(true);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const log = (m: string) => process.stderr.write(`[web-ui] ${m}\n`);
   server = await startDevServer({ cli: await resolveTemporalCli({ log }), headless: false, log });
