@@ -110,8 +110,8 @@ export async function withLock<T>(
     } catch {
       if (done()) return undefined;
       // A lock older than an hour is from a process that died mid-install.
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 3_600_000)
-        rmSync(lock, { recursive: true, force: true });
+      const lockedAt = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      if (Date.now() - lockedAt > 3_600_000) rmSync(lock, { recursive: true, force: true });
       if (Date.now() - started > 30 * 60_000)
         throw new Error(`gave up waiting for another install (${lock})`);
       if (!told) log(`  another process is installing into ${dir}; waiting for it`);
