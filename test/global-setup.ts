@@ -42,9 +42,7 @@ export default async function setup(project: TestProject) {
   if (runSelects(WEB_UI_TEST)) {
     const browserLog = (m: string) => process.stderr.write(`[browser] ${m}\n`);
     try {
-      const chromium = await resolveChromium({ log: browserLog });
-      browserLog(`Chromium ${chromium.path} (${chromium.source})`);
-      project.provide('chromiumPath', chromium.path);
+      project.provide('chromiumPath', (await resolveChromium({ log: browserLog })).path);
     } catch (err) {
       // Only the Web UI test needs it: that test fails with this message; the rest still run.
       browserLog(String(err instanceof Error ? err.message : err));

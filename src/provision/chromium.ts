@@ -90,7 +90,7 @@ export async function resolveChromium(
       },
     },
   ];
-  return provision({ name: 'Chromium', routes, fix: FIX }, log);
+  return provision({ name: 'Chromium', routes, fix: FIX, describe: (c) => c.path }, log);
 }
 
 /** `~/.cache/ms-playwright/chromium-<rev>/chrome-linux*\/chrome` (or PLAYWRIGHT_BROWSERS_PATH). */

@@ -31,6 +31,8 @@ export interface Tool<T> {
   routes: Route<T>[];
   /** What the user can do when every route failed. */
   fix: string;
+  /** How the found tool is printed (its path, say). */
+  describe(found: T): string;
 }
 
 export class ProvisioningError extends Error {
@@ -40,16 +42,21 @@ export class ProvisioningError extends Error {
 export async function provision<T>(tool: Tool<T>, log: Log = stderrLog): Promise<T> {
   const tried: string[] = [];
   for (const route of tool.routes) {
+    let found: T | string;
     try {
-      const found = await route.find();
-      if (typeof found !== 'string') return found;
-      tried.push(`${route.name}: ${found}`);
-      if (found) log(`${tool.name}: ${route.name}: ${found}`);
+      found = await route.find();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       tried.push(`${route.name}: ${message}`);
       log(`${tool.name}: ${route.name} failed: ${message} — trying the next route`);
+      continue;
     }
+    if (typeof found !== 'string') {
+      log(`${tool.name}: ${tool.describe(found)} (${route.name})`);
+      return found;
+    }
+    tried.push(`${route.name}: ${found}`);
+    if (found) log(`${tool.name}: ${route.name}: ${found}`);
   }
   throw new ProvisioningError(
     `no ${tool.name} could be provisioned.\n  ${tried.join('\n  ')}\nFix: ${tool.fix}`,
@@ -120,7 +127,8 @@ export async function withLock<T>(
     }
   }
   try {
-    return await fn();
+    // The one who held the lock before may have finished the job.
+    return done() ? undefined : await fn();
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

@@ -132,7 +132,15 @@ export async function resolveTemporalCli(
       },
     },
   ];
-  return provision({ name: 'Temporal CLI', routes, fix: 'set TEMPORAL_CLI_PATH to a temporal binary' }, log);
+  return provision(
+    {
+      name: 'Temporal CLI',
+      routes,
+      fix: 'set TEMPORAL_CLI_PATH to a temporal binary',
+      describe: (cli) => (cli.kind === 'path' ? cli.path : "the SDK's download"),
+    },
+    log,
+  );
 }
 
 function versionOf(path: string): string {
