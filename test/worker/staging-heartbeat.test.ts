@@ -15,6 +15,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/server.j
  * out, not after the 5-minute start-to-close timeout, and a second worker stages the file.
  */
 const SIZE = 50 * 1000 * 1000;
+const HOLD_AT = 8_000_000;
 let emulator: RunningEmulator;
 let server: Server;
 let base: string;
@@ -31,24 +32,25 @@ beforeAll(async () => {
   });
   await aws.s3.send(new CreateBucketCommand({ Bucket: 'kill-staging' }));
   destroyAwsClients(aws);
-  // 50 MB of dictionary lines at about 4 MB/s, so the kill lands mid-download.
+  // 50 MB of dictionary lines. The first request stops after 8 MB and holds the connection open
+  // until the test has killed its worker, so the kill lands mid-download however slow the machine.
   server = createServer((_req, res) => {
     const request = { at: Date.now(), sent: 0 };
     requests.push(request);
+    const first = requests.length === 1;
     res.writeHead(200, { 'content-length': String(SIZE) });
     const line = Buffer.from('car, automobile, auto\n');
     const block = Buffer.concat(Array.from({ length: Math.ceil(400_000 / line.length) }, () => line));
-    const timer = setInterval(() => {
-      if (res.destroyed) return clearInterval(timer);
-      const piece = block.subarray(0, Math.min(block.length, SIZE - request.sent));
-      request.sent += piece.length;
-      res.write(piece);
-      if (request.sent >= SIZE) {
-        clearInterval(timer);
-        res.end();
+    const pump = () => {
+      while (!res.destroyed && request.sent < SIZE) {
+        if (first && request.sent >= HOLD_AT) return;
+        const piece = block.subarray(0, Math.min(block.length, SIZE - request.sent));
+        request.sent += piece.length;
+        if (!res.write(piece)) return void res.once('drain', pump);
       }
-    }, 100);
-    res.on('close', () => clearInterval(timer));
+      if (!res.destroyed) res.end();
+    };
+    pump();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -111,11 +113,11 @@ describe('staging survives a worker killed mid-download', () => {
         },
       ],
     });
-    // Only the first worker polls: the download is its. Bring the second up meanwhile.
+    // Only the first worker polls: the download is its. Bring the second up meanwhile (the first
+    // request holds at 8 MB, heartbeating, until the kill).
     await until(() => (requests[0]?.sent ?? 0) > 0, 'the first download to start');
     const second = await startWorker(taskQueue);
-    await until(() => requests[0]!.sent >= 8_000_000, 'the first download to pass 8 MB');
-    expect(requests[0]!.sent).toBeLessThan(SIZE);
+    await until(() => requests[0]!.sent >= HOLD_AT, 'the first download to reach 8 MB');
     first.kill('SIGKILL');
     const killedAt = Date.now();
 
