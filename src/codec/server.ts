@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { EncryptionCodec, PayloadDecryptionError } from './encryption-codec.js';
 import { PayloadKeyConfigError, payloadCodecFromEnv } from './env.js';
+import { jwtVerifier } from './jwt.js';
 
 /** JSON form of a Payload as the Web UI sends it (proto3 JSON: bytes as base64). */
 interface JsonPayload {
@@ -295,6 +296,27 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
       fail(`${name} must be true or false, got '${v}'`);
     return v === 'true';
   };
+  // The UI's forwarded OIDC access token (TEMPORAL_CODEC_PASS_ACCESS_TOKEN on the UI).
+  let authorize: CodecServerOptions['authorize'];
+  if (env.ROLLOUTS_CODEC_JWKS_FILE) {
+    const issuer = env.ROLLOUTS_CODEC_JWT_ISSUER;
+    const audience = env.ROLLOUTS_CODEC_JWT_AUDIENCE;
+    if (!issuer || !audience)
+      fail('ROLLOUTS_CODEC_JWKS_FILE needs ROLLOUTS_CODEC_JWT_ISSUER and ROLLOUTS_CODEC_JWT_AUDIENCE');
+    try {
+      authorize = jwtVerifier({
+        jwks: JSON.parse(readFileSync(env.ROLLOUTS_CODEC_JWKS_FILE, 'utf8')) as Parameters<
+          typeof jwtVerifier
+        >[0]['jwks'],
+        issuer: issuer!,
+        audience: audience!,
+      });
+    } catch (err) {
+      fail(
+        `ROLLOUTS_CODEC_JWKS_FILE: cannot use '${env.ROLLOUTS_CODEC_JWKS_FILE}': ${(err as Error).message}`,
+      );
+    }
+  }
   let server: RunningCodecServer;
   try {
     server = await startCodecServer({
@@ -303,6 +325,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
       host: env.ROLLOUTS_CODEC_SERVER_HOST || '127.0.0.1',
       corsOrigins,
       ...(token ? { token } : {}),
+      ...(authorize ? { authorize } : {}),
       allowUnauthenticated: bool('ROLLOUTS_CODEC_ALLOW_UNAUTHENTICATED'),
       enableEncode: bool('ROLLOUTS_CODEC_ENABLE_ENCODE'),
       ...(env.ROLLOUTS_CODEC_ALLOWED_HOSTS ? { allowedHosts: list(env.ROLLOUTS_CODEC_ALLOWED_HOSTS) } : {}),
@@ -312,7 +335,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
     throw err;
   }
   process.stderr.write(
-    `${JSON.stringify({ level: 'INFO', msg: 'codec server started', url: server.url, keyId: codec.keyId, corsOrigins, encode: bool('ROLLOUTS_CODEC_ENABLE_ENCODE'), auth: token ? 'bearer token' : 'none (loopback, development)' })}\n`,
+    `${JSON.stringify({ level: 'INFO', msg: 'codec server started', url: server.url, keyId: codec.keyId, corsOrigins, encode: bool('ROLLOUTS_CODEC_ENABLE_ENCODE'), auth: [token ? 'bearer token' : '', authorize ? 'OIDC JWT' : ''].filter(Boolean).join(' or ') || 'none (loopback, development)' })}\n`,
   );
   const stop = () => void server.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
