@@ -34,6 +34,24 @@ export function attributesByteSize(attributes: Record<string, string>): number {
   return bytes;
 }
 
+/**
+ * A `__proto__` key (JSON.parse makes it an own property) would pass a record schema and then be
+ * dropped from the parsed object without a word: refuse it, naming the key, before the record
+ * schema sees the input. (Outside `.default()`, so the JSON Schema keeps the default.)
+ */
+function refusingProtoKey<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value, ctx) => {
+    if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__'))
+      ctx.issues.push({
+        code: 'custom',
+        path: ['__proto__'],
+        message: "key '__proto__' is not allowed (it would be dropped silently)",
+        input: value,
+      });
+    return value;
+  }, schema);
+}
+
 export const iotAttributes = z.record(z.string(), z.string()).superRefine((attributes, ctx) => {
   for (const [key, value] of Object.entries(attributes)) {
     if (!IOT_ATTRIBUTE_KEY.test(key))
@@ -118,9 +136,9 @@ export const iotPackageReleaseInput = z
     description: iotDescription.default(''),
     /** Used only when this release creates the package. */
     packageDescription: iotDescription.optional(),
-    attributes: iotAttributes.default({}),
+    attributes: refusingProtoKey(iotAttributes.default({})),
     /** Tags of the version, and of the package when this release creates it. Not compared on re-runs (AWS does not return them). */
-    tags: iotTags.default({}),
+    tags: refusingProtoKey(iotTags.default({})),
     artifact: iotArtifact.optional(),
     publish: z.enum(iotPublishModes, { error: "must be 'now', 'after-approval' or 'no'" }).default('now'),
     /** Default: true when the version is published, false with publish 'no'. */
