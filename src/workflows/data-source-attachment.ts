@@ -31,7 +31,7 @@ import {
   type DataSourceAttachmentResult,
 } from '../model/data-source-attachment.js';
 import { FailureTypes } from '../model/failures.js';
-import { awsCallOptions, errorSummary, parseWorkflowInput, pollingOptions, publishStatus } from './common.js';
+import { awsCallOptions, errorSummary, parseWorkflowInput, pollingOptions, publishStatus } from './failures.js';
 
 type ApplicationActivities = ReturnType<typeof createOpenSearchApplicationActivities>;
 

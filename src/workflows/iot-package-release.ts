@@ -35,7 +35,7 @@ import {
   type IotVersionSummary,
 } from '../model/iot-package-release.js';
 import { RolloutTargetVersion } from '../model/search-attributes.js';
-import { errorSummary, parseWorkflowInput, publishStatus } from './common.js';
+import { errorSummary, parseWorkflowInput, publishStatus } from './failures.js';
 
 type IotActivities = ReturnType<typeof createIotActivities>;
 

@@ -23,7 +23,7 @@ import {
   pollingOptions,
   publishStatus,
   surfaceActivityFailure,
-} from './common.js';
+} from './failures.js';
 import { Patches } from './patches.js';
 import { slidingWindow } from './sliding-window.js';
 

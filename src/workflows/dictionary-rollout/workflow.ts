@@ -13,8 +13,8 @@ import {
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { createOpenSearchPackageActivities } from '../activities/opensearch-packages.js';
-import type { createS3Activities, StagedObject } from '../activities/s3.js';
+import type { createOpenSearchPackageActivities } from '../../activities/opensearch-packages.js';
+import type { createS3Activities, StagedObject } from '../../activities/s3.js';
 import {
   commitMessageFor,
   describeWithMarker,
@@ -30,10 +30,10 @@ import {
   type DomainOutcome,
   type RolloutOutcome,
   type RolloutPhase,
-} from '../model/dictionary-rollout.js';
-import { FailureTypes } from '../model/failures.js';
-import { referencePathOf, type PackageSummary } from '../model/opensearch-packages.js';
-import { RolloutTargetVersion, type RolloutStatusValue } from '../model/search-attributes.js';
+} from '../../model/dictionary-rollout.js';
+import { FailureTypes } from '../../model/failures.js';
+import { referencePathOf, type PackageSummary } from '../../model/opensearch-packages.js';
+import { RolloutTargetVersion, type RolloutStatusValue } from '../../model/search-attributes.js';
 import {
   awsCallOptions,
   errorSummary,
@@ -42,9 +42,9 @@ import {
   pollingOptions,
   publishStatus,
   surfaceActivityFailure,
-} from './common.js';
-import { Patches } from './patches.js';
-import { slidingWindow } from './sliding-window.js';
+} from '../failures.js';
+import { Patches } from '../patches.js';
+import { slidingWindow } from '../sliding-window.js';
 
 /** `wave`: approve up to this wave (1-based index of the next wave); default the next one. */
 export interface ApproveArgs {
