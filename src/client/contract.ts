@@ -9,20 +9,17 @@ import { z } from 'zod';
 import { WorkflowTypes, type WorkflowType } from '../model/constants.js';
 import {
   dictionaryRolloutInput,
-  DictionaryRolloutMessages,
   type DictionaryRolloutProgress,
   type DictionaryRolloutResult,
   type DomainOutcome,
 } from '../model/dictionary-rollout.js';
 import {
-  DataSourceAttachmentMessages,
   dataSourceAttachmentInput,
   workspaceTypes,
   type DataSourceAttachmentProgress,
   type DataSourceAttachmentResult,
 } from '../model/data-source-attachment.js';
 import {
-  IotPackageReleaseMessages,
   iotPackageReleaseInput,
   iotPublishModes,
   type IotPackageReleaseProgress,
@@ -34,6 +31,12 @@ import {
   type PackageRemovalResult,
   type RemovalDomainOutcome,
 } from '../model/package-removal.js';
+import {
+  dataSourceAttachmentMessages,
+  dictionaryRolloutMessages,
+  iotPackageReleaseMessages,
+  packageRemovalMessages,
+} from '../workflows/messages.js';
 
 /** true when A and B are assignable both ways (optional vs `| undefined` compare equal). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -283,6 +286,17 @@ export interface WorkflowContract {
   messages: { queries: string[]; updates: string[]; signals: string[] };
 }
 
+/** The names of a workflow's message definitions, by kind. */
+function messageNames(
+  definitions: Record<string, { type: 'query' | 'update' | 'signal'; name: string }>,
+): WorkflowContract['messages'] {
+  const named = (type: 'query' | 'update' | 'signal') =>
+    Object.values(definitions)
+      .filter((d) => d.type === type)
+      .map((d) => d.name);
+  return { queries: named('query'), updates: named('update'), signals: named('signal') };
+}
+
 export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
   {
     workflowType: WorkflowTypes.dictionaryRollout,
@@ -291,19 +305,7 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
     input: dictionaryRolloutInput,
     result: dictionaryRolloutResultSchema,
     progress: dictionaryRolloutProgressSchema,
-    messages: {
-      queries: [DictionaryRolloutMessages.progress, DictionaryRolloutMessages.plan],
-      updates: [
-        DictionaryRolloutMessages.approve,
-        DictionaryRolloutMessages.pause,
-        DictionaryRolloutMessages.resume,
-      ],
-      signals: [
-        DictionaryRolloutMessages.approve,
-        DictionaryRolloutMessages.pause,
-        DictionaryRolloutMessages.resume,
-      ],
-    },
+    messages: messageNames(dictionaryRolloutMessages),
   },
   {
     workflowType: WorkflowTypes.packageRemoval,
@@ -312,7 +314,7 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
     input: packageRemovalInput,
     result: packageRemovalResultSchema,
     progress: packageRemovalProgressSchema,
-    messages: { queries: ['progress'], updates: [], signals: [] },
+    messages: messageNames(packageRemovalMessages),
   },
   {
     workflowType: WorkflowTypes.dataSourceAttachment,
@@ -321,7 +323,7 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
     input: dataSourceAttachmentInput,
     result: dataSourceAttachmentResultSchema,
     progress: dataSourceAttachmentProgressSchema,
-    messages: { queries: [DataSourceAttachmentMessages.progress], updates: [], signals: [] },
+    messages: messageNames(dataSourceAttachmentMessages),
   },
   {
     workflowType: WorkflowTypes.iotPackageRelease,
@@ -330,10 +332,6 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
     input: iotPackageReleaseInput,
     result: iotPackageReleaseResultSchema,
     progress: iotPackageReleaseProgressSchema,
-    messages: {
-      queries: [IotPackageReleaseMessages.progress],
-      updates: [IotPackageReleaseMessages.approve],
-      signals: [IotPackageReleaseMessages.approve],
-    },
+    messages: messageNames(iotPackageReleaseMessages),
   },
 ];

@@ -2,7 +2,6 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE, WorkflowTypes } from '../model/constants.js';
 import {
   applicationRef,
-  DataSourceAttachmentMessages,
   dataSourceAttachmentInput,
   dataSourceAttachmentWorkflowId,
   dataSourceKind,
@@ -16,6 +15,7 @@ import {
 } from '../model/data-source-attachment.js';
 import { RolloutKind, RolloutStatus, RolloutTarget } from '../model/search-attributes.js';
 import { parseOrThrow } from '../model/validation.js';
+import { dataSourceAttachmentMessages } from '../workflows/messages.js';
 
 /** The memo key under which a run records what it attaches, so a second start can compare. */
 export const ATTACHMENT_REQUEST_MEMO = 'attachmentRequest';
@@ -122,5 +122,5 @@ export function dataSourceAttachmentResult(handle: WorkflowHandle): Promise<Data
 }
 
 export function dataSourceAttachmentProgress(handle: WorkflowHandle): Promise<DataSourceAttachmentProgress> {
-  return handle.query<DataSourceAttachmentProgress>(DataSourceAttachmentMessages.progress);
+  return handle.query(dataSourceAttachmentMessages.progress);
 }

@@ -3,7 +3,6 @@ import { DEFAULT_TASK_QUEUE, WorkflowTypes } from '../model/constants.js';
 import {
   dictionaryRolloutInput,
   dictionaryRolloutWorkflowId,
-  DictionaryRolloutMessages,
   PACKAGE_NAME_PORTABLE_MAX,
   planWaves,
   type DictionaryRolloutInput,
@@ -20,6 +19,7 @@ import {
   RolloutTarget,
 } from '../model/search-attributes.js';
 import { parseOrThrow } from '../model/validation.js';
+import { dictionaryRolloutMessages } from '../workflows/messages.js';
 import { rolloutResult } from './results.js';
 
 export class RolloutAlreadyRunningError extends Error {
@@ -118,18 +118,16 @@ export function dictionaryRolloutResult(handle: WorkflowHandle): Promise<Diction
 }
 
 export function dictionaryRolloutProgress(handle: WorkflowHandle): Promise<DictionaryRolloutProgress> {
-  return handle.query<DictionaryRolloutProgress>(DictionaryRolloutMessages.progress);
+  return handle.query(dictionaryRolloutMessages.progress);
 }
 export function approveWave(handle: WorkflowHandle, wave?: number): Promise<number> {
-  return handle.executeUpdate<number, [{ wave?: number }]>(DictionaryRolloutMessages.approve, {
-    args: [{ wave }],
-  });
+  return handle.executeUpdate(dictionaryRolloutMessages.approve, { args: [{ wave }] });
 }
 export function pauseRollout(handle: WorkflowHandle): Promise<void> {
-  return handle.executeUpdate<void, []>(DictionaryRolloutMessages.pause);
+  return handle.executeUpdate(dictionaryRolloutMessages.pause);
 }
 export function resumeRollout(handle: WorkflowHandle): Promise<void> {
-  return handle.executeUpdate<void, []>(DictionaryRolloutMessages.resume);
+  return handle.executeUpdate(dictionaryRolloutMessages.resume);
 }
 
 /** RolloutDomains when the list fits Temporal's search attribute size limit (see domainsSearchAttribute). */

@@ -3,7 +3,6 @@ import { DEFAULT_TASK_QUEUE, WorkflowTypes } from '../model/constants.js';
 import { FailureTypes } from '../model/failures.js';
 import {
   attributesByteSize,
-  IotPackageReleaseMessages,
   iotPackageReleaseInput,
   iotPackageReleaseWorkflowId,
   type IotApproval,
@@ -20,6 +19,7 @@ import {
   RolloutTargetVersion,
 } from '../model/search-attributes.js';
 import { parseOrThrow } from '../model/validation.js';
+import { iotPackageReleaseMessages } from '../workflows/messages.js';
 
 export class IotReleaseAlreadyRunningError extends Error {
   override readonly name = 'IotReleaseAlreadyRunningError';
@@ -112,7 +112,7 @@ export function approveIotPackageRelease(
 ): Promise<IotApproval> {
   return client.workflow
     .getHandle(workflowId)
-    .executeUpdate<IotApproval, [IotApproveArgs]>(IotPackageReleaseMessages.approve, { args: [args] });
+    .executeUpdate(iotPackageReleaseMessages.approve, { args: [args] });
 }
 
 export function iotPackageReleaseResult(handle: WorkflowHandle): Promise<IotPackageReleaseResult> {
@@ -120,5 +120,5 @@ export function iotPackageReleaseResult(handle: WorkflowHandle): Promise<IotPack
 }
 
 export function iotPackageReleaseProgress(handle: WorkflowHandle): Promise<IotPackageReleaseProgress> {
-  return handle.query<IotPackageReleaseProgress>(IotPackageReleaseMessages.progress);
+  return handle.query(iotPackageReleaseMessages.progress);
 }

@@ -250,8 +250,3 @@ export interface AttachmentFailureDetails {
   requestedAt?: number;
   waitedSeconds?: number;
 }
-
-/** Message names, part of the contract for other languages. */
-export const DataSourceAttachmentMessages = {
-  progress: 'progress',
-} as const;

@@ -333,15 +333,6 @@ export interface DictionaryRolloutResult {
   notes: string[];
 }
 
-/** Message names (queries and updates/signals), part of the contract for other languages. */
-export const DictionaryRolloutMessages = {
-  progress: 'progress',
-  plan: 'plan',
-  approve: 'approve',
-  pause: 'pause',
-  resume: 'resume',
-} as const;
-
 /** One rollout per package at a time: the id derives from the package name. */
 export function dictionaryRolloutWorkflowId(packageName: string): string {
   return `dictionary-rollout/${packageName}`;

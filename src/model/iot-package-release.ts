@@ -172,12 +172,6 @@ export function iotPackageReleaseWorkflowId(packageName: string, versionName: st
   return `iot-package-release/${packageName}/${versionName}`;
 }
 
-/** Message names (query, update and its signal twin), part of the contract for other languages. */
-export const IotPackageReleaseMessages = {
-  progress: 'progress',
-  approve: 'approve',
-} as const;
-
 export interface IotApproveArgs {
   /** Who approved, for the record (result and Web UI). */
   approvedBy?: string;
