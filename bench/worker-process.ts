@@ -8,7 +8,7 @@
  * Prints `bench worker ready pid=<pid> taskQueue=<queue>` once polling; SIGTERM stops it cleanly.
  */
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createAwsClients, destroyAwsClients } from '../src/activities/aws-clients.js';
+import { createAwsClients, destroyAwsClients } from '../src/aws/clients.js';
 import { createRolloutWorker } from '../src/worker/create-worker.js';
 
 function required(name: string): string {

@@ -1,5 +1,5 @@
 /**
- * The processes the chaos suite abuses: worker processes (`src/worker.ts`, as `npm run worker`
+ * The processes the chaos suite abuses: worker processes (`src/worker/main.ts`, as `npm run worker`
  * runs it) that it SIGKILLs and restarts, and the Temporal dev server on a persisted database file
  * that it stops and starts again on the same file and port.
  */
@@ -43,7 +43,7 @@ export class WorkerFleet {
 
   /** Spawns a worker and resolves once it has connected and is about to poll. */
   async start(name: string): Promise<ManagedWorker> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -22,7 +22,7 @@ import { Writable } from 'node:stream';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import type { AwsClients } from '../src/activities/aws-clients.js';
+import type { AwsClients } from '../src/aws/clients.js';
 import { runCli } from '../src/cli/run.js';
 import { startDataSourceAttachment } from '../src/client/data-source-attachment.js';
 import { startDictionaryRollout } from '../src/client/dictionary-rollout.js';

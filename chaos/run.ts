@@ -30,7 +30,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { createAwsClients, destroyAwsClients } from '../src/activities/aws-clients.js';
+import { createAwsClients, destroyAwsClients } from '../src/aws/clients.js';
 import { resultInFailure } from '../src/client/results.js';
 import { startDataSourceAttachment } from '../src/client/data-source-attachment.js';
 import { RolloutAlreadyRunningError, startDictionaryRollout } from '../src/client/dictionary-rollout.js';

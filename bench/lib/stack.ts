@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { EmulatorControl } from '../../src/emulator/control-client.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { workflowsEntry } from '../../src/worker/create-worker.js';

@@ -1,6 +1,6 @@
 import type { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 
 /**

@@ -9,7 +9,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/server.js';
 import { createRolloutWorker } from '../../src/worker/create-worker.js';
 

@@ -10,10 +10,10 @@ export interface WorkerProcess {
 
 /**
  * Runs the worker as its own process: from source as `npm run worker` does (tsx), or the production
- * build as `node dist/worker.js` does (after `npm run build`).
+ * build as `node dist/worker/main.js` does (after `npm run build`).
  */
 export function spawnWorker(env: Record<string, string>, from: 'source' | 'build' = 'source'): WorkerProcess {
-  const args = from === 'source' ? ['--import', 'tsx', 'src/worker.ts'] : ['dist/worker.js'];
+  const args = from === 'source' ? ['--import', 'tsx', 'src/worker/main.ts'] : ['dist/worker/main.js'];
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { runActivity } from '../helpers/activity-env.js';
 import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { createS3Activities } from '../../src/activities/s3.js';
 import { startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { startPackageRemoval } from '../../src/client/package-removal.js';

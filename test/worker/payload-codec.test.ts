@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { destroyAwsClients } from '../../src/activities/aws-clients.js';
+import { destroyAwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { ENCRYPTED_ENCODING } from '../../src/codec/encryption-codec.js';
 import { dataConverterFromEnv } from '../../src/codec/env.js';

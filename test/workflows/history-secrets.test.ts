@@ -7,7 +7,7 @@ import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/cl
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileContentNeedles, scanHistories, secretNeedles, type Needle } from '../../chaos/secrets.js';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { startDataSourceAttachment } from '../../src/client/data-source-attachment.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { startIotPackageRelease } from '../../src/client/iot-package-release.js';

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../activities/aws-clients.js';
+import { createAwsClients, destroyAwsClients, type AwsClients } from '../../aws/clients.js';
 import { startDictionaryRollout } from '../../client/dictionary-rollout.js';
 import type { TemporalConfig } from '../../config.js';
 import { startEmulator, type RunningEmulator } from '../../emulator/server.js';

@@ -299,7 +299,7 @@ export const dictionaryCommand: Command = {
     }
     const client = await ctx.client();
     if (file?.mode === 'upload' && params.source.kind === 's3') {
-      const { createAwsClients, destroyAwsClients } = await import('../../activities/aws-clients.js');
+      const { createAwsClients, destroyAwsClients } = await import('../../aws/clients.js');
       const aws = createAwsClients();
       ctx.onClose(() => destroyAwsClients(aws));
       const how = await uploadLocalDictionary(aws.s3, file, params.source, params.packageType);
