@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   approveWave,
   dictionaryRolloutProgress,
@@ -391,6 +393,30 @@ describe('dictionaryRollout', () => {
         /ASSOCIATION_FAILED/,
       );
     });
+  });
+
+  it('a domain AWS refuses carries AWS error details, and the result passes the published JSON Schema', async () => {
+    const [known] = domainNames('schema', 1);
+    await stack.emulator.control.seedDomains([{ name: known! }]);
+    const { result } = await run(
+      rolloutInput('synonyms-schema', [known!, 'no-such-domain'], 'a, b\n', {
+        policy: { failurePolicy: 'continue', waves: { strategy: 'sizes', canary: 0, sizes: [2] } },
+      }),
+    );
+    expect(result.outcome).toBe('partial');
+    const refused = result.domains.find((d) => d.domain === 'no-such-domain')!;
+    expect(refused.state).toBe('failed');
+    expect(refused.error?.aws).toMatchObject({
+      service: 'es',
+      operation: 'AssociatePackage',
+      code: 'ResourceNotFoundException',
+    });
+    // What a caller in another language checks against: the generated file, read as JSON Schema.
+    const published = z.fromJSONSchema(
+      JSON.parse(readFileSync('schemas/dictionary-rollout.result.schema.json', 'utf8')),
+    );
+    const checked = published.safeParse(JSON.parse(JSON.stringify(result)));
+    expect(checked.error?.issues ?? []).toEqual([]);
   });
 
   it('rollback dissociates domains that had no association before, within the concurrency bound', async () => {

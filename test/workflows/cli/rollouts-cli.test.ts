@@ -180,6 +180,31 @@ describe('rollouts dictionary', () => {
     expect(await stack.emulator.control.calls({ service: 'es' })).toEqual([]);
   });
 
+  it('--workflow-id is refused with exit 2 saying why (one rollout per package), nothing started', async () => {
+    const domains = await seeded('wfid', 1);
+    const run = await rollouts(
+      'dictionary',
+      '--package-name',
+      'wfid-dict',
+      '--text',
+      'a, b',
+      '--domains',
+      domains.join(','),
+      ...fast,
+      '--workflow-id',
+      'my-own-id',
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--workflow-id is refused/);
+    expect(run.stderr).toMatch(/dictionary-rollout\/<packageName>/);
+    expect(run.stderr).toMatch(/one rollout per package/);
+    await expect(stack.client.workflow.getHandle('my-own-id').describe()).rejects.toThrow(/not found/i);
+    await expect(stack.client.workflow.getHandle('dictionary-rollout/wfid-dict').describe()).rejects.toThrow(
+      /not found/i,
+    );
+    expect(await stack.emulator.control.calls({ service: 'es' })).toEqual([]);
+  });
+
   it('exit 3 when Temporal cannot be reached, naming TEMPORAL_ADDRESS', async () => {
     const port = await freePort();
     const run = await runCli(['list', '--connect-timeout', '1'], {
