@@ -1,5 +1,5 @@
 /**
- * Bad input, tried four ways against the running stack (the table is test/helpers/hostile-inputs.ts,
+ * Bad input, tried four ways against the running stack (the table is harness/hostile-inputs.ts,
  * shared with the unit and workflow tests):
  *
  * 1. through the TypeScript client's start functions: each must throw InvalidInputError naming the
@@ -32,7 +32,7 @@ import type { EmulatorControl } from '../src/emulator/control-client.js';
 import { WorkflowTypes, type WorkflowType } from '../src/model/constants.js';
 import { FailureTypes } from '../src/model/failures.js';
 import { InvalidInputError, type InputIssue } from '../src/model/validation.js';
-import { hostileContents, hostileInputs, validInputs } from '../test/helpers/hostile-inputs.js';
+import { hostileContents, hostileInputs, validInputs } from '../harness/hostile-inputs.js';
 import type { Violations } from './util.js';
 
 export interface HostileReport {

@@ -7,7 +7,7 @@ import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/clien
 import { ENCRYPTED_ENCODING } from '../../src/codec/encryption-codec.js';
 import { dataConverterFromEnv } from '../../src/codec/env.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
-import { awsClientsFor } from '../helpers/stack.js';
+import { awsClientsFor } from '../helpers/aws.js';
 import { spawnWorker } from '../helpers/worker-process.js';
 
 /**

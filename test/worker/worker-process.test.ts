@@ -10,7 +10,7 @@ import { destroyAwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { freePort } from '../../src/temporal/dev-server.js';
-import { awsClientsFor } from '../helpers/stack.js';
+import { awsClientsFor } from '../helpers/aws.js';
 import { spawnWorker } from '../helpers/worker-process.js';
 
 let emulator: RunningEmulator;

@@ -14,7 +14,8 @@ import { resolveTemporalCli } from '../../src/temporal/cli.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { createRolloutWorker } from '../../src/worker/create-worker.js';
 import { createBucket, domainNames, rolloutInput } from '../helpers/dictionary.js';
-import { awsClientsFor, type TestStack } from '../helpers/stack.js';
+import { awsClientsFor } from '../helpers/aws.js';
+import type { TestStack } from '../helpers/stack.js';
 import { listedRun } from '../helpers/visibility.js';
 
 /**
