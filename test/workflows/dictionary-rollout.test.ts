@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
   approveWave,
@@ -212,7 +212,10 @@ describe('dictionaryRollout', () => {
       }),
       { taskQueue: stack.taskQueue },
     );
-    await waitFor(async () => (await dictionaryRolloutProgress(handle)).awaitingApproval);
+    await vi.waitFor(
+      async () => expect((await dictionaryRolloutProgress(handle)).awaitingApproval).toBe(true),
+      { timeout: 30_000, interval: 100 },
+    );
     const held = await dictionaryRolloutProgress(handle);
     expect(held.phase).toBe('waiting-for-approval');
     expect(held.domains.map((d) => d.state)).toEqual(['current', 'pending', 'pending']);
@@ -250,8 +253,12 @@ describe('dictionaryRollout', () => {
       }),
       { taskQueue: stack.taskQueue },
     );
-    await waitFor(async () =>
-      (await dictionaryRolloutProgress(handle)).domains.some((d) => d.state === 'associating'),
+    await vi.waitFor(
+      async () =>
+        expect((await dictionaryRolloutProgress(handle)).domains.some((d) => d.state === 'associating')).toBe(
+          true,
+        ),
+      { timeout: 30_000, interval: 100 },
     );
     await pauseRollout(handle);
     const startedWhenPaused = (await mutatingCalls('AssociatePackage')).length;
@@ -284,7 +291,10 @@ describe('dictionaryRollout', () => {
     await expect(
       startDictionaryRollout(stack.client, input, { taskQueue: stack.taskQueue }),
     ).rejects.toBeInstanceOf(RolloutAlreadyRunningError);
-    await waitFor(async () => (await dictionaryRolloutProgress(handle)).awaitingApproval);
+    await vi.waitFor(
+      async () => expect((await dictionaryRolloutProgress(handle)).awaitingApproval).toBe(true),
+      { timeout: 30_000, interval: 100 },
+    );
     await approveWave(handle);
     expect((await dictionaryRolloutResult(handle)).outcome).toBe('succeeded');
   });
@@ -528,8 +538,12 @@ describe('dictionaryRollout', () => {
       }),
       { taskQueue: stack.taskQueue },
     );
-    await waitFor(async () =>
-      (await dictionaryRolloutProgress(handle)).domains.some((d) => d.state === 'associating'),
+    await vi.waitFor(
+      async () =>
+        expect((await dictionaryRolloutProgress(handle)).domains.some((d) => d.state === 'associating')).toBe(
+          true,
+        ),
+      { timeout: 30_000, interval: 100 },
     );
     await handle.cancel();
     const result = await dictionaryRolloutResult(handle);
@@ -616,11 +630,3 @@ describe('dictionaryRollout', () => {
     expect(await mutatingCalls()).toEqual([]);
   });
 });
-
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
