@@ -33,7 +33,7 @@ import { WorkflowTypes, type WorkflowType } from '../src/model/constants.js';
 import { FailureTypes } from '../src/model/failures.js';
 import { InvalidInputError, type InputIssue } from '../src/model/validation.js';
 import { hostileContents, hostileInputs, validInputs } from '../harness/hostile-inputs.js';
-import type { Violations } from './util.js';
+import type { Violations } from './violations.js';
 
 export interface HostileReport {
   /** Every input tried, counted once per way it was tried. */

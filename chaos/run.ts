@@ -65,7 +65,9 @@ import {
   secretNeedles,
   type ScanReport,
 } from '../harness/history-secrets.js';
-import { Dice, sleep, Violations, whileReachable } from './util.js';
+import { Dice } from './dice.js';
+import { sleep, whileReachable } from './reachability.js';
+import { Violations } from './violations.js';
 
 const TASK_QUEUE = 'chaos-rollouts';
 const REGION = 'us-east-1';
@@ -650,7 +652,7 @@ async function runChain(chain: Chain, ctx: ChainContext): Promise<void> {
     }
     const end = await whileReachable(
       `result of ${record.workflowId}`,
-      () => settleRun(ctx.client.workflow.getHandle(record.workflowId, record.runId)),
+      () => endOfRun(ctx.client.workflow.getHandle(record.workflowId, record.runId)),
       600_000,
     );
     ctx.open.delete(`${record.workflowId} ${record.runId}`);
@@ -667,7 +669,7 @@ async function runChain(chain: Chain, ctx: ChainContext): Promise<void> {
   }
 }
 
-async function settleRun(handle: WorkflowHandle): Promise<Pick<RunRecord, 'status' | 'result' | 'failure'>> {
+async function endOfRun(handle: WorkflowHandle): Promise<Pick<RunRecord, 'status' | 'result' | 'failure'>> {
   try {
     return { status: 'COMPLETED', result: await handle.result() };
   } catch (err) {

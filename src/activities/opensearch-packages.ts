@@ -1,3 +1,9 @@
+/**
+ * One activity per OpenSearch Service package API call (find, create, update, wait until
+ * AVAILABLE, list, associate, wait, dissociate, wait, delete, wait until deleted), each with its
+ * error mapping. Over 400 lines because they share the row reading, the lost-answer checks and the
+ * error helpers at the top, which belong with the calls that use them.
+ */
 import {
   AssociatePackageCommand,
   CreatePackageCommand,

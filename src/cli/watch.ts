@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { rolloutProgress, settle, type Settled } from '../client/index.js';
+import { awaitRunEnd, rolloutProgress, type RunEnd } from '../client/index.js';
 import type { Output } from './output.js';
 
 /**
@@ -84,10 +84,10 @@ export interface WatchOptions {
 export async function watchRun<T = unknown>(
   handle: WorkflowHandle,
   options: WatchOptions,
-): Promise<Settled<T>> {
-  let closed: Settled<T> | undefined;
+): Promise<RunEnd<T>> {
+  let closed: RunEnd<T> | undefined;
   let failure: unknown;
-  const ending = settle<T>(handle).then(
+  const ending = awaitRunEnd<T>(handle).then(
     (s) => (closed = s),
     (err: unknown) => (failure = err ?? new Error('unknown error')),
   );

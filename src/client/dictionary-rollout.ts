@@ -1,15 +1,15 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowTypes } from '../model/constants.js';
+import { PACKAGE_NAME_PORTABLE_MAX } from '../model/aws-rules.js';
 import {
   dictionaryRolloutInput,
   dictionaryRolloutWorkflowId,
-  PACKAGE_NAME_PORTABLE_MAX,
   planWaves,
   type DictionaryRolloutInput,
   type DictionaryRolloutParams,
   type DictionaryRolloutProgress,
   type DictionaryRolloutResult,
-} from '../model/index.js';
+} from '../model/dictionary-rollout.js';
 import { FailureTypes } from '../model/failures.js';
 import {
   domainsSearchAttribute,

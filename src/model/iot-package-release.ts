@@ -1,3 +1,9 @@
+/**
+ * The IoT package release contract: its input schema with AWS IoT's rules, the content comparison
+ * that decides unchanged vs IotVersionConflict, and its progress and result shapes. Over 400 lines
+ * because the AWS rules (names, attributes, 3 KB limit) are spelled out next to the fields they
+ * govern.
+ */
 import { z } from 'zod';
 import {
   IOT_ATTRIBUTE_KEY,

@@ -1,3 +1,8 @@
+/**
+ * Over 400 lines on purpose: one release is one sequence of read-first steps sharing the run's
+ * client tokens and step record; split across files it would be read out of order. The next step
+ * that grows it should move the deprecation (keep the last K) into a file of its own.
+ */
 import {
   ActivityFailure,
   ApplicationFailure,

@@ -19,7 +19,12 @@ import { FailureTypes } from '../../src/model/failures.js';
 import { iotPackageReleaseInput } from '../../src/model/iot-package-release.js';
 import { packageRemovalInput } from '../../src/model/package-removal.js';
 import { InvalidInputError, parseOrThrow, validate } from '../../src/model/validation.js';
-import { hostileContents, hostileInputs, validInputs, type HostileInput } from '../../harness/hostile-inputs.js';
+import {
+  hostileContents,
+  hostileInputs,
+  validInputs,
+  type HostileInput,
+} from '../../harness/hostile-inputs.js';
 import { awsClientsFor } from '../helpers/aws.js';
 
 const schemas: Record<WorkflowType, z.ZodType> = {

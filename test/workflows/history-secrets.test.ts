@@ -6,7 +6,12 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileContentNeedles, scanHistories, secretNeedles, type Needle } from '../../harness/history-secrets.js';
+import {
+  fileContentNeedles,
+  scanHistories,
+  secretNeedles,
+  type Needle,
+} from '../../harness/history-secrets.js';
 import { createEmulatorAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { startDataSourceAttachment } from '../../src/client/data-source-attachment.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';

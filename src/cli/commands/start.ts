@@ -1,7 +1,7 @@
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { z } from 'zod';
-import { settle } from '../../client/index.js';
+import { awaitRunEnd } from '../../client/index.js';
 import { parseStartInput, startParsed, type StartSpec } from '../../client/start.js';
 import { bool, num, readJsonFile, str, type Options, type Values } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -124,6 +124,6 @@ export async function followStarted(
   const watching = bool(ctx.values, 'watch');
   const ended = watching
     ? await watchRun(handle, { intervalMs: intervalMs(ctx, START_OPTIONS), out })
-    : await settle(handle);
+    : await awaitRunEnd(handle);
   return reportEnd(out, handle.workflowId, ended, { stream: watching });
 }
