@@ -212,10 +212,7 @@ describe('dictionaryRollout', () => {
       }),
       { taskQueue: stack.taskQueue },
     );
-    await vi.waitFor(
-      async () => expect((await dictionaryRolloutProgress(handle)).awaitingApproval).toBe(true),
-      { timeout: 30_000, interval: 100 },
-    );
+    await untilAwaitingApproval(handle);
     const held = await dictionaryRolloutProgress(handle);
     expect(held.phase).toBe('waiting-for-approval');
     expect(held.domains.map((d) => d.state)).toEqual(['current', 'pending', 'pending']);
@@ -253,13 +250,7 @@ describe('dictionaryRollout', () => {
       }),
       { taskQueue: stack.taskQueue },
     );
-    await vi.waitFor(
-      async () =>
-        expect((await dictionaryRolloutProgress(handle)).domains.some((d) => d.state === 'associating')).toBe(
-          true,
-        ),
-      { timeout: 30_000, interval: 100 },
-    );
+    await untilAssociating(handle);
     await pauseRollout(handle);
     const startedWhenPaused = (await mutatingCalls('AssociatePackage')).length;
     expect(startedWhenPaused).toBeGreaterThanOrEqual(1);
@@ -291,10 +282,7 @@ describe('dictionaryRollout', () => {
     await expect(
       startDictionaryRollout(stack.client, input, { taskQueue: stack.taskQueue }),
     ).rejects.toBeInstanceOf(RolloutAlreadyRunningError);
-    await vi.waitFor(
-      async () => expect((await dictionaryRolloutProgress(handle)).awaitingApproval).toBe(true),
-      { timeout: 30_000, interval: 100 },
-    );
+    await untilAwaitingApproval(handle);
     await approveWave(handle);
     expect((await dictionaryRolloutResult(handle)).outcome).toBe('succeeded');
   });
@@ -538,13 +526,7 @@ describe('dictionaryRollout', () => {
       }),
       { taskQueue: stack.taskQueue },
     );
-    await vi.waitFor(
-      async () =>
-        expect((await dictionaryRolloutProgress(handle)).domains.some((d) => d.state === 'associating')).toBe(
-          true,
-        ),
-      { timeout: 30_000, interval: 100 },
-    );
+    await untilAssociating(handle);
     await handle.cancel();
     const result = await dictionaryRolloutResult(handle);
     expect(result.outcome).toBe('cancelled');
@@ -630,3 +612,24 @@ describe('dictionaryRollout', () => {
     expect(await mutatingCalls()).toEqual([]);
   });
 });
+
+type RolloutHandle = Awaited<ReturnType<typeof startDictionaryRollout>>['handle'];
+
+/** Until at least one domain is associating (the run is mid-wave). */
+function untilAssociating(handle: RolloutHandle): Promise<void> {
+  return vi.waitFor(
+    async () =>
+      expect((await dictionaryRolloutProgress(handle)).domains.some((d) => d.state === 'associating')).toBe(
+        true,
+      ),
+    { timeout: 30_000, interval: 100 },
+  );
+}
+
+/** Until the run waits at its approval gate. */
+function untilAwaitingApproval(handle: RolloutHandle): Promise<void> {
+  return vi.waitFor(
+    async () => expect((await dictionaryRolloutProgress(handle)).awaitingApproval).toBe(true),
+    { timeout: 30_000, interval: 100 },
+  );
+}
