@@ -16,7 +16,7 @@ export interface ProgressItem {
 
 const NAME_KEYS = ['domain', 'name', 'thingName', 'thing', 'target', 'id', 'applicationId', 'dataSourceArn'];
 
-export function itemName(item: ProgressItem): string | undefined {
+function itemName(item: ProgressItem): string | undefined {
   for (const k of NAME_KEYS) if (typeof item[k] === 'string') return item[k] as string;
   return undefined;
 }
@@ -61,7 +61,7 @@ function describeItem(item: ProgressItem): string {
 }
 
 /** Lines saying what changed between two progress snapshots. */
-export function progressChanges(before: unknown, after: unknown): string[] {
+function progressChanges(before: unknown, after: unknown): string[] {
   const lines: string[] = [];
   if (headline(before) !== headline(after)) lines.push(headline(after));
   const prev = itemsOf(before);

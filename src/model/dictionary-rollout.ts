@@ -229,7 +229,7 @@ export function planWaves(domains: readonly string[], spec: WaveSpec): string[][
 }
 
 /** The content marker kept in PackageDescription / CommitMessage, how unchanged content is detected. */
-export function contentMarker(sha256: string): string {
+function contentMarker(sha256: string): string {
   return `[sha256:${sha256}]`;
 }
 export function markerIn(text: string | undefined): string | undefined {

@@ -97,11 +97,7 @@ export function runIdOf(handle: WorkflowHandle): string | undefined {
 }
 
 /** After a start: print the id, and with --wait / --watch follow the run to its end. */
-export async function followStarted(
-  ctx: CommandContext,
-  handle: WorkflowHandle,
-  what: string,
-): Promise<number> {
+async function followStarted(ctx: CommandContext, handle: WorkflowHandle, what: string): Promise<number> {
   const { out } = ctx;
   const waiting = bool(ctx.values, 'wait') || bool(ctx.values, 'watch');
   const started = {
