@@ -5,7 +5,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/activities/aws-clients.js';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { createS3Activities } from '../../src/activities/s3.js';
 import { loadStagingConfig } from '../../src/config.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';

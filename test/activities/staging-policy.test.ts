@@ -4,7 +4,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/activities/aws-clients.js';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { createS3Activities, type S3ActivityOptions } from '../../src/activities/s3.js';
 import { loadStagingConfig } from '../../src/config.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';

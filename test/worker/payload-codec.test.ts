@@ -2,12 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { destroyAwsClients } from '../../src/activities/aws-clients.js';
+import { destroyAwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { ENCRYPTED_ENCODING } from '../../src/codec/encryption-codec.js';
 import { dataConverterFromEnv } from '../../src/codec/env.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
-import { awsClientsFor } from '../helpers/stack.js';
+import { awsClientsFor } from '../helpers/aws.js';
 import { spawnWorker } from '../helpers/worker-process.js';
 
 /**

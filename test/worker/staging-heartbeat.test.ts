@@ -6,7 +6,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createAwsClients, destroyAwsClients } from '../../src/activities/aws-clients.js';
+import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 
 /**

@@ -6,7 +6,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import type { DictionaryRolloutResult } from '../../src/model/dictionary-rollout.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
@@ -14,7 +14,8 @@ import { resolveTemporalCli } from '../../src/temporal/cli.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { createRolloutWorker } from '../../src/worker/create-worker.js';
 import { createBucket, domainNames, rolloutInput } from '../helpers/dictionary.js';
-import { awsClientsFor, type TestStack } from '../helpers/stack.js';
+import { awsClientsFor } from '../helpers/aws.js';
+import type { TestStack } from '../helpers/stack.js';
 import { listedRun } from '../helpers/visibility.js';
 
 /**

@@ -1,14 +1,7 @@
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  upsertSearchAttributes,
-  type ActivityOptions,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { DomainError } from '../model/dictionary-rollout.js';
 import { FailureTypes, type AwsErrorDetails } from '../model/failures.js';
-import { RolloutFailedDomains, RolloutStatus, type RolloutStatusValue } from '../model/search-attributes.js';
 import { formatIssues, validate } from '../model/validation.js';
 
 /**
@@ -29,13 +22,6 @@ export function parseWorkflowInput<S extends z.ZodType>(
     nonRetryable: true,
     details: [{ issues: result.issues }],
   });
-}
-
-/** Keeps the Web UI's list view current: status, and failed domains where that applies. */
-export function publishStatus(status: RolloutStatusValue, failedDomains?: number): void {
-  const updates: SearchAttributeUpdatePair[] = [{ key: RolloutStatus, value: status }];
-  if (failedDomains !== undefined) updates.push({ key: RolloutFailedDomains, value: failedDomains });
-  upsertSearchAttributes(updates);
 }
 
 /**
@@ -78,51 +64,4 @@ export function surfaceActivityFailure(err: unknown): unknown {
     });
   }
   return err;
-}
-
-/** How long a polling activity over these domains may run: until the latest deadline, plus slack. */
-export function latestDeadline(watching: ReadonlyArray<{ deadline: number }>): number {
-  return Math.max(...watching.map((w) => w.deadline)) - Date.now() + 120_000;
-}
-
-/**
- * One AWS call: throttling, 5xx and lost answers are retried with backoff (up to 20 attempts);
- * AWS's decisions, mapped to these failure types, are final.
- */
-export function awsCallOptions(nonRetryableErrorTypes: string[]): ActivityOptions {
-  return {
-    startToCloseTimeout: '1 minute',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      maximumAttempts: 20,
-      nonRetryableErrorTypes,
-    },
-  };
-}
-
-/**
- * A wait: one activity that reads the status once per attempt and is retried by Temporal every
- * poll interval until it succeeds, so history stays flat however long AWS takes. Only `timeoutMs`
- * bounds it: executeWithOptions deep-merges into the proxy's awsCallOptions, so the attempt limit
- * must be lifted explicitly or every wait would give up after 20 polls.
- */
-export function pollingOptions(
-  pollIntervalSeconds: number,
-  timeoutMs: number,
-  nonRetryableErrorTypes: string[],
-  startToCloseTimeout: ActivityOptions['startToCloseTimeout'] = '1 minute',
-): ActivityOptions {
-  return {
-    startToCloseTimeout,
-    scheduleToCloseTimeout: Math.max(timeoutMs, 1000),
-    retry: {
-      initialInterval: pollIntervalSeconds * 1000,
-      backoffCoefficient: 1,
-      maximumInterval: pollIntervalSeconds * 1000,
-      maximumAttempts: Number.POSITIVE_INFINITY,
-      nonRetryableErrorTypes,
-    },
-  };
 }

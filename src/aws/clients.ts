@@ -57,3 +57,20 @@ export function destroyAwsClients(clients: AwsClients): void {
   clients.iot.destroy();
   clients.s3.destroy();
 }
+
+/**
+ * Clients for the repository's AWS emulator (CLI `emulator` and `dev`, tests, chaos, bench): every
+ * service at one endpoint, in us-east-1. The emulator takes any credentials; pass real-looking ones
+ * where a check needs to find them (e.g. that none reach workflow history).
+ */
+export function createEmulatorAwsClients(
+  endpoint: string,
+  options: Pick<AwsClientOptions, 'credentials' | 'maxAttempts'> = {},
+): AwsClients {
+  return createAwsClients({
+    endpoint,
+    region: 'us-east-1',
+    credentials: options.credentials ?? { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' },
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+  });
+}

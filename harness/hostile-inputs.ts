@@ -6,7 +6,7 @@
  * '' for the input as a whole, in which case `mentions` must appear in the rule) and, where the
  * wording matters, what the rule must say.
  */
-import { WorkflowTypes, type WorkflowType } from '../../src/model/constants.js';
+import { WorkflowTypes, type WorkflowType } from '../src/model/constants.js';
 
 export type HostileCategory =
   | 'wrong-type'

@@ -1,19 +1,19 @@
 /**
- * The production worker: `npm run worker` (from source) or `node dist/worker.js` (after
+ * The production worker: `npm run worker` (from source) or `node dist/worker/main.js` (after
  * `npm run build`, using the prebuilt workflow bundle). Configuration: README, "Configuration".
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createAwsClients, destroyAwsClients } from './activities/aws-clients.js';
-import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config.js';
-import { createRolloutWorker } from './worker/create-worker.js';
-import { createJsonLogger } from './worker/logger.js';
+import { createAwsClients, destroyAwsClients } from '../aws/clients.js';
+import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../config.js';
+import { createRolloutWorker } from './create-worker.js';
+import { createJsonLogger } from './logger.js';
 
-/** dist/worker.js finds dist/workflow-bundle.js beside it; from source, workflows are bundled at start. */
+/** dist/worker/main.js finds dist/workflow-bundle.js one folder up; from source, workflows are bundled at start. */
 function defaultBundle(config: WorkerConfig): string | undefined {
   if (config.workflowBundlePath) return config.workflowBundlePath;
-  const beside = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+  const beside = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
   return existsSync(beside) ? beside : undefined;
 }
 
