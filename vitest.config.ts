@@ -31,6 +31,16 @@ export default defineConfig({
           globalSetup: ['test/global-setup.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'opensearch',
+          include: ['test/opensearch/**/*.test.ts'],
+          // Beside one real OpenSearch node (Java, built on first use): data-plane activities and
+          // the dictionary corpus. Its own setup file, apart from the Temporal one.
+          globalSetup: ['test/opensearch/global-setup.ts'],
+        },
+      },
     ],
   },
 });

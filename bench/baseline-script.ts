@@ -17,7 +17,7 @@ import {
   type PackageDetails,
 } from '@aws-sdk/client-opensearch';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { AwsClients } from '../src/activities/aws-clients.js';
+import type { AwsClients } from '../src/aws/clients.js';
 
 export interface ScriptRolloutOptions {
   packageName: string;

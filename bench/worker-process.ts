@@ -8,7 +8,7 @@
  * Prints `bench worker ready pid=<pid> taskQueue=<queue>` once polling; SIGTERM stops it cleanly.
  */
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createAwsClients, destroyAwsClients } from '../src/activities/aws-clients.js';
+import { createEmulatorAwsClients, destroyAwsClients } from '../src/aws/clients.js';
 import { createRolloutWorker } from '../src/worker/create-worker.js';
 
 function required(name: string): string {
@@ -29,11 +29,7 @@ async function main(): Promise<void> {
   const maxActivities = Number(process.env.BENCH_MAX_ACTIVITIES || 100);
 
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const aws = createAwsClients({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' },
-  });
+  const aws = createEmulatorAwsClients(endpoint);
   const connection = await NativeConnection.connect({ address });
   const worker = await createRolloutWorker({
     connection,

@@ -1,10 +1,11 @@
 /**
- * The processes the chaos suite abuses: worker processes (`src/worker.ts`, as `npm run worker`
+ * The processes the chaos suite abuses: worker processes (`src/worker/main.ts`, as `npm run worker`
  * runs it) that it SIGKILLs and restarts, and the Temporal dev server on a persisted database file
  * that it stops and starts again on the same file and port.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
+import { spawnProcess } from '../harness/child-process.js';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 import type { TemporalCli } from '../src/temporal/cli.js';
 
@@ -43,20 +44,12 @@ export class WorkerFleet {
 
   /** Spawns a worker and resolves once it has connected and is about to poll. */
   async start(name: string): Promise<ManagedWorker> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    const proc = spawnProcess(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      keepChars: 20_000,
     });
+    const { child, exited } = proc;
     this.starts++;
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out = (out + chunk.toString()).slice(-20_000);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    const exited = new Promise<number | string>((resolve) =>
-      child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
-    );
     const worker: ManagedWorker = {
       name,
       pid: child.pid ?? -1,
@@ -64,7 +57,7 @@ export class WorkerFleet {
       child,
       ready: false,
       exited,
-      output: () => out,
+      output: proc.output,
     };
     this.workers.set(name, worker);
     void exited.then((code) => {
@@ -74,19 +67,14 @@ export class WorkerFleet {
         pid: worker.pid,
         code,
         atStart: !worker.ready,
-        tail: out.slice(-2000),
+        tail: proc.output().slice(-2000),
       });
       this.log(`worker ${name} (pid ${worker.pid}) exited on its own (${code}); restarting it`);
       if (this.workers.get(name) === worker) void this.start(name).catch(() => undefined);
     });
-    const deadline = Date.now() + 90_000;
-    while (!/worker started/.test(out)) {
-      if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`worker ${name} exited before it started:\n${out.slice(-3000)}`);
-      if (Date.now() > deadline)
-        throw new Error(`worker ${name} not started after 90 s:\n${out.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await proc.waitForLine(/worker started/, 90_000).catch((err: Error) => {
+      throw new Error(`worker ${name} did not start: ${err.message.slice(-3000)}`);
+    });
     worker.ready = true;
     return worker;
   }

@@ -1,5 +1,5 @@
 /**
- * Bad input, tried four ways against the running stack (the table is test/helpers/hostile-inputs.ts,
+ * Bad input, tried four ways against the running stack (the table is harness/hostile-inputs.ts,
  * shared with the unit and workflow tests):
  *
  * 1. through the TypeScript client's start functions: each must throw InvalidInputError naming the
@@ -22,7 +22,7 @@ import { Writable } from 'node:stream';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import type { AwsClients } from '../src/activities/aws-clients.js';
+import type { AwsClients } from '../src/aws/clients.js';
 import { runCli } from '../src/cli/run.js';
 import { startDataSourceAttachment } from '../src/client/data-source-attachment.js';
 import { startDictionaryRollout } from '../src/client/dictionary-rollout.js';
@@ -32,8 +32,8 @@ import type { EmulatorControl } from '../src/emulator/control-client.js';
 import { WorkflowTypes, type WorkflowType } from '../src/model/constants.js';
 import { FailureTypes } from '../src/model/failures.js';
 import { InvalidInputError, type InputIssue } from '../src/model/validation.js';
-import { hostileContents, hostileInputs, validInputs } from '../test/helpers/hostile-inputs.js';
-import type { Violations } from './util.js';
+import { hostileContents, hostileInputs, validInputs } from '../harness/hostile-inputs.js';
+import type { Violations } from './violations.js';
 
 export interface HostileReport {
   /** Every input tried, counted once per way it was tried. */

@@ -16,7 +16,8 @@ import type { DictionaryRolloutResult } from '../src/model/dictionary-rollout.js
 import type { IotPackageReleaseResult } from '../src/model/iot-package-release.js';
 import type { PackageRemovalResult } from '../src/model/package-removal.js';
 import { STAGING_BUCKET } from './plan.js';
-import { whileReachable, type Violations } from './util.js';
+import { whileReachable } from './reachability.js';
+import type { Violations } from './violations.js';
 
 export interface RunRecord {
   chain: string;

@@ -4,7 +4,7 @@
  * dictionary contents, and which domains fail their associations.
  */
 import type { SizeSpec } from './options.js';
-import { Dice } from './util.js';
+import { Dice } from './dice.js';
 
 export const STAGING_BUCKET = 'chaos-staging';
 export const SOURCE_BUCKET = 'chaos-sources';

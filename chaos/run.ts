@@ -6,7 +6,7 @@
  * and has the emulator throttle (30 %), fail (500), slow down and lose the responses of mutating
  * calls. Then it checks that nothing was lost, duplicated or left half-applied (invariants.ts),
  * tries the table of hostile inputs through the client, direct starts and the CLI (hostile.ts),
- * and scans every history it produced for secrets (secrets.ts). Exit 1 on any violation.
+ * and scans every history it produced for secrets (harness/history-secrets.ts). Exit 1 on any violation.
  *
  * docs/chaos.md: what it does, how to replay a seed, the latest summary.
  */
@@ -30,7 +30,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { createAwsClients, destroyAwsClients } from '../src/activities/aws-clients.js';
+import { createEmulatorAwsClients, destroyAwsClients, type AwsClients } from '../src/aws/clients.js';
 import { resultInFailure } from '../src/client/results.js';
 import { startDataSourceAttachment } from '../src/client/data-source-attachment.js';
 import { RolloutAlreadyRunningError, startDictionaryRollout } from '../src/client/dictionary-rollout.js';
@@ -64,8 +64,10 @@ import {
   scanHistories,
   secretNeedles,
   type ScanReport,
-} from './secrets.js';
-import { Dice, sleep, Violations, whileReachable } from './util.js';
+} from '../harness/history-secrets.js';
+import { Dice } from './dice.js';
+import { sleep, whileReachable } from './reachability.js';
+import { Violations } from './violations.js';
 
 const TASK_QUEUE = 'chaos-rollouts';
 const REGION = 'us-east-1';
@@ -165,9 +167,7 @@ async function main(): Promise<number> {
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, dataConverter: { payloadCodecs: [codec] } });
-    const aws = createAwsClients({
-      endpoint: emulator.url,
-      region: REGION,
+    const aws = createEmulatorAwsClients(emulator.url, {
       credentials: {
         accessKeyId: secrets.accessKeyId,
         secretAccessKey: secrets.secretAccessKey,
@@ -397,7 +397,7 @@ async function main(): Promise<number> {
 
 // ---- fixtures ----------------------------------------------------------------------------------
 
-async function setUpFixtures(plan: Plan, aws: ReturnType<typeof createAwsClients>, control: EmulatorControl) {
+async function setUpFixtures(plan: Plan, aws: AwsClients, control: EmulatorControl) {
   await control.seedDomains(plan.allDomains.map((name) => ({ name })));
   for (const chain of plan.chains)
     for (const d of chain.failingDomains)
@@ -652,7 +652,7 @@ async function runChain(chain: Chain, ctx: ChainContext): Promise<void> {
     }
     const end = await whileReachable(
       `result of ${record.workflowId}`,
-      () => settleRun(ctx.client.workflow.getHandle(record.workflowId, record.runId)),
+      () => endOfRun(ctx.client.workflow.getHandle(record.workflowId, record.runId)),
       600_000,
     );
     ctx.open.delete(`${record.workflowId} ${record.runId}`);
@@ -669,7 +669,7 @@ async function runChain(chain: Chain, ctx: ChainContext): Promise<void> {
   }
 }
 
-async function settleRun(handle: WorkflowHandle): Promise<Pick<RunRecord, 'status' | 'result' | 'failure'>> {
+async function endOfRun(handle: WorkflowHandle): Promise<Pick<RunRecord, 'status' | 'result' | 'failure'>> {
   try {
     return { status: 'COMPLETED', result: await handle.result() };
   } catch (err) {

@@ -1,4 +1,4 @@
-/** `npm run provision:temporal`: finds or builds the pinned Temporal CLI and prints its path. */
+/** `npm run provision:temporal`: finds or downloads (else builds) the pinned Temporal CLI and prints its path. */
 import { resolveTemporalCli } from '../src/temporal/cli.js';
 
 const cli = await resolveTemporalCli();

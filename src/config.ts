@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { DataConverter } from '@temporalio/common';
 import { PayloadKeyConfigError, payloadCodecFromEnv } from './codec/env.js';
 import { DEFAULT_TASK_QUEUE } from './model/constants.js';
+import type { OutboundPolicy } from './net/outbound-url.js';
 
 /**
  * Configuration from the environment. Every variable has a documented default (README,
@@ -28,7 +30,23 @@ export interface TemporalConfig {
   payloadKeyId?: string;
 }
 
-export interface WorkerConfig extends TemporalConfig {
+/** One allowed source: a bucket, and optionally a key prefix inside it. */
+export interface SourceBucketRule {
+  bucket: string;
+  prefix: string;
+}
+
+/** What the staging activity may read and how many run at once (per worker). */
+export interface StagingConfig {
+  /** ROLLOUTS_SOURCE_BUCKETS; undefined = any bucket the worker's IAM role can read. */
+  sourceBuckets?: SourceBucketRule[];
+  /** ROLLOUTS_STAGING_CONCURRENCY: stagings running at once in this worker. */
+  stagingConcurrency: number;
+  /** ROLLOUTS_OUTBOUND_ALLOW, ROLLOUTS_OUTBOUND_ALLOW_LOOPBACK: user-given URLs. */
+  outbound: OutboundPolicy;
+}
+
+export interface WorkerConfig extends TemporalConfig, StagingConfig {
   /** host:port for a Prometheus scrape endpoint; off when unset. */
   metricsAddress?: string;
   shutdownGraceSeconds: number;
@@ -119,6 +137,73 @@ export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
   return config;
 }
 
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function list(env: Env, name: string): string[] | undefined {
+  const v = env[name];
+  if (v === undefined || v.trim() === '') return undefined;
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * ROLLOUTS_SOURCE_BUCKETS: `bucket` or `bucket/prefix`, comma separated. The same list the IAM
+ * policy generator takes (deploy/iam-policy.ts), so the worker refuses what its role would.
+ */
+function sourceBuckets(env: Env): SourceBucketRule[] | undefined {
+  const entries = list(env, 'ROLLOUTS_SOURCE_BUCKETS');
+  if (!entries) return undefined;
+  return entries.map((entry) => {
+    const slash = entry.indexOf('/');
+    const bucket = slash < 0 ? entry : entry.slice(0, slash);
+    const prefix = slash < 0 ? '' : entry.slice(slash + 1);
+    if (!BUCKET.test(bucket) || bucket.includes('..'))
+      throw new ConfigError(
+        `ROLLOUTS_SOURCE_BUCKETS: '${entry}' must be a bucket name (3-63 of a-z, 0-9, '.', '-') optionally followed by /prefix`,
+      );
+    if (prefix.includes('*'))
+      throw new ConfigError(`ROLLOUTS_SOURCE_BUCKETS: '${entry}': a prefix is literal, without '*'`);
+    return { bucket, prefix };
+  });
+}
+
+function outboundPolicy(env: Env): OutboundPolicy {
+  const allowHosts: string[] = [];
+  const allowCidrs: string[] = [];
+  for (const entry of list(env, 'ROLLOUTS_OUTBOUND_ALLOW') ?? []) {
+    if (entry.includes('/')) {
+      const [net, bits] = entry.split('/');
+      const family = isIP(net ?? '');
+      const prefix = Number(bits);
+      if (!family || !/^\d+$/.test(bits ?? '') || prefix > (family === 4 ? 32 : 128))
+        throw new ConfigError(
+          `ROLLOUTS_OUTBOUND_ALLOW: '${entry}' is not a CIDR (e.g. 10.1.0.0/16, fd12::/48)`,
+        );
+      allowCidrs.push(entry);
+    } else if (
+      !isIP(entry) &&
+      /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(entry)
+    )
+      allowHosts.push(entry.toLowerCase());
+    else
+      throw new ConfigError(
+        `ROLLOUTS_OUTBOUND_ALLOW: '${entry}' must be a host name or a CIDR (an address alone: write /32 or /128)`,
+      );
+  }
+  return { allowHosts, allowCidrs, allowLoopback: bool(env, 'ROLLOUTS_OUTBOUND_ALLOW_LOOPBACK', true) };
+}
+
+export function loadStagingConfig(env: Env = process.env): StagingConfig {
+  const buckets = sourceBuckets(env);
+  return {
+    ...(buckets ? { sourceBuckets: buckets } : {}),
+    stagingConcurrency: int(env, 'ROLLOUTS_STAGING_CONCURRENCY', 4, 1, 100),
+    outbound: outboundPolicy(env),
+  };
+}
+
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const levels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
   const logLevel = str(env, 'ROLLOUTS_LOG_LEVEL', 'INFO').toUpperCase();
@@ -135,6 +220,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     logLevel: logLevel as WorkerConfig['logLevel'],
     workflowBundlePath: bundlePath(env.ROLLOUTS_WORKFLOW_BUNDLE),
     failOnNondeterminism: bool(env, 'ROLLOUTS_FAIL_ON_NONDETERMINISM', false),
+    ...loadStagingConfig(env),
   };
 }
 

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { spawnProcess } from '../../harness/child-process.js';
 
 /** The repository root (bench/lib/ -> ../..). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,40 +28,19 @@ export async function spawnAndWait(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; ready: RegExp; timeoutMs?: number; pidFrom?: RegExp },
 ): Promise<ChildHandle & { readyLine: string }> {
-  const child = spawn(command, args, {
-    cwd: REPO_ROOT,
-    env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const proc = spawnProcess(command, args, { cwd: REPO_ROOT, env: options.env ?? process.env });
+  const { child, exited } = proc;
+  const readyLine = await proc.waitForLine(options.ready, options.timeoutMs ?? 120_000).catch((err) => {
+    child.kill('SIGKILL');
+    throw err;
   });
-  let out = '';
-  const onData = (chunk: Buffer) => {
-    out = (out + chunk.toString()).slice(-200_000);
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
-  );
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  let readyLine: string | undefined;
-  while (!readyLine) {
-    readyLine = out.split('\n').find((l) => options.ready.test(l));
-    if (readyLine) break;
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${command} ${args.join(' ')} exited before ready:\n${out}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${command} ${args.join(' ')}: not ready in time:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const pidMatch = options.pidFrom ? options.pidFrom.exec(readyLine) : null;
   const pid = pidMatch?.[1] ? Number(pidMatch[1]) : child.pid!;
   return {
     child,
     pid,
     readyLine,
-    output: () => out,
+    output: proc.output,
     exited,
     stop: async (graceMs = 15_000) => {
       if (child.exitCode !== null || child.signalCode !== null) return;

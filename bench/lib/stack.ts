@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { createEmulatorAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { EmulatorControl } from '../../src/emulator/control-client.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { workflowsEntry } from '../../src/worker/create-worker.js';
@@ -120,11 +120,7 @@ export async function startBenchStack(log: Log): Promise<BenchStack> {
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: server.namespace });
-    const aws = createAwsClients({
-      endpoint: emulatorUrl,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' },
-    });
+    const aws = createEmulatorAwsClients(emulatorUrl);
     cleanups.push(() => destroyAwsClients(aws));
 
     return {

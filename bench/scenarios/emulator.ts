@@ -1,4 +1,4 @@
-import { runEmulatorBench, type LatencySummary, type ProbeFigures } from '../../src/emulator/bench.js';
+import { runEmulatorBench, type LatencySummary, type ProbeFigures } from '../emulator-bench.js';
 import type { BenchConfig, ScenarioReport } from '../lib/context.js';
 import { bytes, markdownTable, median, seconds } from '../lib/format.js';
 import type { Log } from '../lib/stack.js';
@@ -7,7 +7,7 @@ const ms = (s: LatencySummary) => `${s.meanMs.toFixed(2)} ms`;
 const p99 = (s: LatencySummary) => `${s.p99Ms.toFixed(2)} ms`;
 
 /**
- * Scenario 7 (`--only emulator`): the AWS emulator itself, in this process (src/emulator/bench.ts):
+ * Scenario 7 (`--only emulator`): the AWS emulator itself, in this process (bench/emulator-bench.ts):
  * start-up, and per-call latency with 1 domain against `domains` domains × 20 packages.
  */
 export async function emulatorScenario(config: BenchConfig, log: Log): Promise<ScenarioReport> {
@@ -34,7 +34,7 @@ export async function emulatorScenario(config: BenchConfig, log: Log): Promise<S
     id: 7,
     title: 'The AWS emulator',
     setup:
-      `src/emulator/bench.ts, in the benchmark's process (no Temporal): start-up time, then ${f.samples} sequential calls ` +
+      `bench/emulator-bench.ts, in the benchmark's process (no Temporal): start-up time, then ${f.samples} sequential calls ` +
       `per operation through the real AWS SDK client, first with 1 domain and 20 packages, then after seeding ` +
       `${f.domains} domains and associating each with all ${f.packagesPerDomain} packages (` +
       `${f.associateCalls.toLocaleString('en-US')} associations, association latency 0). "Handling" is the emulator's ` +

@@ -249,7 +249,7 @@ export async function manyRollouts(ctx: BenchContext): Promise<ScenarioReport> {
               `rollouts completed in ${seconds(attempt.wallMs)}; the others failed: ` +
               `${[...attempt.failures].map(([why, k]) => `${k} × "${why}"`).join('; ') || 'none'}. Every rollout ` +
               `creates a package of its own, and the emulator, like AWS by default, allows 25 custom packages per ` +
-              `Region (MAX_PACKAGES_PER_REGION in src/emulator/opensearch.ts), so more than 25 rollouts of distinct ` +
+              `Region (MAX_PACKAGES_PER_REGION in src/emulator/opensearch-packages.ts), so more than 25 rollouts of distinct ` +
               `packages cannot run at once in one Region: ${rollouts} × ${perRollout} (the same ` +
               `${rollouts * perRollout} domains) is the measured batch.`,
           ]

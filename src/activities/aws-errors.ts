@@ -52,7 +52,7 @@ export function awsErrorDetails(
   };
 }
 
-export function isRetryableAwsError(err: unknown): boolean {
+function isRetryableAwsError(err: unknown): boolean {
   const e = err as SdkError;
   if (RETRYABLE_CODES.has(awsErrorCode(err))) return true;
   const status = e?.$metadata?.httpStatusCode;

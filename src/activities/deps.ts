@@ -1,4 +1,4 @@
-import type { AwsClients } from './aws-clients.js';
+import type { AwsClients } from '../aws/clients.js';
 
 /** Everything activities need from the outside world, injected so tests and the emulator can swap it. */
 export interface ActivityDeps {

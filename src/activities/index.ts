@@ -4,8 +4,6 @@ import { createOpenSearchApplicationActivities } from './opensearch-applications
 import { createOpenSearchPackageActivities } from './opensearch-packages.js';
 import { createS3Activities } from './s3.js';
 
-export type { ActivityDeps } from './deps.js';
-
 /**
  * Every activity the worker registers, built from injected clients (samples-typescript's
  * `createActivities(deps)` habit). Workflows type their proxies from `ReturnType<...>` of the

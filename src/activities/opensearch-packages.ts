@@ -1,3 +1,9 @@
+/**
+ * One activity per OpenSearch Service package API call (find, create, update, wait until
+ * AVAILABLE, list, associate, wait, dissociate, wait, delete, wait until deleted), each with its
+ * error mapping. Over 400 lines because they share the row reading, the lost-answer checks and the
+ * error helpers at the top, which belong with the calls that use them.
+ */
 import {
   AssociatePackageCommand,
   CreatePackageCommand,
@@ -14,7 +20,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { markerIn } from '../model/dictionary-rollout.js';
 import { FailureTypes } from '../model/failures.js';
-import type { DomainPackageRow, PackageSummary } from '../model/opensearch-packages.js';
+import type {
+  AssociationStatus,
+  DissociationStatus,
+  DomainPackageRow,
+  PackageSummary,
+} from '../model/opensearch-packages.js';
 import { awsErrorDetails, isAwsError, toActivityFailure } from './aws-errors.js';
 import type { ActivityDeps } from './deps.js';
 import { notReady } from './polling.js';
@@ -273,15 +284,7 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
       packageId: string;
       targetVersion: string;
       watching: Array<{ domain: string; deadline: number }>;
-    }): Promise<
-      Array<{
-        domain: string;
-        outcome: 'current' | 'failed' | 'deadline';
-        version?: string;
-        referencePath?: string;
-        error?: { type: string; message: string };
-      }>
-    > {
+    }): Promise<AssociationStatus[]> {
       const rows = new Map((await listRows(input.packageId)).map((r) => [r.domain, r]));
       const now = Date.now();
       const settled = [];
@@ -378,13 +381,7 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
     async waitForDissociations(input: {
       packageId: string;
       watching: Array<{ domain: string; deadline: number }>;
-    }): Promise<
-      Array<{
-        domain: string;
-        outcome: 'dissociated' | 'failed' | 'deadline';
-        error?: { type: string; message: string };
-      }>
-    > {
+    }): Promise<DissociationStatus[]> {
       const rows = new Map((await listRows(input.packageId)).map((r) => [r.domain, r]));
       const now = Date.now();
       const settled = [];

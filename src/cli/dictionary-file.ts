@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { INLINE_TEXT_MAX_BYTES, type DictionarySource } from '../model/dictionary-rollout.js';
+import { INLINE_TEXT_MAX_BYTES, stagedKey, type DictionarySource } from '../model/dictionary-rollout.js';
 import { UsageError } from './errors.js';
 
 /**
@@ -55,8 +55,6 @@ export async function sourceFor(
   staging: { bucket: string; prefix: string },
 ): Promise<DictionarySource> {
   if (file.mode === 'inline') return { kind: 'inline', text: file.content.toString('utf8') };
-  // Loaded only here: the AWS SDK costs every other command startup time for nothing.
-  const { stagedKey } = await import('../activities/s3.js');
   return { kind: 's3', bucket: staging.bucket, key: stagedKey(staging.prefix, file.sha256, packageType) };
 }
 

@@ -1,4 +1,4 @@
-import type { Settled } from '../client/index.js';
+import type { RunEnd } from '../client/index.js';
 import { ExitCodes } from './errors.js';
 import { seconds, type Output } from './output.js';
 import { itemsOf } from './watch.js';
@@ -6,7 +6,7 @@ import { itemsOf } from './watch.js';
 type AnyResult = Record<string, unknown> & { outcome?: string };
 
 /** Human lines for any rollout result: outcome, the headline fields, one line per item. */
-export function resultLines(workflowId: string, ended: Settled<unknown>): string[] {
+export function resultLines(workflowId: string, ended: RunEnd<unknown>): string[] {
   const r = (ended.result ?? {}) as AnyResult;
   const lines: string[] = [];
   const outcome = r.outcome ?? (ended.ok ? 'completed' : 'failed');
@@ -62,7 +62,7 @@ export function resultLines(workflowId: string, ended: Settled<unknown>): string
 export function reportEnd(
   out: Output,
   workflowId: string,
-  ended: Settled<unknown>,
+  ended: RunEnd<unknown>,
   options: { stream?: boolean } = {},
 ): number {
   const outcome = (ended.result as AnyResult | undefined)?.outcome;

@@ -67,11 +67,11 @@ export const COMMANDS: Command[] = [
   devCommand,
 ];
 
-export function optionsOf(command: Command): Options {
+function optionsOf(command: Command): Options {
   return { ...command.options, ...(command.connects ? CONNECTION_OPTIONS : {}), ...OUTPUT_OPTIONS };
 }
 
-export function commandHelp(command: Command): string {
+function commandHelp(command: Command): string {
   return [
     `rollouts ${command.name} — ${command.summary}`,
     '',
@@ -83,7 +83,7 @@ export function commandHelp(command: Command): string {
   ].join('\n');
 }
 
-export function mainHelp(): string {
+function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   return [
     'rollouts — start and operate package-rollouts workflows on Temporal',
@@ -101,7 +101,7 @@ export function mainHelp(): string {
 }
 
 /** Splits argv into the command and its arguments ('schedule create' takes two words). */
-export function findCommand(argv: string[]): { command?: Command; rest: string[]; typed: string } {
+function findCommand(argv: string[]): { command?: Command; rest: string[]; typed: string } {
   const [first, second] = argv;
   if (first === undefined) return { rest: [], typed: '' };
   if (first === 'schedule') {
@@ -123,7 +123,7 @@ interface ErrorReport {
 }
 
 /** Every error the CLI can meet, as an exit code and words a person can act on. */
-export function classify(err: unknown, command?: Command): ErrorReport {
+function classify(err: unknown, command?: Command): ErrorReport {
   if (err instanceof InvalidInputError) {
     const flags = command ? flagsByField(optionsOf(command)) : new Map<string, string>();
     // The nearest field with a flag: policy.waves.sizes[1] -> policy.waves.sizes (--wave-sizes).

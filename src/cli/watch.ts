@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { rolloutProgress, settle, type Settled } from '../client/index.js';
+import { awaitRunEnd, rolloutProgress, type RunEnd } from '../client/index.js';
 import type { Output } from './output.js';
 
 /**
@@ -16,7 +16,7 @@ export interface ProgressItem {
 
 const NAME_KEYS = ['domain', 'name', 'thingName', 'thing', 'target', 'id', 'applicationId', 'dataSourceArn'];
 
-export function itemName(item: ProgressItem): string | undefined {
+function itemName(item: ProgressItem): string | undefined {
   for (const k of NAME_KEYS) if (typeof item[k] === 'string') return item[k] as string;
   return undefined;
 }
@@ -61,7 +61,7 @@ function describeItem(item: ProgressItem): string {
 }
 
 /** Lines saying what changed between two progress snapshots. */
-export function progressChanges(before: unknown, after: unknown): string[] {
+function progressChanges(before: unknown, after: unknown): string[] {
   const lines: string[] = [];
   if (headline(before) !== headline(after)) lines.push(headline(after));
   const prev = itemsOf(before);
@@ -84,10 +84,10 @@ export interface WatchOptions {
 export async function watchRun<T = unknown>(
   handle: WorkflowHandle,
   options: WatchOptions,
-): Promise<Settled<T>> {
-  let closed: Settled<T> | undefined;
+): Promise<RunEnd<T>> {
+  let closed: RunEnd<T> | undefined;
   let failure: unknown;
-  const ending = settle<T>(handle).then(
+  const ending = awaitRunEnd<T>(handle).then(
     (s) => (closed = s),
     (err: unknown) => (failure = err ?? new Error('unknown error')),
   );

@@ -1,8 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { DEFAULT_TASK_QUEUE, WorkflowTypes } from '../model/constants.js';
+import { WorkflowTypes } from '../model/constants.js';
 import {
   applicationRef,
-  DataSourceAttachmentMessages,
   dataSourceAttachmentInput,
   dataSourceAttachmentWorkflowId,
   dataSourceKind,
@@ -15,7 +14,9 @@ import {
   type DataSourceAttachmentResult,
 } from '../model/data-source-attachment.js';
 import { RolloutKind, RolloutStatus, RolloutTarget } from '../model/search-attributes.js';
-import { parseOrThrow } from '../model/validation.js';
+import type { dataSourceAttachment } from '../workflows/data-source-attachment.js';
+import { dataSourceAttachmentMessages } from '../workflows/messages.js';
+import { parseStartInput, startParsed, type StartOptions, type StartSpec, type Started } from './start.js';
 
 /** The memo key under which a run records what it attaches, so a second start can compare. */
 export const ATTACHMENT_REQUEST_MEMO = 'attachmentRequest';
@@ -59,56 +60,60 @@ export function summarizeDataSourceAttachment(p: DataSourceAttachmentParams): {
     `- **workspace**: ${describeWorkspace(workspace)}`,
     `- **wait**: up to ${p.waitLimitSeconds} s for ATTACHED, polling every ${p.pollIntervalSeconds} s`,
   ].join('\n');
-  // staticSummary is limited to ~200 bytes; ARNs are ASCII.
-  return { summary: summary.slice(0, 200), details };
+  return { summary, details };
+}
+
+function requestOf(p: DataSourceAttachmentParams): AttachmentRequestMemo {
+  return { application: applicationRef(p), dataSourceArn: p.dataSourceArn, workspace: workspaceOf(p) };
 }
 
 /**
- * Validates, then starts (or joins) a data source attachment. Bad input throws InvalidInputError
- * before anything starts.
- *
  * Workflow id policy: one run per (application as named, data source). A second start while one
  * runs JOINS it (conflict policy USE_EXISTING): attaching is idempotent, so the same request has
- * nothing to refuse, and the caller gets the same handle and result. A second start asking for a
- * different workspace throws DataSourceAttachmentConflictError instead of silently joining. After
- * a run has closed, a new start runs again: AWS answers the existing attachment (ATTACHED at once)
- * or, after a FAILED one, makes a fresh attempt.
+ * nothing to refuse, and the caller gets the same handle and result. After a run has closed, a new
+ * start runs again: AWS answers the existing attachment (ATTACHED at once) or, after a FAILED one,
+ * makes a fresh attempt.
+ */
+export const dataSourceAttachmentStart: StartSpec<
+  typeof dataSourceAttachment,
+  typeof dataSourceAttachmentInput
+> = {
+  workflowType: WorkflowTypes.dataSourceAttachment,
+  schema: dataSourceAttachmentInput,
+  what: 'data source attachment input',
+  workflowId: dataSourceAttachmentWorkflowId,
+  fixedWorkflowId:
+    'an attachment always runs as data-source-attachment/<application>/<dataSourceArn>: one run per application and data source',
+  describe: summarizeDataSourceAttachment,
+  searchAttributes: (p) => [
+    { key: RolloutKind, value: WorkflowTypes.dataSourceAttachment },
+    { key: RolloutTarget, value: `${applicationRef(p)}/${p.dataSourceArn}` },
+    { key: RolloutStatus, value: 'running' },
+  ],
+  idConflictPolicy: 'USE_EXISTING',
+  memo: (p) => ({ [ATTACHMENT_REQUEST_MEMO]: requestOf(p) }),
+};
+
+/**
+ * Validates, then starts (or joins) a data source attachment. Bad input throws InvalidInputError
+ * before anything starts. A second start asking for a different workspace than the running one
+ * throws DataSourceAttachmentConflictError instead of silently joining.
  */
 export async function startDataSourceAttachment(
   client: Client,
   input: DataSourceAttachmentInput,
-  options: { taskQueue?: string } = {},
-): Promise<{ workflowId: string; handle: WorkflowHandle }> {
-  const params = parseOrThrow(dataSourceAttachmentInput, input, 'data source attachment input');
-  const workflowId = dataSourceAttachmentWorkflowId(params);
-  const { summary, details } = summarizeDataSourceAttachment(params);
-  const request: AttachmentRequestMemo = {
-    application: applicationRef(params),
-    dataSourceArn: params.dataSourceArn,
-    workspace: workspaceOf(params),
-  };
-  const handle = await client.workflow.start(WorkflowTypes.dataSourceAttachment, {
-    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    workflowId,
-    args: [params],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    memo: { [ATTACHMENT_REQUEST_MEMO]: request },
-    staticSummary: summary,
-    staticDetails: details,
-    typedSearchAttributes: [
-      { key: RolloutKind, value: WorkflowTypes.dataSourceAttachment },
-      { key: RolloutTarget, value: `${applicationRef(params)}/${params.dataSourceArn}` },
-      { key: RolloutStatus, value: 'running' },
-    ],
-  });
+  options: Omit<StartOptions, 'workflowId'> = {},
+): Promise<Started<typeof dataSourceAttachment>> {
+  const params = parseStartInput(dataSourceAttachmentStart, input);
+  const started = await startParsed(client, dataSourceAttachmentStart, params, options);
   // USE_EXISTING answers with the running run when there is one; its memo says what it attaches.
   // A run started without the memo (another SDK) cannot be compared and is joined.
-  const running = (await handle.describe()).memo?.[ATTACHMENT_REQUEST_MEMO] as
+  const running = (await started.handle.describe()).memo?.[ATTACHMENT_REQUEST_MEMO] as
     AttachmentRequestMemo | undefined;
-  if (running && !sameWorkspace(running.workspace, request.workspace))
-    throw new DataSourceAttachmentConflictError(workflowId, running.workspace, request.workspace);
-  return { workflowId, handle };
+  const requested = requestOf(params);
+  if (running && !sameWorkspace(running.workspace, requested.workspace))
+    throw new DataSourceAttachmentConflictError(started.workflowId, running.workspace, requested.workspace);
+  return started;
 }
 
 function sameWorkspace(a: AttachmentWorkspace, b: AttachmentWorkspace): boolean {
@@ -122,5 +127,5 @@ export function dataSourceAttachmentResult(handle: WorkflowHandle): Promise<Data
 }
 
 export function dataSourceAttachmentProgress(handle: WorkflowHandle): Promise<DataSourceAttachmentProgress> {
-  return handle.query<DataSourceAttachmentProgress>(DataSourceAttachmentMessages.progress);
+  return handle.query(dataSourceAttachmentMessages.progress);
 }

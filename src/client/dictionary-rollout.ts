@@ -1,16 +1,15 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { DEFAULT_TASK_QUEUE, WorkflowTypes } from '../model/constants.js';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowTypes } from '../model/constants.js';
+import { PACKAGE_NAME_PORTABLE_MAX } from '../model/aws-rules.js';
 import {
   dictionaryRolloutInput,
   dictionaryRolloutWorkflowId,
-  DictionaryRolloutMessages,
-  PACKAGE_NAME_PORTABLE_MAX,
   planWaves,
   type DictionaryRolloutInput,
   type DictionaryRolloutParams,
   type DictionaryRolloutProgress,
   type DictionaryRolloutResult,
-} from '../model/index.js';
+} from '../model/dictionary-rollout.js';
 import { FailureTypes } from '../model/failures.js';
 import {
   domainsSearchAttribute,
@@ -19,8 +18,10 @@ import {
   RolloutStatus,
   RolloutTarget,
 } from '../model/search-attributes.js';
-import { parseOrThrow } from '../model/validation.js';
+import type { dictionaryRollout } from '../workflows/dictionary-rollout/workflow.js';
+import { dictionaryRolloutMessages } from '../workflows/messages.js';
 import { rolloutResult } from './results.js';
+import { startWorkflow, type StartOptions, type StartSpec, type Started } from './start.js';
 
 export class RolloutAlreadyRunningError extends Error {
   override readonly name = 'RolloutAlreadyRunningError';
@@ -31,14 +32,6 @@ export class RolloutAlreadyRunningError extends Error {
         'Wait for it, or cancel it, before starting another: at most one rollout per package runs at a time.',
     );
   }
-}
-
-/**
- * No workflow id override: the id derives from the package name, which is what makes "one rollout
- * per package at a time" hold (a second start is refused by Temporal, not by a check that races).
- */
-export interface StartOptions {
-  taskQueue?: string;
 }
 
 export function summarizeDictionaryRollout(p: DictionaryRolloutParams): { summary: string; details: string } {
@@ -62,8 +55,7 @@ export function summarizeDictionaryRollout(p: DictionaryRolloutParams): { summar
     `- **on failure**: ${p.policy.failurePolicy}`,
     `- **per domain**: deadline ${p.policy.associationDeadlineSeconds} s, status read every ${p.policy.pollIntervalSeconds} s`,
   ].join('\n');
-  // staticSummary is limited to ~200 bytes.
-  return { summary: summary.slice(0, 200), details };
+  return { summary, details };
 }
 
 /** Warnings worth showing a person (the CLI prints them); never errors. */
@@ -76,40 +68,36 @@ export function dictionaryRolloutWarnings(p: DictionaryRolloutParams): string[] 
   return warnings;
 }
 
+/** One rollout per package at a time: the id derives from the package name; a second start is refused. */
+export const dictionaryRolloutStart: StartSpec<typeof dictionaryRollout, typeof dictionaryRolloutInput> = {
+  workflowType: WorkflowTypes.dictionaryRollout,
+  schema: dictionaryRolloutInput,
+  what: 'dictionary rollout input',
+  workflowId: (p) => dictionaryRolloutWorkflowId(p.packageName),
+  // A chosen id would bypass the rule: Temporal refuses the second start, not a check that races.
+  fixedWorkflowId:
+    'a dictionary rollout always runs as dictionary-rollout/<packageName>: that is what keeps one rollout per package at a time',
+  describe: summarizeDictionaryRollout,
+  searchAttributes: (p) => [
+    { key: RolloutKind, value: WorkflowTypes.dictionaryRollout },
+    { key: RolloutTarget, value: p.packageName },
+    { key: RolloutStatus, value: 'running' },
+    ...domainsPair(p.domains),
+  ],
+  idConflictPolicy: 'FAIL',
+  alreadyRunning: (workflowId) => new RolloutAlreadyRunningError(workflowId),
+};
+
 /**
  * Validates, then starts a dictionary rollout. Bad input throws InvalidInputError before anything
  * starts; a rollout already running for the package throws RolloutAlreadyRunningError.
  */
-export async function startDictionaryRollout(
+export function startDictionaryRollout(
   client: Client,
   input: DictionaryRolloutInput,
-  options: StartOptions = {},
-): Promise<{ workflowId: string; handle: WorkflowHandle }> {
-  const params = parseOrThrow(dictionaryRolloutInput, input, 'dictionary rollout input');
-  const workflowId = dictionaryRolloutWorkflowId(params.packageName);
-  const { summary, details } = summarizeDictionaryRollout(params);
-  try {
-    const handle = await client.workflow.start(WorkflowTypes.dictionaryRollout, {
-      taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-      workflowId,
-      args: [params],
-      // One rollout per package: a second start while one runs is refused, not merged.
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      staticSummary: summary,
-      staticDetails: details,
-      typedSearchAttributes: [
-        { key: RolloutKind, value: WorkflowTypes.dictionaryRollout },
-        { key: RolloutTarget, value: params.packageName },
-        { key: RolloutStatus, value: 'running' },
-        ...domainsPair(params.domains),
-      ],
-    });
-    return { workflowId, handle };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new RolloutAlreadyRunningError(workflowId);
-    throw err;
-  }
+  options: Omit<StartOptions, 'workflowId'> = {},
+): Promise<Started<typeof dictionaryRollout>> {
+  return startWorkflow(client, dictionaryRolloutStart, input, options);
 }
 
 /** The result, also of failed, partial, rolled-back and cancelled runs (see rolloutResult). */
@@ -118,18 +106,16 @@ export function dictionaryRolloutResult(handle: WorkflowHandle): Promise<Diction
 }
 
 export function dictionaryRolloutProgress(handle: WorkflowHandle): Promise<DictionaryRolloutProgress> {
-  return handle.query<DictionaryRolloutProgress>(DictionaryRolloutMessages.progress);
+  return handle.query(dictionaryRolloutMessages.progress);
 }
 export function approveWave(handle: WorkflowHandle, wave?: number): Promise<number> {
-  return handle.executeUpdate<number, [{ wave?: number }]>(DictionaryRolloutMessages.approve, {
-    args: [{ wave }],
-  });
+  return handle.executeUpdate(dictionaryRolloutMessages.approve, { args: [{ wave }] });
 }
 export function pauseRollout(handle: WorkflowHandle): Promise<void> {
-  return handle.executeUpdate<void, []>(DictionaryRolloutMessages.pause);
+  return handle.executeUpdate(dictionaryRolloutMessages.pause);
 }
 export function resumeRollout(handle: WorkflowHandle): Promise<void> {
-  return handle.executeUpdate<void, []>(DictionaryRolloutMessages.resume);
+  return handle.executeUpdate(dictionaryRolloutMessages.resume);
 }
 
 /** RolloutDomains when the list fits Temporal's search attribute size limit (see domainsSearchAttribute). */

@@ -219,7 +219,7 @@ export async function describeRollout(client: Client, workflowId: string): Promi
   if (description.status.name === 'RUNNING') {
     out.progress = await rolloutProgress(handle);
   } else {
-    const ended = await settle(handle);
+    const ended = await awaitRunEnd(handle);
     if (ended.result !== undefined) out.result = ended.result;
     if (ended.failure) out.failure = ended.failure;
   }
@@ -235,13 +235,13 @@ export function rolloutProgress<T = unknown>(handle: WorkflowHandle): Promise<T>
  * Requests cancellation. Dictionary rollouts cancel gracefully: nothing new starts, in-flight
  * domains finish, the failure policy applies, and the run ends Failed with its result in the
  * RolloutCancelled failure. The other workflows stop at the step they are in and end Cancelled
- * (their progress query says where); `settle` reports both as RolloutCancelled.
+ * (their progress query says where); `awaitRunEnd` reports both as RolloutCancelled.
  */
 export async function cancelRollout(client: Client, workflowId: string): Promise<void> {
   await client.workflow.getHandle(workflowId).cancel();
 }
 
-export interface Settled<T> {
+export interface RunEnd<T> {
   /** True when the run completed (its outcome may still say 'unchanged' or 'dry-run'). */
   ok: boolean;
   /** The workflow's result: from its completion, or from the RolloutFailed / RolloutCancelled details. */
@@ -250,7 +250,7 @@ export interface Settled<T> {
 }
 
 /** Waits for a run to close and says how it ended, without throwing for a failed rollout. */
-export async function settle<T = unknown>(handle: WorkflowHandle): Promise<Settled<T>> {
+export async function awaitRunEnd<T = unknown>(handle: WorkflowHandle): Promise<RunEnd<T>> {
   try {
     return { ok: true, result: (await handle.result()) as T };
   } catch (err) {

@@ -1,9 +1,8 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { DEFAULT_TASK_QUEUE, WorkflowTypes } from '../model/constants.js';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowTypes } from '../model/constants.js';
 import { FailureTypes } from '../model/failures.js';
 import {
   attributesByteSize,
-  IotPackageReleaseMessages,
   iotPackageReleaseInput,
   iotPackageReleaseWorkflowId,
   type IotApproval,
@@ -19,7 +18,9 @@ import {
   RolloutTarget,
   RolloutTargetVersion,
 } from '../model/search-attributes.js';
-import { parseOrThrow } from '../model/validation.js';
+import type { iotPackageRelease } from '../workflows/iot-package-release.js';
+import { iotPackageReleaseMessages } from '../workflows/messages.js';
+import { startWorkflow, type StartOptions, type StartSpec, type Started } from './start.js';
 
 export class IotReleaseAlreadyRunningError extends Error {
   override readonly name = 'IotReleaseAlreadyRunningError';
@@ -54,50 +55,39 @@ export function summarizeIotPackageRelease(p: IotPackageReleaseParams): { summar
       : []),
     ...(Object.keys(p.tags).length > 0 ? [`- **tags**: ${Object.keys(p.tags).join(', ')}`] : []),
   ].join('\n');
-  // staticSummary is limited to ~200 bytes.
-  return { summary: summary.slice(0, 200), details };
+  return { summary, details };
 }
 
 /**
- * Validates, then starts a release. Bad input throws InvalidInputError before anything starts.
- *
  * Id policy: the id derives from package and version, one release per version at a time. A start
  * while one runs is refused (IotReleaseAlreadyRunningError), not joined: the second caller may
  * have other content in mind, and joining would hand it a result for content it did not send.
  * A finished release may be started again (the re-run reads, compares content, and succeeds
  * 'unchanged' or fails IotVersionConflict).
  */
-export async function startIotPackageRelease(
+export const iotPackageReleaseStart: StartSpec<typeof iotPackageRelease, typeof iotPackageReleaseInput> = {
+  workflowType: WorkflowTypes.iotPackageRelease,
+  schema: iotPackageReleaseInput,
+  what: 'IoT package release input',
+  workflowId: (p) => iotPackageReleaseWorkflowId(p.packageName, p.versionName),
+  describe: summarizeIotPackageRelease,
+  searchAttributes: (p) => [
+    { key: RolloutKind, value: WorkflowTypes.iotPackageRelease },
+    { key: RolloutTarget, value: p.packageName },
+    { key: RolloutStatus, value: 'running' },
+    { key: RolloutTargetVersion, value: p.versionName },
+  ],
+  idConflictPolicy: 'FAIL',
+  alreadyRunning: (workflowId) => new IotReleaseAlreadyRunningError(workflowId),
+};
+
+/** Validates, then starts a release. Bad input throws InvalidInputError before anything starts. */
+export function startIotPackageRelease(
   client: Client,
   input: IotPackageReleaseInput,
-  options: { taskQueue?: string; workflowId?: string } = {},
-): Promise<{ workflowId: string; handle: WorkflowHandle }> {
-  const params = parseOrThrow(iotPackageReleaseInput, input, 'IoT package release input');
-  const workflowId =
-    options.workflowId ?? iotPackageReleaseWorkflowId(params.packageName, params.versionName);
-  const { summary, details } = summarizeIotPackageRelease(params);
-  try {
-    const handle = await client.workflow.start(WorkflowTypes.iotPackageRelease, {
-      taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-      workflowId,
-      args: [params],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      staticSummary: summary,
-      staticDetails: details,
-      typedSearchAttributes: [
-        { key: RolloutKind, value: WorkflowTypes.iotPackageRelease },
-        { key: RolloutTarget, value: params.packageName },
-        { key: RolloutStatus, value: 'running' },
-        { key: RolloutTargetVersion, value: params.versionName },
-      ],
-    });
-    return { workflowId, handle };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw new IotReleaseAlreadyRunningError(workflowId);
-    throw err;
-  }
+  options: StartOptions = {},
+): Promise<Started<typeof iotPackageRelease>> {
+  return startWorkflow(client, iotPackageReleaseStart, input, options);
 }
 
 /**
@@ -112,7 +102,7 @@ export function approveIotPackageRelease(
 ): Promise<IotApproval> {
   return client.workflow
     .getHandle(workflowId)
-    .executeUpdate<IotApproval, [IotApproveArgs]>(IotPackageReleaseMessages.approve, { args: [args] });
+    .executeUpdate(iotPackageReleaseMessages.approve, { args: [args] });
 }
 
 export function iotPackageReleaseResult(handle: WorkflowHandle): Promise<IotPackageReleaseResult> {
@@ -120,5 +110,5 @@ export function iotPackageReleaseResult(handle: WorkflowHandle): Promise<IotPack
 }
 
 export function iotPackageReleaseProgress(handle: WorkflowHandle): Promise<IotPackageReleaseProgress> {
-  return handle.query<IotPackageReleaseProgress>(IotPackageReleaseMessages.progress);
+  return handle.query(iotPackageReleaseMessages.progress);
 }

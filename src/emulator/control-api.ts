@@ -8,6 +8,7 @@
  *   PUT    /_emulator/durations         Partial<Durations> -> Durations (merged)
  *   POST   /_emulator/domains           { domains: [{ name, engineVersion? }] } -> { created: string[] }
  *   PUT    /_emulator/domains/{name}/configuration  DomainConfiguration -> {}   (404 unknown domain)
+ *          (`backing: { endpoint, configDir, vpc? }` backs the domain by a real node; `backing: null` stops)
  *   PUT    /_emulator/applications/{idOrName}/status  { status } -> {}          (404 unknown application)
  *   PUT    /_emulator/data-sources/status  { arn, status } -> {}
  *   GET    /_emulator/faults                              -> Array<FaultRule & { id }>
@@ -23,6 +24,7 @@
  *
  * Errors: HTTP 400 (bad body) or 404 (unknown route or resource) with { error: message }.
  */
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { EmulatorCore } from './core.js';
 import type { RawResponse } from './service.js';
@@ -50,6 +52,19 @@ const seedSchema = z
   })
   .strict();
 
+export const backingSchema = z
+  .object({
+    endpoint: z
+      .string()
+      .refine(
+        (v) => /^https?:\/\/[^/\s]+\/?$/.test(v),
+        'endpoint must be an http(s) URL with no path, e.g. http://127.0.0.1:9200',
+      ),
+    configDir: z.string().refine((v) => isAbsolute(v), 'configDir must be an absolute path'),
+    vpc: z.boolean().optional(),
+  })
+  .strict();
+
 const domainConfigurationSchema = z
   .object({
     associationMs: nonNegative.optional(),
@@ -57,6 +72,7 @@ const domainConfigurationSchema = z
     failAssociation: z.union([z.boolean(), z.string()]).optional(),
     failDissociation: z.union([z.boolean(), z.string()]).optional(),
     indexesUsingPackages: z.array(z.string()).optional(),
+    backing: backingSchema.nullable().optional(),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import type {
   ClockChange,
   ClockReading,
   DataSourceStatusValue,
+  DomainBacking,
   DomainConfiguration,
   Durations,
   EmulatorStateSnapshot,
@@ -16,6 +17,7 @@ export type {
   CallRecord,
   ClockReading,
   DataSourceStatusValue,
+  DomainBacking,
   DomainConfiguration,
   Durations,
   EmulatorStateSnapshot,
@@ -60,6 +62,14 @@ export class EmulatorControl {
   /** Merged into the domain's configuration. Failure flags apply to operations started from now on. */
   async configureDomain(name: string, configuration: DomainConfiguration): Promise<void> {
     await this.request('PUT', `domains/${encodeURIComponent(name)}/configuration`, configuration);
+  }
+
+  /**
+   * Back a domain by a real OpenSearch node, or stop (null): DescribeDomain answers `endpoint`, and
+   * ACTIVE associations write their version's bytes to `<configDir>/analyzers/<PackageID>`.
+   */
+  async backDomain(name: string, backing: DomainBacking | null): Promise<void> {
+    await this.configureDomain(name, { backing });
   }
 
   async setApplicationStatus(idOrName: string, status: ApplicationStatusValue): Promise<void> {

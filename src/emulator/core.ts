@@ -60,6 +60,11 @@ export class EmulatorCore {
     return this.clock.now();
   }
 
+  /** On a real-time tick: what moves with the clock alone and must show outside (backed domains' files). */
+  tick(): void {
+    this.opensearch.syncBackings(this.now());
+  }
+
   /** Everything back to a fresh start, including the dice, so a seeded run can be repeated. */
   reset(): void {
     this.opensearch.reset();

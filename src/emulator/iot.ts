@@ -1,5 +1,13 @@
 import { AwsError, validation } from './errors.js';
 import { creationKey, paginate } from './pagination.js';
+import {
+  checkAttributes,
+  CLIENT_TOKEN,
+  PACKAGE_NAME,
+  parseArtifact,
+  VERSION_NAME,
+  type Artifact,
+} from './iot-checks.js';
 import { Router, type RouteSpec } from './routes.js';
 import { epochSeconds, jsonBody, type JsonObject, type ServiceRequest } from './service.js';
 import type { IotPackageSnapshot } from './types.js';
@@ -10,7 +18,6 @@ import {
   optionalRecord,
   optionalString,
   requiredString,
-  type StringRule,
 } from './validation.js';
 
 /**
@@ -20,9 +27,13 @@ import {
  * Client tokens: the SDK fills in a fresh one per call, but keeps it across its own retries, and
  * callers may pass their own. A token seen before with the same operation and parameters replays
  * the first answer without touching state; with other parameters it is a ConflictException.
+ *
+ * Over 400 lines on purpose: ten operations over one pair of maps (packages, tokens) read best
+ * together; what they accept is checked in iot-checks.ts.
  */
 
 export const IOT_ROUTES: RouteSpec[] = [
+  { method: 'GET', path: '/packages', operation: 'ListPackages', mutating: false },
   { method: 'PUT', path: '/packages/{packageName}', operation: 'CreatePackage', mutating: true },
   { method: 'GET', path: '/packages/{packageName}', operation: 'GetPackage', mutating: false },
   { method: 'PATCH', path: '/packages/{packageName}', operation: 'UpdatePackage', mutating: true },
@@ -59,20 +70,8 @@ export const IOT_ROUTES: RouteSpec[] = [
   },
 ];
 
-const NAME: StringRule = { min: 1, pattern: /^[a-zA-Z0-9\-_.]+$/, patternText: '[a-zA-Z0-9-_.]+' };
-const PACKAGE_NAME: StringRule = { ...NAME, max: 128 };
-const VERSION_NAME: StringRule = { ...NAME, max: 64 };
-const CLIENT_TOKEN: StringRule = { min: 36, max: 64, pattern: /^\S{36,64}$/, patternText: '\\S{36,64}' };
-const ATTRIBUTE_KEY = /^[a-zA-Z0-9:_-]+$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
-export const MAX_ATTRIBUTES_BYTES = 3072;
 const STATUSES = ['DRAFT', 'PUBLISHED', 'DEPRECATED'] as const;
 type VersionStatus = (typeof STATUSES)[number];
-
-interface Artifact {
-  s3Location?: { bucket?: string; key?: string; version?: string };
-}
 
 interface PackageVersion {
   versionName: string;
@@ -96,6 +95,8 @@ interface IotPackage {
   defaultVersionName?: string;
   createdAt: number;
   lastModifiedAt: number;
+  /** Creation order, for ListPackages' pages (absent in state saved before it existed). */
+  sequence?: number;
   versions: Map<string, PackageVersion>;
 }
 
@@ -125,6 +126,7 @@ export class IotService {
   }
 
   handle(req: ServiceRequest): JsonObject {
+    if (req.operation === 'ListPackages') return this.listPackages(req);
     const packageName = req.params.packageName ?? '';
     req.resource.packageName = packageName;
     if (req.params.versionName !== undefined) req.resource.versionName = req.params.versionName;
@@ -195,6 +197,7 @@ export class IotService {
       ...(tags !== undefined ? { tags } : {}),
       createdAt: req.now,
       lastModifiedAt: req.now,
+      sequence: ++this.sequence,
       versions: new Map(),
     };
     this.packages.set(name, pkg);
@@ -381,6 +384,28 @@ export class IotService {
     return {};
   }
 
+  /** In order of creation (the model paginates: maxResults 1-100, default 25 as for versions). */
+  private listPackages(req: ServiceRequest): JsonObject {
+    const maxResults = optionalInteger(req.query.get('maxResults'), 'maxResults', { min: 1, max: 100 }) ?? 25;
+    const nextToken = req.query.get('nextToken') ?? undefined;
+    const packages = [...this.packages.values()].sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
+    const { page, nextToken: next } = paginate(
+      packages,
+      (p) => creationKey(p.createdAt, p.sequence ?? 0),
+      maxResults,
+      nextToken,
+    );
+    return {
+      packageSummaries: page.map((p) => ({
+        packageName: p.name,
+        ...(p.defaultVersionName !== undefined ? { defaultVersionName: p.defaultVersionName } : {}),
+        creationDate: epochSeconds(p.createdAt),
+        lastModifiedDate: epochSeconds(p.lastModifiedAt),
+      })),
+      ...(next ? { nextToken: next } : {}),
+    };
+  }
+
   private listPackageVersions(req: ServiceRequest): JsonObject {
     const pkg = this.requirePackage(req);
     const statusParam = req.query.get('status');
@@ -467,47 +492,4 @@ export class IotService {
     for (const [key, record] of saved.tokens) this.tokens.set(key, record);
     this.sequence = saved.sequence;
   }
-}
-
-function checkAttributes(value: unknown): Record<string, string> | undefined {
-  const attributes = optionalRecord(value, 'attributes');
-  if (attributes === undefined) return undefined;
-  let bytes = 0;
-  for (const [key, attributeValue] of Object.entries(attributes)) {
-    if (!ATTRIBUTE_KEY.test(key)) {
-      throw validation(
-        `1 validation error detected: Value '${key}' at 'attributes' failed to satisfy constraint: Map keys must satisfy regular expression pattern: [a-zA-Z0-9:_-]+`,
-      );
-    }
-    if (attributeValue.length === 0 || CONTROL_CHARACTERS.test(attributeValue)) {
-      throw validation(`Attribute ${key} must have a non-empty value without control characters`);
-    }
-    bytes += Buffer.byteLength(key) + Buffer.byteLength(attributeValue);
-  }
-  if (bytes > MAX_ATTRIBUTES_BYTES) {
-    throw validation(
-      `The attributes of a package version total ${bytes} bytes; the combined size of all attributes is limited to 3KB`,
-    );
-  }
-  return attributes;
-}
-
-function parseArtifact(value: unknown): Artifact | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw validation('artifact must be an object');
-  const location = (value as Record<string, unknown>).s3Location;
-  if (location === undefined) return {};
-  if (typeof location !== 'object' || location === null)
-    throw validation('artifact.s3Location must be an object');
-  const raw = location as Record<string, unknown>;
-  const bucket = optionalString(raw.bucket, 'artifact.s3Location.bucket', { min: 1 });
-  const key = optionalString(raw.key, 'artifact.s3Location.key', { min: 1 });
-  const version = optionalString(raw.version, 'artifact.s3Location.version', { min: 1 });
-  return {
-    s3Location: {
-      ...(bucket !== undefined ? { bucket } : {}),
-      ...(key !== undefined ? { key } : {}),
-      ...(version !== undefined ? { version } : {}),
-    },
-  };
 }

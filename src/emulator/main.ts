@@ -1,15 +1,18 @@
 /**
  * CLI: `npm run emulator -- --port 4566 [--host h] [--state-file f] [--seed n] [--seed-domains a,b,c]
- * [--region r] [--account-id id]`. Prints one line, `emulator listening on <url>`, once requests are
- * accepted; SIGINT/SIGTERM stop it after the state file has been written.
+ * [--domain-backing name=endpoint,configDir[,vpc] ...] [--region r] [--account-id id]`. Prints one
+ * line, `emulator listening on <url>`, once requests are accepted; SIGINT/SIGTERM stop it after the
+ * state file has been written. `--domain-backing` (repeatable) seeds the domain if it is missing and
+ * backs it by the real OpenSearch node at `endpoint` whose config directory is `configDir`
+ * (control-client.ts backDomain).
  */
 import { parseArgs } from 'node:util';
-import { startEmulator, type EmulatorOptions } from './server.js';
+import { startEmulator, type DomainBacking, type EmulatorOptions } from './server.js';
 
 function usage(message: string): never {
   console.error(`emulator: ${message}`);
   console.error(
-    'usage: emulator [--port n] [--host h] [--state-file f] [--seed n] [--seed-domains a,b,c] [--region r] [--account-id id]',
+    'usage: emulator [--port n] [--host h] [--state-file f] [--seed n] [--seed-domains a,b,c] [--domain-backing name=endpoint,configDir[,vpc] ...] [--region r] [--account-id id]',
   );
   process.exit(2);
 }
@@ -19,6 +22,19 @@ function integer(value: string | undefined, name: string): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) usage(`--${name} must be a non-negative integer, got ${value}`);
   return n;
+}
+
+/** `name=endpoint,configDir[,vpc]`; the control API checks the endpoint and the path. */
+function parseBacking(value: string): { name: string; backing: DomainBacking } {
+  const eq = value.indexOf('=');
+  const [endpoint, configDir, flag, ...rest] = value.slice(eq + 1).split(',');
+  if (eq <= 0 || !endpoint || !configDir || (flag !== undefined && flag !== 'vpc') || rest.length > 0) {
+    usage(`--domain-backing must be name=endpoint,configDir[,vpc], got ${value}`);
+  }
+  return {
+    name: value.slice(0, eq),
+    backing: { endpoint, configDir, ...(flag === 'vpc' ? { vpc: true } : {}) },
+  };
 }
 
 async function main(): Promise<void> {
@@ -31,6 +47,7 @@ async function main(): Promise<void> {
         'state-file': { type: 'string' },
         seed: { type: 'string' },
         'seed-domains': { type: 'string' },
+        'domain-backing': { type: 'string', multiple: true },
         region: { type: 'string' },
         'account-id': { type: 'string' },
       },
@@ -40,6 +57,7 @@ async function main(): Promise<void> {
     usage(err instanceof Error ? err.message : String(err));
   }
   const port = integer(values.port, 'port');
+  const backings = (values['domain-backing'] ?? []).map(parseBacking);
   const seed = integer(values.seed, 'seed');
   const options: EmulatorOptions = {
     ...(port !== undefined ? { port } : {}),
@@ -55,6 +73,12 @@ async function main(): Promise<void> {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   if (seedDomains.length > 0) await emulator.control.seedDomains(seedDomains.map((name) => ({ name })));
+  for (const { name, backing } of backings) {
+    await emulator.control.seedDomains([{ name }]);
+    await emulator.control.backDomain(name, backing).catch((err: unknown) => {
+      usage(`--domain-backing ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

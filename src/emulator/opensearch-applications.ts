@@ -13,6 +13,9 @@ import { oneOf, optionalInteger, optionalString, requiredString } from './valida
  * timer: the outcome is computed from the moments at which each side became ACTIVE, and frozen
  * ("settled") the first time it is known. A status override from the control API first settles
  * every attachment it could affect, so history before the override is judged by the old status.
+ *
+ * Over 400 lines on purpose: the attachment outcome (settle, failedSince, the status overrides) is
+ * one piece of reasoning over the store's private state, and reads best whole.
  */
 
 interface StatusOverride {
@@ -159,6 +162,14 @@ export class ApplicationsStore {
       ),
       kmsKeyArn: application.kmsKeyArn,
     };
+  }
+
+  /** Gone at once, with its attachments (the emulator has no DELETING phase for applications). */
+  deleteApplication(req: ServiceRequest): JsonObject {
+    const { application } = this.require(req);
+    this.byId.delete(application.id);
+    this.idByName.delete(application.name);
+    return {};
   }
 
   /** GET /2021-01-01/opensearch/list-applications?statuses=&maxResults=&nextToken= */

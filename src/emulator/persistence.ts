@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import type { SavedIot } from './iot.js';
-import type { SavedOpenSearch } from './opensearch.js';
+import type { SavedOpenSearch } from './opensearch-snapshot.js';
 import type { SavedBucket } from './s3.js';
 import type { Durations } from './types.js';
 

@@ -7,12 +7,15 @@ export interface RouteSpec {
   path: string;
   operation: string;
   mutating: boolean;
+  /** The service API version the route belongs to, where one service serves two (es: 2015-01-01, 2021-01-01). */
+  apiVersion?: string;
 }
 
 export interface RouteMatch {
   operation: string;
   mutating: boolean;
   params: Record<string, string>;
+  apiVersion?: string;
 }
 
 interface CompiledRoute extends RouteSpec {
@@ -60,9 +63,21 @@ export class Router {
           break;
         }
       }
-      if (ok) return { operation: route.operation, mutating: route.mutating, params };
+      if (ok) {
+        return {
+          operation: route.operation,
+          mutating: route.mutating,
+          params,
+          ...(route.apiVersion !== undefined ? { apiVersion: route.apiVersion } : {}),
+        };
+      }
     }
     return undefined;
+  }
+
+  /** Every route, for tests that hold the table against the service models. */
+  routes(): RouteSpec[] {
+    return [...this.byMethod.values()].flat().map(({ segments: _segments, ...spec }) => spec);
   }
 
   isMutating(operation: string): boolean | undefined {

@@ -39,6 +39,8 @@ export function classifyS3(method: string, rawPath: string, query: URLSearchPara
     if (method === 'PUT' && hasNoSubresource(query))
       return { operation: 'CreateBucket', mutating: true, bucket };
     if (method === 'HEAD') return { operation: 'HeadBucket', mutating: false, bucket };
+    if (method === 'DELETE' && hasNoSubresource(query))
+      return { operation: 'DeleteBucket', mutating: true, bucket };
     if (method === 'GET' && query.get('list-type') === '2') {
       return { operation: 'ListObjectsV2', mutating: false, bucket };
     }
@@ -101,6 +103,8 @@ export class S3Service {
       case 'HeadBucket':
         this.requireBucket(bucketName);
         return { status: 200, headers: { 'x-amz-bucket-region': this.region } };
+      case 'DeleteBucket':
+        return this.deleteBucket(this.requireBucket(bucketName));
       case 'ListObjectsV2':
         return this.listObjectsV2(this.requireBucket(bucketName), req.query);
       case 'PutObject':
@@ -154,6 +158,16 @@ export class S3Service {
     }
     this.buckets.set(name, { name, createdAt: now, objects: new Map() });
     return { status: 200, headers: { location: `/${name}` } };
+  }
+
+  private deleteBucket(bucket: Bucket): RawResponse {
+    if (bucket.objects.size > 0) {
+      throw new AwsError('BucketNotEmpty', 409, 'The bucket you tried to delete is not empty', {
+        BucketName: bucket.name,
+      });
+    }
+    this.buckets.delete(bucket.name);
+    return { status: 204, headers: {} };
   }
 
   private putObject(bucket: Bucket, key: string, req: ServiceRequest): RawResponse {

@@ -17,11 +17,14 @@ export type { Durations } from './types.js';
 export type {
   CallRecord,
   ClockReading,
+  DomainBacking,
   DomainConfiguration,
   EmulatorStateSnapshot,
   FaultRule,
 } from './types.js';
 export { EmulatorControl } from './control-client.js';
+
+const TICK_MS = 200;
 
 export interface EmulatorOptions {
   /** 0 (default) = any free port. */
@@ -79,6 +82,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     });
   });
   const port = (server.address() as AddressInfo).port;
+  // Associations settle on the emulator clock with no request to notice: backed domains' node files
+  // must still follow, so they are synced on a short tick too.
+  const ticker = setInterval(() => core.tick(), TICK_MS).unref();
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   let stopped: Promise<void> | undefined;
@@ -88,6 +94,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     control: new EmulatorControl(url),
     stop() {
       stopped ??= (async () => {
+        clearInterval(ticker);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await closed;
@@ -121,6 +128,7 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
   let mutating: boolean;
   let dispatch: (request: ServiceRequest) => RawResponse;
   let params: Record<string, string> = {};
+  let apiVersion: string | undefined;
 
   if (service === 's3') {
     const s3 = classifyS3(method, rawPath, query);
@@ -139,6 +147,7 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
     operation = match?.operation ?? 'UnknownOperation';
     mutating = match?.mutating ?? false;
     params = match?.params ?? {};
+    apiVersion = match?.apiVersion;
     dispatch = (request) => {
       if (!match) {
         throw new AwsError(
@@ -163,6 +172,7 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
   } else {
     const request: ServiceRequest = {
       operation,
+      ...(apiVersion !== undefined ? { apiVersion } : {}),
       method,
       params,
       query,

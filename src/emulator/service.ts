@@ -5,6 +5,8 @@ import type { CallResource } from './types.js';
 /** What a service handler sees of one request, already routed to an operation. */
 export interface ServiceRequest {
   operation: string;
+  /** Where one service serves two API versions (es: '2015-01-01', '2021-01-01'), the one called. */
+  apiVersion?: string;
   method: string;
   params: Record<string, string>;
   query: URLSearchParams;

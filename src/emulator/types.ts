@@ -36,6 +36,16 @@ export const DEFAULT_DURATIONS: Readonly<Durations> = Object.freeze({
   attachmentExpiryMs: 24 * 60 * 60 * 1000,
 });
 
+/** A real OpenSearch node standing in for the domain's nodes (see opensearch-backing.ts). */
+export interface DomainBacking {
+  /** The node's URL, e.g. http://127.0.0.1:9200: DescribeDomain answers it as the domain's endpoint. */
+  endpoint: string;
+  /** Absolute path of the node's config directory: packages land in `<configDir>/analyzers/<PackageID>`. */
+  configDir: string;
+  /** A VPC domain: the endpoint is answered in `Endpoints.vpc`, with VPCOptions, and no `Endpoint`. */
+  vpc?: boolean;
+}
+
 export interface DomainConfiguration {
   /** Overrides the global associationMs for this domain. */
   associationMs?: number;
@@ -47,6 +57,8 @@ export interface DomainConfiguration {
   failDissociation?: boolean | string;
   /** PackageIDs that an index on this domain uses: DissociatePackage answers ConflictException. */
   indexesUsingPackages?: string[];
+  /** Back the domain by a real node; null: no longer. Not kept in the state file. */
+  backing?: DomainBacking | null;
 }
 
 export interface FaultRule {

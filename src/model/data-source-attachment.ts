@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { workspaceName } from './aws-rules.js';
+import { epochMs, failureSummary } from './failures.js';
 
 /**
  * Data source attachment: AttachDataSource, then a durable wait until AWS reports ATTACHED or
@@ -119,10 +120,12 @@ export type DataSourceAttachmentInput = z.input<typeof dataSourceAttachmentInput
 /** What the workflow works with (defaults filled in). */
 export type DataSourceAttachmentParams = z.output<typeof dataSourceAttachmentInput>;
 
-export type AttachmentWorkspace =
-  | { kind: 'none' }
-  | { kind: 'existing'; workspaceId: string }
-  | { kind: 'new'; name: string; workspaceType: WorkspaceType };
+export const attachmentWorkspace = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }),
+  z.object({ kind: z.literal('existing'), workspaceId: z.string() }),
+  z.object({ kind: z.literal('new'), name: z.string(), workspaceType: z.enum(workspaceTypes) }),
+]);
+export type AttachmentWorkspace = z.infer<typeof attachmentWorkspace>;
 
 export function workspaceOf(p: {
   workspaceId?: string | undefined;
@@ -182,56 +185,66 @@ export function attachmentClientToken(firstExecutionRunId: string): string {
 
 // ---- progress and result -------------------------------------------------------------------
 
-export type AttachmentStatus = 'PENDING' | 'ATTACHED' | 'FAILED';
+// Declared once (zod, for the JSON Schemas), the types derived.
 
-export type AttachmentPhase =
-  | 'resolving-application'
-  | 'attaching'
-  | 'waiting'
-  /** The wait limit was reached: one last look before reporting it. */
-  | 'confirming'
-  | 'done';
+export const attachmentStatus = z.enum(['PENDING', 'ATTACHED', 'FAILED']);
+export type AttachmentStatus = z.infer<typeof attachmentStatus>;
 
-export interface AttachmentApplication {
-  id: string;
-  name?: string;
-  arn?: string;
-  /** As last seen: CREATING, ACTIVE, UPDATING, DELETING, FAILED. */
-  status?: string;
-}
+export const attachmentPhase = z.enum([
+  'resolving-application',
+  'attaching',
+  'waiting',
+  'confirming', // the wait limit was reached: one last look before reporting it
+  'done',
+]);
+export type AttachmentPhase = z.infer<typeof attachmentPhase>;
 
-export interface DataSourceAttachmentProgress {
-  phase: AttachmentPhase;
-  application: AttachmentApplication | { ref: string };
-  dataSourceArn: string;
-  workspace: AttachmentWorkspace;
-  attachmentId?: string;
-  status?: AttachmentStatus;
-  /** ms since the epoch: when AttachDataSource answered. */
-  requestedAt?: number;
-  /** ms since the epoch: when the wait ends with AttachmentWaitLimitExceeded at the latest. */
-  waitDeadline?: number;
-  outcome?: 'attached' | 'failed' | 'wait-limit-exceeded';
-  error?: { type: string; message: string };
-}
+export const attachmentApplication = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  arn: z.string().optional(),
+  status: z.string().optional().describe('as last seen: CREATING, ACTIVE, UPDATING, DELETING, FAILED'),
+});
+export type AttachmentApplication = z.infer<typeof attachmentApplication>;
 
-export interface DataSourceAttachmentResult {
-  status: 'ATTACHED';
-  attachmentId: string;
-  application: AttachmentApplication;
-  dataSourceArn: string;
-  dataSourceKind: 'domain' | 'collection';
-  workspace: AttachmentWorkspace;
-  /** true when AttachDataSource answered ATTACHED at once (both sides ACTIVE, or already attached). */
-  attachedOnRequest: boolean;
-  /** DescribeDataSourceAttachment calls made while PENDING (0 when attached on request). */
-  polls: number;
-  /** ms since the epoch. */
-  startedAt: number;
-  requestedAt: number;
-  attachedAt: number;
-  finishedAt: number;
-}
+export const dataSourceAttachmentProgress = z.object({
+  phase: attachmentPhase,
+  application: z.union([attachmentApplication, z.object({ ref: z.string() })]),
+  dataSourceArn: z.string(),
+  workspace: attachmentWorkspace,
+  attachmentId: z.string().optional(),
+  status: attachmentStatus.optional(),
+  requestedAt: epochMs.optional().describe('when AttachDataSource answered'),
+  waitDeadline: epochMs
+    .optional()
+    .describe('when the wait ends with AttachmentWaitLimitExceeded at the latest'),
+  outcome: z.enum(['attached', 'failed', 'wait-limit-exceeded']).optional(),
+  error: failureSummary.optional(),
+});
+export type DataSourceAttachmentProgress = z.infer<typeof dataSourceAttachmentProgress>;
+
+export const dataSourceAttachmentResult = z.object({
+  status: z.literal('ATTACHED'),
+  attachmentId: z.string(),
+  application: attachmentApplication,
+  dataSourceArn: z.string(),
+  dataSourceKind: z.enum(['domain', 'collection']),
+  workspace: attachmentWorkspace,
+  attachedOnRequest: z
+    .boolean()
+    .describe(
+      'true when AttachDataSource answered ATTACHED at once (both sides ACTIVE, or already attached)',
+    ),
+  polls: z
+    .number()
+    .int()
+    .describe('DescribeDataSourceAttachment calls made while PENDING (0 when attached on request)'),
+  startedAt: epochMs,
+  requestedAt: epochMs,
+  attachedAt: epochMs,
+  finishedAt: epochMs,
+});
+export type DataSourceAttachmentResult = z.infer<typeof dataSourceAttachmentResult>;
 
 /** What FAILED means: AWS's API carries no reason field, so the failure says what AWS documents. */
 export const ATTACHMENT_FAILED_REASON =
@@ -250,8 +263,3 @@ export interface AttachmentFailureDetails {
   requestedAt?: number;
   waitedSeconds?: number;
 }
-
-/** Message names, part of the contract for other languages. */
-export const DataSourceAttachmentMessages = {
-  progress: 'progress',
-} as const;

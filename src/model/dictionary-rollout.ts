@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AwsErrorDetails } from './failures.js';
+import { epochMs, failureSummary, type FailureSummary } from './failures.js';
 import {
   COMMIT_MESSAGE_MAX,
   domainName,
@@ -74,7 +74,10 @@ export const waveSpec = z.discriminatedUnion(
       .object({
         strategy: z.literal('sizes'),
         canary: z.number().int().min(0).default(1),
-        sizes: z.array(z.number().int().min(1, 'wave sizes must be >= 1')).min(1, 'needs at least one size'),
+        sizes: z
+          .array(z.number().int().min(1, 'wave sizes must be >= 1'))
+          .min(1, 'needs at least one size')
+          .default([MAX_DOMAINS]),
       })
       .strict(),
     /** A canary wave, then waves ending at these cumulative percentages of all domains; last is 100. */
@@ -226,7 +229,7 @@ export function planWaves(domains: readonly string[], spec: WaveSpec): string[][
 }
 
 /** The content marker kept in PackageDescription / CommitMessage, how unchanged content is detected. */
-export function contentMarker(sha256: string): string {
+function contentMarker(sha256: string): string {
   return `[sha256:${sha256}]`;
 }
 export function markerIn(text: string | undefined): string | undefined {
@@ -239,41 +242,41 @@ export function commitMessageFor(sha256: string): string {
   return `package-rollouts ${contentMarker(sha256)}`.slice(0, COMMIT_MESSAGE_MAX);
 }
 
-// ---- progress and result -------------------------------------------------------------------
+// ---- progress and result: declared once (zod, for the JSON Schemas), the types derived -----
 
-export type DomainState =
-  | 'pending' // not started yet
-  | 'skipped' // already current before this run: no AssociatePackage call
-  | 'associating'
-  | 'current' // ACTIVE at the target version
-  | 'failed'
-  | 'not-started' // halted, cancelled or dry-run before it was reached
-  | 'rolling-back'
-  | 'rolled-back'
-  | 'rollback-failed';
+export const domainState = z.enum([
+  'pending', // not started yet
+  'skipped', // already current before this run: no AssociatePackage call
+  'associating',
+  'current', // ACTIVE at the target version
+  'failed',
+  'not-started', // halted, cancelled or dry-run before it was reached
+  'rolling-back',
+  'rolled-back',
+  'rollback-failed',
+]);
+export type DomainState = z.infer<typeof domainState>;
 
-export interface DomainOutcome {
-  domain: string;
-  state: DomainState;
-  wave: number;
-  /** The version the domain had before this run (undefined = no association). */
-  previousVersion?: string;
-  /** The version the domain has now, as far as the workflow last saw. */
-  version?: string;
-  /** AWS's ReferencePath on this domain (e.g. analyzers/F123...), what analyzers use as synonyms_path. */
-  referencePath?: string;
-  /** ms since the epoch. */
-  startedAt?: number;
-  finishedAt?: number;
-  /** Why it failed: a stable type, a message, and AWS's code / request id when AWS said no. */
-  error?: DomainError;
-}
+/** Why a domain failed: a stable type, a message, and AWS's code / request id when AWS said no. */
+export type DomainError = FailureSummary;
 
-export interface DomainError {
-  type: string;
-  message: string;
-  aws?: AwsErrorDetails;
-}
+export const domainOutcome = z.object({
+  domain: z.string(),
+  state: domainState,
+  wave: z.number().int().describe('0-based wave index; -1 before planning'),
+  previousVersion: z.string().optional().describe('the version before this run; absent = no association'),
+  version: z.string().optional().describe('the version the domain has now, as far as the workflow last saw'),
+  referencePath: z
+    .string()
+    .optional()
+    .describe(
+      "AWS's ReferencePath on this domain (analyzers/<PackageID>): what analyzers use as synonyms_path",
+    ),
+  startedAt: epochMs.optional(),
+  finishedAt: epochMs.optional(),
+  error: failureSummary.optional(),
+});
+export type DomainOutcome = z.infer<typeof domainOutcome>;
 
 export interface DictionaryRolloutPlan {
   packageId?: string;
@@ -284,63 +287,70 @@ export interface DictionaryRolloutPlan {
   skipped: string[];
 }
 
-export type RolloutPhase =
-  | 'validating'
-  | 'staging'
-  | 'packaging'
-  | 'waiting-for-package'
-  | 'planning'
-  | 'associating'
-  | 'waiting-for-approval'
-  | 'paused'
-  | 'pausing-between-waves'
-  | 'rolling-back'
-  | 'done';
+export const rolloutPhase = z.enum([
+  'staging',
+  'packaging',
+  'waiting-for-package',
+  'planning',
+  'associating',
+  'waiting-for-approval',
+  'paused',
+  'pausing-between-waves',
+  'rolling-back',
+  'done',
+]);
+export type RolloutPhase = z.infer<typeof rolloutPhase>;
 
-export interface DictionaryRolloutProgress {
-  phase: RolloutPhase;
-  packageName: string;
-  packageId?: string;
-  targetVersion?: string;
-  contentSha256?: string;
-  waves: string[][];
-  currentWave: number;
-  paused: boolean;
-  awaitingApproval: boolean;
-  domains: DomainOutcome[];
-}
+export const dictionaryRolloutProgress = z.object({
+  phase: rolloutPhase,
+  packageName: z.string(),
+  packageId: z.string().optional(),
+  targetVersion: z.string().optional(),
+  contentSha256: z.string().optional(),
+  waves: z.array(z.array(z.string())),
+  currentWave: z.number().int(),
+  paused: z.boolean(),
+  awaitingApproval: z.boolean(),
+  domains: z.array(domainOutcome),
+});
+export type DictionaryRolloutProgress = z.infer<typeof dictionaryRolloutProgress>;
 
-export type RolloutOutcome =
-  'succeeded' | 'unchanged' | 'partial' | 'failed' | 'rolled-back' | 'cancelled' | 'dry-run';
+export const rolloutOutcome = z.enum([
+  'succeeded',
+  'unchanged',
+  'partial',
+  'failed',
+  'rolled-back',
+  'cancelled',
+  'dry-run',
+]);
+export type RolloutOutcome = z.infer<typeof rolloutOutcome>;
 
-export interface DictionaryRolloutResult {
-  outcome: RolloutOutcome;
-  packageName: string;
-  packageId: string;
-  /** e.g. "v3" */
-  targetVersion: string;
-  /** What analyzers reference (synonyms_path / stopwords_path): analyzers/<PackageID>. */
-  referencePath: string;
-  contentSha256: string;
-  packageChange: 'created' | 'updated' | 'unchanged';
-  stagedObject: { bucket: string; key: string; sizeBytes: number };
-  waves: number;
-  counts: Record<'current' | 'skipped' | 'failed' | 'notStarted' | 'rolledBack', number>;
-  domains: DomainOutcome[];
-  startedAt: number;
-  finishedAt: number;
-  /** Always worth saying: indexes see a new dictionary only after a refresh. */
-  notes: string[];
-}
-
-/** Message names (queries and updates/signals), part of the contract for other languages. */
-export const DictionaryRolloutMessages = {
-  progress: 'progress',
-  plan: 'plan',
-  approve: 'approve',
-  pause: 'pause',
-  resume: 'resume',
-} as const;
+export const dictionaryRolloutResult = z.object({
+  outcome: rolloutOutcome,
+  packageName: z.string(),
+  packageId: z.string(),
+  targetVersion: z.string().describe('e.g. "v3"'),
+  referencePath: z.string().describe('what analyzers reference (synonyms_path): analyzers/<PackageID>'),
+  contentSha256: z.string(),
+  packageChange: z.enum(['created', 'updated', 'unchanged']),
+  stagedObject: z.object({ bucket: z.string(), key: z.string(), sizeBytes: z.number() }),
+  waves: z.number().int(),
+  counts: z.object({
+    current: z.number().int(),
+    skipped: z.number().int(),
+    failed: z.number().int(),
+    notStarted: z.number().int(),
+    rolledBack: z.number().int(),
+  }),
+  domains: z.array(domainOutcome),
+  startedAt: epochMs,
+  finishedAt: epochMs,
+  notes: z
+    .array(z.string())
+    .describe('always worth saying: indexes see a new dictionary only after a refresh'),
+});
+export type DictionaryRolloutResult = z.infer<typeof dictionaryRolloutResult>;
 
 /** One rollout per package at a time: the id derives from the package name. */
 export function dictionaryRolloutWorkflowId(packageName: string): string {

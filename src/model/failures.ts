@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Stable `ApplicationFailure.type` values. Callers (the client, the CLI, services in other
  * languages) branch on these strings, so they are part of the contract: add, never rename.
@@ -42,13 +44,28 @@ export const FailureTypes = {
 export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 
 /** What a failure carries about the AWS call behind it, for the Web UI and for callers. */
-export interface AwsErrorDetails {
-  service: 'es' | 'iot' | 's3' | 'https';
-  operation: string;
-  code: string;
-  message: string;
-  requestId?: string;
-  httpStatus?: number;
-  domain?: string;
-  packageId?: string;
-}
+export const awsErrorDetails = z.object({
+  service: z.enum(['es', 'iot', 's3', 'https']),
+  operation: z.string(),
+  code: z.string(),
+  message: z.string(),
+  requestId: z.string().optional(),
+  httpStatus: z.number().int().optional(),
+  domain: z.string().optional(),
+  packageId: z.string().optional(),
+});
+export type AwsErrorDetails = z.infer<typeof awsErrorDetails>;
+
+/**
+ * A failure as a result or progress carries it: its stable type, its message, and AWS's error
+ * details (code, message, request id, domain) when an AWS call was refused.
+ */
+export const failureSummary = z.object({
+  type: z.string(),
+  message: z.string(),
+  aws: awsErrorDetails.optional(),
+});
+export type FailureSummary = z.infer<typeof failureSummary>;
+
+/** Milliseconds since the Unix epoch (workflow time inside workflows). */
+export const epochMs = z.number().describe('milliseconds since the Unix epoch');

@@ -1,3 +1,9 @@
+/**
+ * The IoT package release contract: its input schema with AWS IoT's rules, the content comparison
+ * that decides unchanged vs IotVersionConflict, and its progress and result shapes. Over 400 lines
+ * because the AWS rules (names, attributes, 3 KB limit) are spelled out next to the fields they
+ * govern.
+ */
 import { z } from 'zod';
 import {
   IOT_ATTRIBUTE_KEY,
@@ -9,6 +15,7 @@ import {
   s3Key,
   utf8Length,
 } from './aws-rules.js';
+import { epochMs, failureSummary } from './failures.js';
 
 /**
  * An IoT software package release: ensure the package, create a version (DRAFT), optionally wait
@@ -32,6 +39,24 @@ export function attributesByteSize(attributes: Record<string, string>): number {
   let bytes = 0;
   for (const [key, value] of Object.entries(attributes)) bytes += utf8Length(key) + utf8Length(value);
   return bytes;
+}
+
+/**
+ * A `__proto__` key (JSON.parse makes it an own property) would pass a record schema and then be
+ * dropped from the parsed object without a word: refuse it, naming the key, before the record
+ * schema sees the input. (Outside `.default()`, so the JSON Schema keeps the default.)
+ */
+function refusingProtoKey<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value, ctx) => {
+    if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__'))
+      ctx.issues.push({
+        code: 'custom',
+        path: ['__proto__'],
+        message: "key '__proto__' is not allowed (it would be dropped silently)",
+        input: value,
+      });
+    return value;
+  }, schema);
 }
 
 export const iotAttributes = z.record(z.string(), z.string()).superRefine((attributes, ctx) => {
@@ -118,9 +143,9 @@ export const iotPackageReleaseInput = z
     description: iotDescription.default(''),
     /** Used only when this release creates the package. */
     packageDescription: iotDescription.optional(),
-    attributes: iotAttributes.default({}),
+    attributes: refusingProtoKey(iotAttributes.default({})),
     /** Tags of the version, and of the package when this release creates it. Not compared on re-runs (AWS does not return them). */
-    tags: iotTags.default({}),
+    tags: refusingProtoKey(iotTags.default({})),
     artifact: iotArtifact.optional(),
     publish: z.enum(iotPublishModes, { error: "must be 'now', 'after-approval' or 'no'" }).default('now'),
     /** Default: true when the version is published, false with publish 'no'. */
@@ -172,25 +197,20 @@ export function iotPackageReleaseWorkflowId(packageName: string, versionName: st
   return `iot-package-release/${packageName}/${versionName}`;
 }
 
-/** Message names (query, update and its signal twin), part of the contract for other languages. */
-export const IotPackageReleaseMessages = {
-  progress: 'progress',
-  approve: 'approve',
-} as const;
-
 export interface IotApproveArgs {
   /** Who approved, for the record (result and Web UI). */
   approvedBy?: string;
 }
-export interface IotApproval {
-  approvedBy?: string;
-  /** ms since the epoch (workflow time). */
-  approvedAt: number;
-}
+export const iotApproval = z.object({
+  approvedBy: z.string().optional(),
+  approvedAt: epochMs,
+});
+export type IotApproval = z.infer<typeof iotApproval>;
 
 // ---- content comparison -------------------------------------------------------------------
 
-export type IotVersionStatus = 'DRAFT' | 'PUBLISHED' | 'DEPRECATED';
+export const iotVersionStatus = z.enum(['DRAFT', 'PUBLISHED', 'DEPRECATED']);
+export type IotVersionStatus = z.infer<typeof iotVersionStatus>;
 
 /** What a release puts into a version and compares on re-runs. */
 export interface IotVersionContent {
@@ -376,50 +396,61 @@ function relativeTo(
 
 // ---- progress and result ------------------------------------------------------------------
 
-export type IotReleasePhase =
-  | 'validating'
-  | 'ensuring-package'
-  | 'creating-version'
-  | 'waiting-for-approval'
-  | 'publishing'
-  | 'setting-default'
-  | 'deprecating'
-  | 'done'
-  | 'failed';
+export const iotReleasePhase = z.enum([
+  'validating',
+  'ensuring-package',
+  'creating-version',
+  'waiting-for-approval',
+  'publishing',
+  'setting-default',
+  'deprecating',
+  'done',
+  'failed',
+]);
+export type IotReleasePhase = z.infer<typeof iotReleasePhase>;
 
-export interface IotReleaseSteps {
-  package: 'created' | 'existed' | 'pending';
-  version: 'created' | 'existed' | 'pending';
-  publish: 'published' | 'already-published' | 'not-requested' | 'skipped-deprecated' | 'pending';
-  default:
-    'set' | 'already-default' | 'not-requested' | 'left-to-newer-version' | 'skipped-deprecated' | 'pending';
-  /** Versions this run deprecated. */
-  deprecated: string[];
-}
+export const iotReleaseSteps = z.object({
+  package: z.enum(['created', 'existed', 'pending']),
+  version: z.enum(['created', 'existed', 'pending']),
+  publish: z.enum(['published', 'already-published', 'not-requested', 'skipped-deprecated', 'pending']),
+  default: z.enum([
+    'set',
+    'already-default',
+    'not-requested',
+    'left-to-newer-version',
+    'skipped-deprecated',
+    'pending',
+  ]),
+  deprecated: z.array(z.string()).describe('versions this run deprecated'),
+});
+export type IotReleaseSteps = z.infer<typeof iotReleaseSteps>;
 
-export interface IotPackageReleaseProgress {
-  phase: IotReleasePhase;
-  packageName: string;
-  versionName: string;
-  publish: IotPublishMode;
-  versionStatus?: IotVersionStatus;
-  awaitingApproval: boolean;
-  approval?: IotApproval;
-  steps: IotReleaseSteps;
-  error?: { type: string; message: string };
-}
+export const iotPackageReleaseProgress = z.object({
+  phase: iotReleasePhase,
+  packageName: z.string(),
+  versionName: z.string(),
+  publish: z.enum(iotPublishModes),
+  versionStatus: iotVersionStatus.optional(),
+  awaitingApproval: z.boolean(),
+  approval: iotApproval.optional(),
+  steps: iotReleaseSteps,
+  error: failureSummary.optional(),
+});
+export type IotPackageReleaseProgress = z.infer<typeof iotPackageReleaseProgress>;
 
-export interface IotPackageReleaseResult {
-  /** changed: this run made at least one change in AWS; unchanged: every step was already done. */
-  outcome: 'changed' | 'unchanged';
-  packageName: string;
-  versionName: string;
-  packageVersionArn?: string;
-  versionStatus: IotVersionStatus;
-  defaultVersionName?: string;
-  steps: IotReleaseSteps;
-  approval?: IotApproval;
-  notes: string[];
-  startedAt: number;
-  finishedAt: number;
-}
+export const iotPackageReleaseResult = z.object({
+  outcome: z
+    .enum(['changed', 'unchanged'])
+    .describe('changed: this run made at least one change in AWS; unchanged: every step was already done'),
+  packageName: z.string(),
+  versionName: z.string(),
+  packageVersionArn: z.string().optional(),
+  versionStatus: iotVersionStatus,
+  defaultVersionName: z.string().optional(),
+  steps: iotReleaseSteps,
+  approval: iotApproval.optional(),
+  notes: z.array(z.string()),
+  startedAt: epochMs,
+  finishedAt: epochMs,
+});
+export type IotPackageReleaseResult = z.infer<typeof iotPackageReleaseResult>;

@@ -1,3 +1,5 @@
+import type { DomainError } from './dictionary-rollout.js';
+
 /** Shapes activities return about OpenSearch packages: small, so they sit well in history. */
 export interface PackageSummary {
   packageId: string;
@@ -22,4 +24,23 @@ export interface DomainPackageRow {
 
 export function referencePathOf(packageId: string): string {
   return `analyzers/${packageId}`;
+}
+
+/**
+ * Where one domain's association stands, once it has settled: from the wait's read of AWS, or
+ * from the start when AWS answered at once. The workflow records it on the domain as it is.
+ */
+export interface AssociationStatus {
+  domain: string;
+  outcome: 'current' | 'failed' | 'deadline';
+  version?: string;
+  referencePath?: string;
+  error?: DomainError;
+}
+
+/** Where one domain's dissociation stands, once it has settled. */
+export interface DissociationStatus {
+  domain: string;
+  outcome: 'dissociated' | 'failed' | 'deadline';
+  error?: DomainError;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { domainName, opensearchPackageId, opensearchPackageName } from './aws-rules.js';
-import { MAX_DOMAINS, type DomainError } from './dictionary-rollout.js';
+import { MAX_DOMAINS } from './dictionary-rollout.js';
+import { epochMs, failureSummary } from './failures.js';
 
 export const packageRemovalInput = z
   .object({
@@ -42,46 +43,55 @@ export const packageRemovalInput = z
 export type PackageRemovalInput = z.input<typeof packageRemovalInput>;
 export type PackageRemovalParams = z.output<typeof packageRemovalInput>;
 
-export type RemovalDomainState =
-  | 'pending'
-  | 'dissociating'
-  | 'dissociated'
-  /** Named in the input but not associated: nothing to do. */
-  | 'not-associated'
-  | 'failed';
+// ---- progress and result: declared once (zod, for the JSON Schemas), the types derived -----
 
-export interface RemovalDomainOutcome {
-  domain: string;
-  state: RemovalDomainState;
-  /** The version that was associated before the removal. */
-  previousVersion?: string;
-  error?: DomainError;
-  startedAt?: number;
-  finishedAt?: number;
-}
+export const removalDomainState = z.enum([
+  'pending',
+  'dissociating',
+  'dissociated',
+  'not-associated', // named in the input but not associated: nothing to do
+  'failed',
+]);
+export type RemovalDomainState = z.infer<typeof removalDomainState>;
 
-export interface PackageRemovalResult {
-  outcome: 'removed' | 'already-removed' | 'partial' | 'failed';
-  packageName?: string;
-  packageId?: string;
-  /**
-   * deleted: this run deleted it (DeletePackage accepted and the package gone); already-deleted: it
-   * was not there; kept: domains remain; failed: AWS could not delete it (DELETE_FAILED, see
-   * keptBecause); not-requested: deletePackage was false.
-   */
-  packageDeletion: 'deleted' | 'already-deleted' | 'kept' | 'failed' | 'not-requested';
-  keptBecause?: string;
-  domains: RemovalDomainOutcome[];
-  counts: Record<'dissociated' | 'notAssociated' | 'failed', number>;
-  startedAt: number;
-  finishedAt: number;
-}
+export const removalDomainOutcome = z.object({
+  domain: z.string(),
+  state: removalDomainState,
+  previousVersion: z.string().optional().describe('the version that was associated before the removal'),
+  error: failureSummary.optional(),
+  startedAt: epochMs.optional(),
+  finishedAt: epochMs.optional(),
+});
+export type RemovalDomainOutcome = z.infer<typeof removalDomainOutcome>;
 
-export interface PackageRemovalProgress {
-  phase: 'resolving' | 'dissociating' | 'deleting' | 'done';
-  packageId?: string;
-  domains: RemovalDomainOutcome[];
-}
+export const packageRemovalResult = z.object({
+  outcome: z.enum(['removed', 'already-removed', 'partial', 'failed']),
+  packageName: z.string().optional(),
+  packageId: z.string().optional(),
+  packageDeletion: z
+    .enum(['deleted', 'already-deleted', 'kept', 'failed', 'not-requested'])
+    .describe(
+      'deleted: this run deleted it (DeletePackage accepted and the package gone); already-deleted: it was not there; ' +
+        'kept: domains remain; failed: AWS could not delete it (DELETE_FAILED, see keptBecause); not-requested: deletePackage was false',
+    ),
+  keptBecause: z.string().optional(),
+  domains: z.array(removalDomainOutcome),
+  counts: z.object({
+    dissociated: z.number().int(),
+    notAssociated: z.number().int(),
+    failed: z.number().int(),
+  }),
+  startedAt: epochMs,
+  finishedAt: epochMs,
+});
+export type PackageRemovalResult = z.infer<typeof packageRemovalResult>;
+
+export const packageRemovalProgress = z.object({
+  phase: z.enum(['resolving', 'dissociating', 'deleting', 'done']),
+  packageId: z.string().optional(),
+  domains: z.array(removalDomainOutcome),
+});
+export type PackageRemovalProgress = z.infer<typeof packageRemovalProgress>;
 
 export function packageRemovalWorkflowId(input: { packageName?: string; packageId?: string }): string {
   return `package-removal/${input.packageName ?? input.packageId}`;

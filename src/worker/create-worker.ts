@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { ActivityDeps } from '../activities/deps.js';
+import { createActivities } from '../activities/index.js';
 
 export interface RolloutWorkerOptions {
   connection: NativeConnection;

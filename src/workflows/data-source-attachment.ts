@@ -3,7 +3,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   TimeoutFailure,
-  defineQuery,
   isCancellation,
   proxyActivities,
   setCurrentDetails,
@@ -20,7 +19,6 @@ import {
   applicationRef,
   applicationSelector,
   attachmentClientToken,
-  DataSourceAttachmentMessages,
   dataSourceAttachmentInput,
   dataSourceKind,
   describeWorkspace,
@@ -31,18 +29,18 @@ import {
   type DataSourceAttachmentResult,
 } from '../model/data-source-attachment.js';
 import { FailureTypes } from '../model/failures.js';
-import { awsCallOptions, errorSummary, parseWorkflowInput, pollingOptions, publishStatus } from './common.js';
+import { awsCallOptions, pollingOptions } from './activity-options.js';
+import { errorSummary, parseWorkflowInput } from './failures.js';
+import { dataSourceAttachmentMessages } from './messages.js';
+import { publishStatus } from './search-attributes.js';
 
 type ApplicationActivities = ReturnType<typeof createOpenSearchApplicationActivities>;
-
-export const attachmentProgressQuery = defineQuery<DataSourceAttachmentProgress>(
-  DataSourceAttachmentMessages.progress,
-);
 
 const NON_RETRYABLE = [FailureTypes.AwsRequestRejected, FailureTypes.AttachmentFailed];
 
 const callOptions = awsCallOptions(NON_RETRYABLE);
-const os = proxyActivities<ApplicationActivities>(callOptions);
+/** OpenSearch Service application calls. */
+const opensearchApplications = proxyActivities<ApplicationActivities>(callOptions);
 
 /**
  * Attaches an OpenSearch domain or Serverless collection to an OpenSearch application and waits,
@@ -77,14 +75,14 @@ export async function dataSourceAttachment(rawInput: unknown): Promise<DataSourc
     dataSourceArn: input.dataSourceArn,
     workspace,
   };
-  setHandler(attachmentProgressQuery, () => progress);
+  setHandler(dataSourceAttachmentMessages.progress, () => progress);
   publishStatus('running');
   const report = () => setCurrentDetails(detailsMarkdown(progress, input.pollIntervalSeconds));
   report();
 
   let target: AttachmentTarget | undefined;
   try {
-    const application = await os.resolveApplication.executeWithOptions(
+    const application = await opensearchApplications.resolveApplication.executeWithOptions(
       { ...callOptions, summary: `resolve application ${ref}` },
       [applicationSelector(input)],
     );
@@ -94,7 +92,7 @@ export async function dataSourceAttachment(rawInput: unknown): Promise<DataSourc
     target = { applicationId: application.id, dataSourceArn: input.dataSourceArn };
     const appLabel = application.name ?? application.id;
 
-    const requested = await os.attachDataSource.executeWithOptions(
+    const requested = await opensearchApplications.attachDataSource.executeWithOptions(
       { ...callOptions, summary: `attach ${input.dataSourceArn} -> ${appLabel}` },
       [
         {
@@ -118,7 +116,7 @@ export async function dataSourceAttachment(rawInput: unknown): Promise<DataSourc
       progress.waitDeadline = requestedAt + waitLimitMs;
       report();
       try {
-        const attached = await os.waitForDataSourceAttachment.executeWithOptions(
+        const attached = await opensearchApplications.waitForDataSourceAttachment.executeWithOptions(
           {
             // One describe per attempt; short, so an attempt lost with a killed worker is retried
             // soon. The wait limit is the only bound on the wait.
@@ -135,7 +133,7 @@ export async function dataSourceAttachment(rawInput: unknown): Promise<DataSourc
         // FAILED verdict, and the wait limit.
         progress.phase = 'confirming';
         report();
-        final = await os.describeDataSourceAttachment.executeWithOptions(
+        final = await opensearchApplications.describeDataSourceAttachment.executeWithOptions(
           { ...callOptions, summary: `confirm ${input.dataSourceArn} -> ${appLabel} at the wait limit` },
           [target],
         );
@@ -279,7 +277,7 @@ async function withApplicationStatus(
   let status: string | undefined;
   try {
     status = (
-      await os.resolveApplication.executeWithOptions(
+      await opensearchApplications.resolveApplication.executeWithOptions(
         {
           ...callOptions,
           retry: { ...callOptions.retry, maximumAttempts: 3 },

@@ -1,10 +1,12 @@
+/**
+ * Over 400 lines on purpose: one release is one sequence of read-first steps sharing the run's
+ * client tokens and step record; split across files it would be read out of order. The next step
+ * that grows it should move the deprecation (keep the last K) into a file of its own.
+ */
 import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
   proxyActivities,
   setCurrentDetails,
@@ -16,7 +18,6 @@ import {
 import type { createIotActivities } from '../activities/iot.js';
 import { FailureTypes } from '../model/failures.js';
 import {
-  IotPackageReleaseMessages,
   iotPackageReleaseInput,
   newerPublished,
   releaseClientToken,
@@ -26,7 +27,6 @@ import {
   type IotApproveArgs,
   type IotPackageInfo,
   type IotPackageReleaseParams,
-  type IotPackageReleaseProgress,
   type IotPackageReleaseResult,
   type IotReleasePhase,
   type IotReleaseSteps,
@@ -35,19 +35,11 @@ import {
   type IotVersionSummary,
 } from '../model/iot-package-release.js';
 import { RolloutTargetVersion } from '../model/search-attributes.js';
-import { errorSummary, parseWorkflowInput, publishStatus } from './common.js';
+import { errorSummary, parseWorkflowInput } from './failures.js';
+import { iotPackageReleaseMessages } from './messages.js';
+import { publishStatus } from './search-attributes.js';
 
 type IotActivities = ReturnType<typeof createIotActivities>;
-
-export const iotReleaseProgressQuery = defineQuery<IotPackageReleaseProgress>(
-  IotPackageReleaseMessages.progress,
-);
-/** Lets a release with publish 'after-approval' publish. Idempotent: a second approve returns the first. */
-export const iotReleaseApproveUpdate = defineUpdate<IotApproval, [IotApproveArgs?]>(
-  IotPackageReleaseMessages.approve,
-);
-/** Fire-and-forget twin of the update, for callers that cannot wait for an answer. */
-export const iotReleaseApproveSignal = defineSignal<[IotApproveArgs?]>(IotPackageReleaseMessages.approve);
 
 /** Plain IoT calls: short, retried with backoff (throttling, 5xx, lost answers); rejections end the run. */
 const callOptions: ActivityOptions = {
@@ -108,7 +100,7 @@ export async function iotPackageRelease(rawInput: unknown): Promise<IotPackageRe
     deprecated: [],
   };
 
-  setHandler(iotReleaseProgressQuery, () => ({
+  setHandler(iotPackageReleaseMessages.progress, () => ({
     phase,
     packageName: P,
     versionName: V,
@@ -123,7 +115,7 @@ export async function iotPackageRelease(rawInput: unknown): Promise<IotPackageRe
     approval ??= { ...(args?.approvedBy ? { approvedBy: args.approvedBy } : {}), approvedAt: Date.now() };
     return approval;
   };
-  setHandler(iotReleaseApproveUpdate, approve, {
+  setHandler(iotPackageReleaseMessages.approve, approve, {
     validator: (args?: IotApproveArgs) => {
       if (input.publish !== 'after-approval')
         throw new Error(`${release} does not wait for approval (publish: '${input.publish}')`);
@@ -141,7 +133,7 @@ export async function iotPackageRelease(rawInput: unknown): Promise<IotPackageRe
     description:
       'Approve publishing the version (publish: after-approval); may come before the gate is reached.',
   });
-  setHandler(iotReleaseApproveSignal, (args) => {
+  setHandler(iotPackageReleaseMessages.approveSignal, (args) => {
     if (input.publish === 'after-approval') approve(typeof args?.approvedBy === 'string' ? args : undefined);
   });
 

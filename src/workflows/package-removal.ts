@@ -1,6 +1,5 @@
 import {
   ApplicationFailure,
-  defineQuery,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -8,6 +7,7 @@ import {
 } from '@temporalio/workflow';
 import type { createOpenSearchPackageActivities } from '../activities/opensearch-packages.js';
 import type { DomainError } from '../model/dictionary-rollout.js';
+import type { DissociationStatus } from '../model/opensearch-packages.js';
 import { FailureTypes } from '../model/failures.js';
 import {
   packageRemovalInput,
@@ -15,28 +15,22 @@ import {
   type PackageRemovalResult,
   type RemovalDomainOutcome,
 } from '../model/package-removal.js';
-import {
-  awsCallOptions,
-  errorSummary,
-  latestDeadline,
-  parseWorkflowInput,
-  pollingOptions,
-  publishStatus,
-  surfaceActivityFailure,
-} from './common.js';
+import { awsCallOptions, latestDeadline, pollingOptions } from './activity-options.js';
+import { errorSummary, parseWorkflowInput, surfaceActivityFailure } from './failures.js';
+import { packageRemovalMessages } from './messages.js';
+import { publishStatus } from './search-attributes.js';
 import { Patches } from './patches.js';
 import { slidingWindow } from './sliding-window.js';
 
 type PackageActivities = ReturnType<typeof createOpenSearchPackageActivities>;
-
-export const removalProgressQuery = defineQuery<PackageRemovalProgress>('progress');
 
 const callOptions = awsCallOptions([
   FailureTypes.AwsRequestRejected,
   FailureTypes.PackageInUse,
   FailureTypes.DissociationFailed,
 ]);
-const os = proxyActivities<PackageActivities>(callOptions);
+/** OpenSearch Service package calls. */
+const opensearchPackages = proxyActivities<PackageActivities>(callOptions);
 
 /**
  * Removes a package: dissociates it from domains (bounded concurrency), waits until each domain's
@@ -57,7 +51,7 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   let phase: PackageRemovalProgress['phase'] = 'resolving';
   let packageId: string | undefined = input.packageId;
   const outcomes = new Map<string, RemovalDomainOutcome>();
-  setHandler(removalProgressQuery, () => ({ phase, packageId, domains: [...outcomes.values()] }));
+  setHandler(packageRemovalMessages.progress, () => ({ phase, packageId, domains: [...outcomes.values()] }));
   publishStatus('running');
 
   const count = (state: RemovalDomainOutcome['state']) =>
@@ -89,11 +83,11 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
 
   // ---- resolve the package --------------------------------------------------------------------
   const pkg = input.packageId
-    ? await os.describePackage.executeWithOptions(
+    ? await opensearchPackages.describePackage.executeWithOptions(
         { ...callOptions, summary: `describe package ${input.packageId}` },
         [{ packageId: input.packageId }],
       )
-    : await os.findPackageByName.executeWithOptions(
+    : await opensearchPackages.findPackageByName.executeWithOptions(
         { ...callOptions, summary: `find package ${input.packageName}` },
         [{ packageName: input.packageName! }],
       );
@@ -110,7 +104,7 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   const pid = pkg.packageId;
   const rows = new Map(
     (
-      await os.listDomainsForPackage.executeWithOptions(
+      await opensearchPackages.listDomainsForPackage.executeWithOptions(
         { ...callOptions, summary: `read domains of ${pid}` },
         [{ packageId: pid }],
       )
@@ -129,8 +123,7 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   // ---- dissociate -----------------------------------------------------------------------------
   phase = 'dissociating';
   report();
-  type Settled = { ok: boolean; error?: DomainError };
-  await slidingWindow<Settled>(todo, {
+  await slidingWindow<DissociationStatus>(todo, {
     maxConcurrency: input.maxConcurrency,
     deadlineFor: () => Date.now() + input.dissociationDeadlineSeconds * 1000,
     start: async (domain) => {
@@ -138,33 +131,31 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
       o.state = 'dissociating';
       o.startedAt = Date.now();
       try {
-        const r = await os.dissociatePackage.executeWithOptions(
+        const r = await opensearchPackages.dissociatePackage.executeWithOptions(
           { ...callOptions, summary: `dissociate ${pid} from ${domain}` },
           [{ packageId: pid, domain }],
         );
-        return r === 'already-dissociated' ? { ok: true } : 'watch';
+        return r === 'already-dissociated' ? { domain, outcome: 'dissociated' } : 'watch';
       } catch (err) {
-        return { ok: false, error: errorSummary(err) };
+        return { domain, outcome: 'failed', error: errorSummary(err) };
       }
     },
-    poll: async (watching) =>
-      (
-        await os.waitForDissociations.executeWithOptions(
-          {
-            ...pollingOptions(input.pollIntervalSeconds, latestDeadline(watching), [
-              FailureTypes.AwsRequestRejected,
-            ]),
-            summary: `wait for ${watching.length} dissociation(s) of ${pid}`,
-          },
-          [{ packageId: pid, watching }],
-        )
-      ).map((s) => ({ domain: s.domain, value: { ok: s.outcome === 'dissociated', error: s.error } })),
-    pollFailed: (_d, err) => ({ ok: false, error: errorSummary(err) }),
-    settled: (domain, v) => {
-      const o = outcomes.get(domain)!;
-      o.state = v.ok ? 'dissociated' : 'failed';
+    poll: (watching) =>
+      opensearchPackages.waitForDissociations.executeWithOptions(
+        {
+          ...pollingOptions(input.pollIntervalSeconds, latestDeadline(watching), [
+            FailureTypes.AwsRequestRejected,
+          ]),
+          summary: `wait for ${watching.length} dissociation(s) of ${pid}`,
+        },
+        [{ packageId: pid, watching }],
+      ),
+    pollFailed: (domain, err) => ({ domain, outcome: 'failed', error: errorSummary(err) }),
+    settled: (s) => {
+      const o = outcomes.get(s.domain)!;
+      o.state = s.outcome === 'dissociated' ? 'dissociated' : 'failed';
       o.finishedAt = Date.now();
-      if (v.error) o.error = v.error;
+      if (s.error) o.error = s.error;
     },
     afterRound: report,
   });
@@ -176,12 +167,12 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   if (input.deletePackage) {
     phase = 'deleting';
     report();
-    const remaining = await os.listDomainsForPackage.executeWithOptions(
+    const remaining = await opensearchPackages.listDomainsForPackage.executeWithOptions(
       { ...callOptions, summary: `check ${pid} has no domains left` },
       [{ packageId: pid }],
     );
     if (remaining.length === 0) {
-      deletion = await os.deletePackage.executeWithOptions(
+      deletion = await opensearchPackages.deletePackage.executeWithOptions(
         { ...callOptions, summary: `delete package ${pid}` },
         [{ packageId: pid }],
       );
@@ -189,7 +180,7 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
       // started before this wait existed replay without it.)
       if (deletion === 'deleted' && patched(Patches.removalWaitsForDeletion)) {
         try {
-          await os.waitForPackageDeleted.executeWithOptions(
+          await opensearchPackages.waitForPackageDeleted.executeWithOptions(
             {
               ...pollingOptions(input.pollIntervalSeconds, input.dissociationDeadlineSeconds * 1000, [
                 FailureTypes.PackageDeleteFailed,

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { runActivity, useActivityEmulator } from '../helpers/activity-env.js';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/activities/aws-clients.js';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { createIotActivities } from '../../src/activities/iot.js';
 import { releaseClientToken } from '../../src/model/iot-package-release.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';

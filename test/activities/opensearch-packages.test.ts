@@ -4,7 +4,7 @@ import { GetPackageVersionHistoryCommand } from '@aws-sdk/client-opensearch';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/activities/aws-clients.js';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { createOpenSearchPackageActivities } from '../../src/activities/opensearch-packages.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import { FailureTypes } from '../../src/model/failures.js';

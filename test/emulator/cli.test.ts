@@ -83,6 +83,29 @@ describe('npm run emulator (src/emulator/main.ts)', () => {
     }
   });
 
+  it('--domain-backing seeds the domain and backs it by the node given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emulator-cli-'));
+    const cli = startCli(['--port', '0', '--domain-backing', `backed=http://127.0.0.1:9/,${dir},vpc`], false);
+    try {
+      const control = new EmulatorControl(LISTENING.exec(await cli.firstLine)![1]!);
+      const [domain] = (await control.state()).opensearch.domains;
+      expect(domain).toMatchObject({
+        name: 'backed',
+        configuration: { backing: { endpoint: 'http://127.0.0.1:9', configDir: dir, vpc: true } },
+      });
+    } finally {
+      cli.killGroup('SIGTERM');
+      await cli.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits with status 2 on a --domain-backing it cannot use', async () => {
+    const cli = startCli(['--port', '0', '--domain-backing', 'backed=http://127.0.0.1:9,relative'], false);
+    const [code] = await cli.exited;
+    expect(code).toBe(2);
+  });
+
   it('exits with status 2 on an unknown option', async () => {
     const cli = startCli(['--bogus'], false);
     const [code] = await cli.exited;

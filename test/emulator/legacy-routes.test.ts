@@ -6,7 +6,7 @@ const h = useEmulator(
   { packageCopyingMs: 0, packageValidatingMs: 0, associationMs: 0, dissociationMs: 0 },
 );
 
-/** No SDK for the 2015-01-01 API is installed: raw requests with a SigV4-shaped header, unsigned. */
+/** Raw requests as another SDK would send them: a SigV4-shaped header, unsigned (model-shapes.test.ts drives the legacy client). */
 async function es(method: string, path: string, body?: unknown) {
   const response = await fetch(`${h.emulator.url}${path}`, {
     method,

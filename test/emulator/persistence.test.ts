@@ -72,8 +72,14 @@ describe('persistence', () => {
         (await aws.opensearch.send(new ListPackagesForDomainCommand({ DomainName: 'search-a' })))
           .DomainPackageDetailsList!;
       expect((await rows())[0]!.DomainPackageStatus).toBe('ASSOCIATING');
+      // The version's bytes were kept with the state: a backed domain gets them, not what the
+      // staging object holds now. (Nothing listens on port 9: the refresh is only logged.)
+      const configDir = join(dir, 'node-config');
+      await second.control.backDomain('search-a', { endpoint: 'http://127.0.0.1:9', configDir });
+      await aws.s3.send(new PutObjectCommand({ Bucket: 'staging', Key: 'synonyms.txt', Body: 'changed\n' }));
       await second.control.setClock({ advanceMs: 120_000 });
       expect((await rows())[0]!.DomainPackageStatus).toBe('ACTIVE');
+      expect(readFileSync(join(configDir, 'analyzers', id), 'utf8')).toBe('car, auto\n');
     } finally {
       destroyClients(aws);
       await second.stop();

@@ -1,7 +1,8 @@
 import type { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import { awsClientsFor } from './aws.js';
 
 /**
  * `MockActivityEnvironment.run` infers its parameter types from the arguments (widening literal
@@ -28,12 +29,7 @@ export function useActivityEmulator(options: { maxAttempts?: number } = {}): {
   let aws: AwsClients | undefined;
   beforeAll(async () => {
     emulator = await startEmulator();
-    aws = createAwsClients({
-      endpoint: emulator.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-    });
+    aws = awsClientsFor(emulator, options.maxAttempts);
   });
   afterAll(async () => {
     if (aws) destroyAwsClients(aws);

@@ -9,7 +9,8 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
+import { awsClientsFor } from './aws.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/server.js';
 import { createRolloutWorker } from '../../src/worker/create-worker.js';
 
@@ -27,15 +28,6 @@ export interface TestStack {
   /** Stop the worker (e.g. to simulate a crash) and start a fresh one on the same task queue. */
   restartWorker(): Promise<void>;
   stop(): Promise<void>;
-}
-
-export function awsClientsFor(emulator: RunningEmulator, maxAttempts?: number): AwsClients {
-  return createAwsClients({
-    endpoint: emulator.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-    ...(maxAttempts ? { maxAttempts } : {}),
-  });
 }
 
 /**

@@ -16,6 +16,8 @@ describe('worker configuration', () => {
       logLevel: 'INFO',
       workflowBundlePath: undefined,
       failOnNondeterminism: false,
+      stagingConcurrency: 4,
+      outbound: { allowHosts: [], allowCidrs: [], allowLoopback: true },
     });
   });
 

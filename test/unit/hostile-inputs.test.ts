@@ -7,7 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { runActivity } from '../helpers/activity-env.js';
 import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import { destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { createS3Activities } from '../../src/activities/s3.js';
 import { startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { startPackageRemoval } from '../../src/client/package-removal.js';
@@ -19,8 +19,13 @@ import { FailureTypes } from '../../src/model/failures.js';
 import { iotPackageReleaseInput } from '../../src/model/iot-package-release.js';
 import { packageRemovalInput } from '../../src/model/package-removal.js';
 import { InvalidInputError, parseOrThrow, validate } from '../../src/model/validation.js';
-import { hostileContents, hostileInputs, validInputs, type HostileInput } from '../helpers/hostile-inputs.js';
-import { awsClientsFor } from '../helpers/stack.js';
+import {
+  hostileContents,
+  hostileInputs,
+  validInputs,
+  type HostileInput,
+} from '../../harness/hostile-inputs.js';
+import { awsClientsFor } from '../helpers/aws.js';
 
 const schemas: Record<WorkflowType, z.ZodType> = {
   [WorkflowTypes.dictionaryRollout]: dictionaryRolloutInput,

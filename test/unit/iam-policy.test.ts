@@ -2,24 +2,34 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import {
+  generateIamPolicy,
+  parametersFromArgs,
+  TEMPLATE_PARAMETERS,
+  type IamPolicyParameters,
+} from '../../deploy/iam-policy.js';
 
 /**
- * deploy/iam-policy.json must grant exactly the AWS actions the worker's activities call: the list
- * is derived from the `new XxxCommand(` calls in src/activities, so adding a call without adding
- * its permission (or leaving a permission no code uses) fails here.
+ * The policy deploy/iam-policy.ts generates must grant exactly the AWS actions the worker's
+ * activities call: the list is derived from the `new XxxCommand(` calls in src/activities, so
+ * adding a call without adding its permission (or leaving a permission no code uses) fails here.
+ * And it must scope every action AWS lets IAM scope to the deployment's parameters.
  */
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const activitiesDir = join(root, 'src', 'activities');
-const policy = JSON.parse(readFileSync(join(root, 'deploy', 'iam-policy.json'), 'utf8')) as {
-  Version: string;
-  Statement: Array<{
-    Sid: string;
-    Effect: string;
-    Action: string | string[];
-    Resource: string | string[];
-    Condition?: Record<string, Record<string, string | string[]>>;
-  }>;
+const PARAMETERS: IamPolicyParameters = {
+  stagingBucket: 'acme-rollouts-staging',
+  stagingPrefix: 'package-rollouts/',
+  sourceBuckets: [
+    { bucket: 'acme-dictionaries', prefix: '' },
+    { bucket: 'acme-shared', prefix: 'synonyms/' },
+  ],
+  domainNamePrefix: 'search-',
+  iotPackagePrefix: 'edge-',
+  region: 'eu-west-1',
+  account: '123456789012',
 };
+const policy = generateIamPolicy(PARAMETERS);
 
 /** IAM prefix of each SDK client package. */
 const PREFIX: Record<string, string> = {
@@ -108,7 +118,7 @@ function requiredActions(): Map<string, string[]> {
 const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 const policyActions = () => policy.Statement.flatMap((s) => asList(s.Action));
 
-describe('deploy/iam-policy.json (least privilege for the worker)', () => {
+describe('the generated IAM policy (least privilege for the worker)', () => {
   it('finds the AWS calls of every activity file (the derivation itself works)', () => {
     const commands = new Set(commandsCalled().map((u) => u.command));
     // The calls the dictionary rollout cannot do without: if these vanish, the scan is broken.
@@ -143,22 +153,68 @@ describe('deploy/iam-policy.json (least privilege for the worker)', () => {
     }
   });
 
-  it('scopes by resource wherever AWS allows it', () => {
+  it('names no "*" resource where AWS allows a narrower one', () => {
     for (const s of policy.Statement) {
       const resources = asList(s.Resource);
-      if (resources.includes('*'))
+      if (resources.some((r) => r === '*'))
         expect(
           asList(s.Action).filter((a) => !NO_RESOURCE_LEVEL.has(a)),
           `${s.Sid}: Resource "*" only for actions without resource-level permissions`,
         ).toEqual([]);
+      else
+        for (const r of resources)
+          expect(r, `${s.Sid}`).not.toMatch(/^arn:aws:s3:::\*|:\*$|domain\/\*$|package\/\*$/);
     }
+  });
+
+  it('scopes each resource to the parameters: sources, staging prefix, domain and IoT package prefixes', () => {
     const statementFor = (action: string) => policy.Statement.find((s) => asList(s.Action).includes(action))!;
-    expect(asList(statementFor('es:AssociatePackage').Resource)).toEqual(['arn:aws:es:*:*:domain/*']);
-    // Writes go under the staging prefix only, and S3 access stays inside the worker's own account.
-    expect(asList(statementFor('s3:PutObject').Resource)).toEqual(['arn:aws:s3:::*/package-rollouts/*']);
+    expect(asList(statementFor('s3:GetObject').Resource)).toEqual([
+      'arn:aws:s3:::acme-dictionaries/*',
+      'arn:aws:s3:::acme-shared/synonyms/*',
+      'arn:aws:s3:::acme-rollouts-staging/package-rollouts/*',
+    ]);
+    expect(asList(statementFor('s3:PutObject').Resource)).toEqual([
+      'arn:aws:s3:::acme-rollouts-staging/package-rollouts/*',
+    ]);
+    expect(asList(statementFor('s3:ListBucket').Resource)).toEqual(['arn:aws:s3:::acme-rollouts-staging']);
+    expect(asList(statementFor('es:AssociatePackage').Resource)).toEqual([
+      'arn:aws:es:eu-west-1:123456789012:domain/search-*',
+    ]);
+    expect(asList(statementFor('iot:UpdatePackageVersion').Resource)).toEqual([
+      'arn:aws:iot:eu-west-1:123456789012:package/edge-*',
+      'arn:aws:iot:eu-west-1:123456789012:package/edge-*/version/*',
+    ]);
     for (const action of ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 'es:AssociatePackage'])
       expect(statementFor(action).Condition?.StringEquals?.['aws:ResourceAccount']).toBe(
         '${aws:PrincipalAccount}',
       );
+  });
+
+  it('reads its parameters from the command line, and deploy/iam-policy.json is its template output', () => {
+    const args = [
+      '--staging-bucket',
+      'acme-rollouts-staging',
+      '--source',
+      'acme-dictionaries',
+      '--source',
+      'acme-shared/synonyms/',
+      '--domain-prefix',
+      'search-',
+      '--iot-package-prefix',
+      'edge-',
+      '--region',
+      'eu-west-1',
+      '--account',
+      '123456789012',
+    ];
+    expect(generateIamPolicy(parametersFromArgs(args))).toEqual(policy);
+    expect(() => parametersFromArgs(['--staging-bucket', 'b'])).toThrow(
+      /--source bucket\[\/prefix\] is required/,
+    );
+    const template = JSON.parse(readFileSync(join(root, 'deploy', 'iam-policy.json'), 'utf8')) as unknown;
+    expect(template, 'regenerate: npx tsx deploy/iam-policy.ts --template > deploy/iam-policy.json').toEqual(
+      generateIamPolicy(TEMPLATE_PARAMETERS),
+    );
   });
 });

@@ -2,12 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { destroyAwsClients } from '../../src/activities/aws-clients.js';
+import { destroyAwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { ENCRYPTED_ENCODING } from '../../src/codec/encryption-codec.js';
 import { dataConverterFromEnv } from '../../src/codec/env.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
-import { awsClientsFor } from '../helpers/stack.js';
+import { awsClientsFor } from '../helpers/aws.js';
 import { spawnWorker } from '../helpers/worker-process.js';
 
 /**
@@ -108,6 +108,33 @@ describe('payload encryption with a worker process and a client', () => {
       await expect(wrongKey.workflow.getHandle(workflowId).result()).rejects.toThrow(
         /cannot decrypt payload with key 'test-key'/,
       );
+
+      // Strict mode (on with the key): a plain input injected by someone without the key is not
+      // run: the worker fails each workflow task naming the rule, and nothing reaches AWS.
+      const callsBefore = (await emulator.control.calls()).length;
+      const injected = await plainClient.workflow.start('dictionaryRollout', {
+        taskQueue,
+        workflowId: `codec-injected-${randomUUID()}`,
+        args: [
+          {
+            packageName: 'synonyms-injected',
+            source: { kind: 'inline', text: 'injected, plain\n' },
+            staging: { bucket: 'codec-staging' },
+            domains: ['codec-1'],
+          },
+        ],
+      });
+      let failure = '';
+      for (let i = 0; i < 100 && !failure; i++) {
+        const events = (await injected.fetchHistory()).events ?? [];
+        const failed = events.find((e) => e.workflowTaskFailedEventAttributes);
+        failure = failed?.workflowTaskFailedEventAttributes?.failure?.message ?? '';
+        if (!failure) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(failure).toMatch(/refusing a payload that is not encrypted/);
+      expect((await injected.describe()).status.name).toBe('RUNNING');
+      expect((await emulator.control.calls()).length).toBe(callsBefore);
+      await injected.terminate('test: injected plain input');
     } finally {
       worker.child.kill('SIGTERM');
     }

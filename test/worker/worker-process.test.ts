@@ -6,11 +6,11 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { destroyAwsClients } from '../../src/activities/aws-clients.js';
+import { destroyAwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { freePort } from '../../src/temporal/dev-server.js';
-import { awsClientsFor } from '../helpers/stack.js';
+import { awsClientsFor } from '../helpers/aws.js';
 import { spawnWorker } from '../helpers/worker-process.js';
 
 let emulator: RunningEmulator;
@@ -109,7 +109,7 @@ describe('the worker process (npm run worker)', () => {
     }
   });
 
-  it('runs from the production build: node dist/worker.js with the prebuilt workflow bundle', async () => {
+  it('runs from the production build: node dist/worker/main.js with the prebuilt workflow bundle', async () => {
     // What `npm run build` ships: tsc output plus dist/workflow-bundle.js (no webpack at start).
     execFileSync('npm', ['run', 'build'], { stdio: 'pipe' });
     const worker = await runRolloutThenSigterm('build');

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   approveRollout,
   cancelRollout,
@@ -19,7 +19,7 @@ import {
   rolloutListQuery,
   rolloutProgressOf,
   ScheduleExistsError,
-  settle,
+  awaitRunEnd,
   startDictionaryRollout,
   startIotPackageRelease,
   startPackageRemoval,
@@ -57,17 +57,6 @@ async function seeded(prefix: string, n: number): Promise<string[]> {
   const domains = domainNames(prefix, n);
   await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
   return domains;
-}
-
-/** Polls until `check` returns a value (workflow state and visibility move on their own time). */
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not reached: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const opts = () => ({ taskQueue: stack.taskQueue });
@@ -115,10 +104,14 @@ describe('client: start, progress, approve, pause, resume, wait, list', () => {
     );
     expect(workflowId).toBe('dictionary-rollout/cl-gate');
 
-    const waiting = await until(async () => {
-      const p = await rolloutProgressOf<DictionaryRolloutProgress>(stack.client, workflowId);
-      return p.awaitingApproval ? p : undefined;
-    }, 'waiting for approval');
+    const waiting = await vi.waitFor(
+      async () => {
+        const p = await rolloutProgressOf<DictionaryRolloutProgress>(stack.client, workflowId);
+        expect(p.awaitingApproval, 'waiting for approval').toBeTruthy();
+        return p;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     expect(waiting.phase).toBe('waiting-for-approval');
     expect(waiting.domains.filter((d) => d.state === 'current').map((d) => d.domain)).toEqual([domains[0]]);
 
@@ -136,14 +129,18 @@ describe('client: start, progress, approve, pause, resume, wait, list', () => {
     const result = await waitForResult<DictionaryRolloutResult>(stack.client, workflowId);
     expect(result).toMatchObject({ outcome: 'succeeded', targetVersion: 'v1', counts: { current: 3 } });
 
-    const listed = await until(async () => {
-      const rows = await listRollouts(stack.client, {
-        kind: 'dictionary',
-        target: 'cl-gate',
-        status: 'succeeded',
-      });
-      return rows.length > 0 ? rows : undefined;
-    }, 'listed as succeeded');
+    const listed = await vi.waitFor(
+      async () => {
+        const rows = await listRollouts(stack.client, {
+          kind: 'dictionary',
+          target: 'cl-gate',
+          status: 'succeeded',
+        });
+        expect(rows.length > 0, 'listed as succeeded').toBeTruthy();
+        return rows;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     expect(listed).toEqual([
       expect.objectContaining({
         workflowId,
@@ -162,22 +159,25 @@ describe('client: start, progress, approve, pause, resume, wait, list', () => {
     expect(described.staticSummary).toMatch(/dictionary cl-gate -> 3 domain\(s\)/);
   });
 
-  it('cancel: the run ends cancelled, and waitForResult / settle still return where each domain stands', async () => {
+  it('cancel: the run ends cancelled, and waitForResult / awaitRunEnd still return where each domain stands', async () => {
     const domains = await seeded('cl-cancel', 3);
     const { workflowId, handle } = await startDictionaryRollout(
       stack.client,
       rolloutInput('cl-cancel', domains, 'c\n', { policy: { approvalBetweenWaves: true } }),
       opts(),
     );
-    await until(async () => {
-      const p = await rolloutProgressOf<DictionaryRolloutProgress>(stack.client, workflowId);
-      return p.awaitingApproval ? true : undefined;
-    }, 'waiting for approval');
+    await vi.waitFor(
+      async () => {
+        const p = await rolloutProgressOf<DictionaryRolloutProgress>(stack.client, workflowId);
+        expect(p.awaitingApproval, 'waiting for approval').toBeTruthy();
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     await cancelRollout(stack.client, workflowId);
     const result = await waitForResult<DictionaryRolloutResult>(stack.client, workflowId);
     expect(result.outcome).toBe('cancelled');
     expect(result.counts).toMatchObject({ current: 1, notStarted: 2 });
-    const settled = await settle<DictionaryRolloutResult>(handle);
+    const settled = await awaitRunEnd<DictionaryRolloutResult>(handle);
     expect(settled).toMatchObject({
       ok: false,
       failure: { type: 'RolloutCancelled' },
@@ -215,10 +215,13 @@ describe('client: start, progress, approve, pause, resume, wait, list', () => {
       { packageName: 'cl-agent', versionName: '3.1.0', publish: 'after-approval', attributes: { ring: 'a' } },
       opts(),
     );
-    await until(async () => {
-      const p = await rolloutProgressOf<IotPackageReleaseProgress>(stack.client, workflowId);
-      return p.awaitingApproval ? true : undefined;
-    }, 'IoT release waiting for approval');
+    await vi.waitFor(
+      async () => {
+        const p = await rolloutProgressOf<IotPackageReleaseProgress>(stack.client, workflowId);
+        expect(p.awaitingApproval, 'IoT release waiting for approval').toBeTruthy();
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     const approved = await approveRollout(stack.client, workflowId, { approvedBy: 'release-bot' });
     expect(approved).toMatchObject({
       workflowType: 'iotPackageRelease',
@@ -306,10 +309,15 @@ describe('client: scheduled dictionary refresh from a URL', () => {
         runsTaken: 0,
       });
       expect(described.nextRunTimes.length).toBeGreaterThan(0);
-      const listed = await until(
-        async () =>
-          (await listDictionaryRefreshSchedules(stack.client)).find((s) => s.scheduleId === scheduleId),
-        'schedule listed',
+      const listed = await vi.waitFor(
+        async () => {
+          const found = (await listDictionaryRefreshSchedules(stack.client)).find(
+            (s) => s.scheduleId === scheduleId,
+          );
+          expect(found, 'schedule listed').toBeDefined();
+          return found!;
+        },
+        { timeout: 30_000, interval: 100 },
       );
       expect(listed).toMatchObject({ packageName: 'cl-refresh', paused: false });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateApplicationCommand, GetApplicationCommand } from '@aws-sdk/client-opensearch';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import {
   DataSourceAttachmentConflictError,
   dataSourceAttachmentProgress,
@@ -58,12 +58,11 @@ async function describeCalls(): Promise<number> {
 }
 
 /** Waits (bounded) until the workflow has polled at least `n` times in all. */
-async function untilPolled(n: number, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await describeCalls()) < n) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${n} DescribeDataSourceAttachment calls`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function untilPolled(n: number): Promise<void> {
+  return vi.waitFor(async () => expect(await describeCalls()).toBeGreaterThanOrEqual(n), {
+    timeout: 60_000,
+    interval: 50,
+  });
 }
 
 async function attachmentsOf(dataSourceArn: string) {

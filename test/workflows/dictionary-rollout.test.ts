@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import {
   approveWave,
   dictionaryRolloutProgress,
@@ -210,7 +212,7 @@ describe('dictionaryRollout', () => {
       }),
       { taskQueue: stack.taskQueue },
     );
-    await waitFor(async () => (await dictionaryRolloutProgress(handle)).awaitingApproval);
+    await untilAwaitingApproval(handle);
     const held = await dictionaryRolloutProgress(handle);
     expect(held.phase).toBe('waiting-for-approval');
     expect(held.domains.map((d) => d.state)).toEqual(['current', 'pending', 'pending']);
@@ -248,9 +250,7 @@ describe('dictionaryRollout', () => {
       }),
       { taskQueue: stack.taskQueue },
     );
-    await waitFor(async () =>
-      (await dictionaryRolloutProgress(handle)).domains.some((d) => d.state === 'associating'),
-    );
+    await untilAssociating(handle);
     await pauseRollout(handle);
     const startedWhenPaused = (await mutatingCalls('AssociatePackage')).length;
     expect(startedWhenPaused).toBeGreaterThanOrEqual(1);
@@ -282,7 +282,7 @@ describe('dictionaryRollout', () => {
     await expect(
       startDictionaryRollout(stack.client, input, { taskQueue: stack.taskQueue }),
     ).rejects.toBeInstanceOf(RolloutAlreadyRunningError);
-    await waitFor(async () => (await dictionaryRolloutProgress(handle)).awaitingApproval);
+    await untilAwaitingApproval(handle);
     await approveWave(handle);
     expect((await dictionaryRolloutResult(handle)).outcome).toBe('succeeded');
   });
@@ -393,6 +393,30 @@ describe('dictionaryRollout', () => {
     });
   });
 
+  it('a domain AWS refuses carries AWS error details, and the result passes the published JSON Schema', async () => {
+    const [known] = domainNames('schema', 1);
+    await stack.emulator.control.seedDomains([{ name: known! }]);
+    const { result } = await run(
+      rolloutInput('synonyms-schema', [known!, 'no-such-domain'], 'a, b\n', {
+        policy: { failurePolicy: 'continue', waves: { strategy: 'sizes', canary: 0, sizes: [2] } },
+      }),
+    );
+    expect(result.outcome).toBe('partial');
+    const refused = result.domains.find((d) => d.domain === 'no-such-domain')!;
+    expect(refused.state).toBe('failed');
+    expect(refused.error?.aws).toMatchObject({
+      service: 'es',
+      operation: 'AssociatePackage',
+      code: 'ResourceNotFoundException',
+    });
+    // What a caller in another language checks against: the generated file, read as JSON Schema.
+    const published = z.fromJSONSchema(
+      JSON.parse(readFileSync('schemas/dictionary-rollout.result.schema.json', 'utf8')),
+    );
+    const checked = published.safeParse(JSON.parse(JSON.stringify(result)));
+    expect(checked.error?.issues ?? []).toEqual([]);
+  });
+
   it('rollback dissociates domains that had no association before, within the concurrency bound', async () => {
     const [kept, fresh1, fresh2, failing] = domainNames('rbdis', 4) as [string, string, string, string];
     await stack.emulator.control.seedDomains([kept, fresh1, fresh2, failing].map((name) => ({ name })));
@@ -488,6 +512,8 @@ describe('dictionaryRollout', () => {
     expect(
       (await stack.emulator.control.calls()).filter((c) => c.fault === 'throttle').length,
     ).toBeGreaterThan(0);
+    // The test's own read must not be throttled too (all three SDK attempts: 2.7 % of runs).
+    await stack.emulator.control.clearFaults();
     expect((await versionHistory(stack, result.packageId)).length).toBe(1);
   });
 
@@ -502,9 +528,7 @@ describe('dictionaryRollout', () => {
       }),
       { taskQueue: stack.taskQueue },
     );
-    await waitFor(async () =>
-      (await dictionaryRolloutProgress(handle)).domains.some((d) => d.state === 'associating'),
-    );
+    await untilAssociating(handle);
     await handle.cancel();
     const result = await dictionaryRolloutResult(handle);
     expect(result.outcome).toBe('cancelled');
@@ -591,10 +615,23 @@ describe('dictionaryRollout', () => {
   });
 });
 
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+type RolloutHandle = Awaited<ReturnType<typeof startDictionaryRollout>>['handle'];
+
+/** Until at least one domain is associating (the run is mid-wave). */
+function untilAssociating(handle: RolloutHandle): Promise<void> {
+  return vi.waitFor(
+    async () =>
+      expect((await dictionaryRolloutProgress(handle)).domains.some((d) => d.state === 'associating')).toBe(
+        true,
+      ),
+    { timeout: 30_000, interval: 100 },
+  );
+}
+
+/** Until the run waits at its approval gate. */
+function untilAwaitingApproval(handle: RolloutHandle): Promise<void> {
+  return vi.waitFor(
+    async () => expect((await dictionaryRolloutProgress(handle)).awaitingApproval).toBe(true),
+    { timeout: 30_000, interval: 100 },
+  );
 }

@@ -6,8 +6,13 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileContentNeedles, scanHistories, secretNeedles, type Needle } from '../../chaos/secrets.js';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/activities/aws-clients.js';
+import {
+  fileContentNeedles,
+  scanHistories,
+  secretNeedles,
+  type Needle,
+} from '../../harness/history-secrets.js';
+import { createEmulatorAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { startDataSourceAttachment } from '../../src/client/data-source-attachment.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { startIotPackageRelease } from '../../src/client/iot-package-release.js';
@@ -56,7 +61,7 @@ beforeAll(async () => {
     id: 'history-scan',
     key: new Uint8Array(Buffer.from(PAYLOAD_KEY, 'base64')),
   });
-  aws = createAwsClients({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: CREDENTIALS });
+  aws = createEmulatorAwsClients(stack.emulator.url, { credentials: CREDENTIALS });
   taskQueue = `${stack.taskQueue}-secrets`;
   worker = await createRolloutWorker({
     connection: stack.nativeConnection,

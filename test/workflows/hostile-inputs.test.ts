@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureTypes } from '../../src/model/failures.js';
 import type { InputIssue } from '../../src/model/validation.js';
 import * as workflows from '../../src/workflows/index.js';
-import { hostileContents, hostileInputs, validInputs, type HostileInput } from '../helpers/hostile-inputs.js';
+import {
+  hostileContents,
+  hostileInputs,
+  validInputs,
+  type HostileInput,
+} from '../../harness/hostile-inputs.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 /**

@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   approveIotPackageRelease,
   iotPackageReleaseProgress,
@@ -44,14 +44,6 @@ async function versionsOf(name: string) {
 
 async function mutatingIotCalls() {
   return (await stack.emulator.control.calls({ service: 'iot' })).filter((c) => c.mutating);
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const agent = (versionName: string, extra: Partial<IotPackageReleaseInput> = {}): IotPackageReleaseInput => ({
@@ -116,7 +108,10 @@ describe('iotPackageRelease', () => {
       agent('2.0.0', { publish: 'after-approval' }),
       { taskQueue: stack.taskQueue },
     );
-    await waitFor(async () => (await iotPackageReleaseProgress(handle)).awaitingApproval);
+    await vi.waitFor(
+      async () => expect((await iotPackageReleaseProgress(handle)).awaitingApproval).toBe(true),
+      { timeout: 20_000, interval: 100 },
+    );
     const waiting = await iotPackageReleaseProgress(handle);
     expect(waiting).toMatchObject({ phase: 'waiting-for-approval', versionStatus: 'DRAFT' });
     await new Promise((r) => setTimeout(r, 1000));

@@ -1,13 +1,8 @@
-import { startDataSourceAttachment } from '../../client/data-source-attachment.js';
-import {
-  dataSourceAttachmentInput,
-  type DataSourceAttachmentInput,
-} from '../../model/data-source-attachment.js';
-import { parseOrThrow } from '../../model/validation.js';
-import { bool, num, readJsonFile, str, type Options } from '../args.js';
+import { dataSourceAttachmentStart } from '../../client/data-source-attachment.js';
+import { num, str, type Options } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
-import { followStarted, START_OPTIONS } from './start.js';
+import { inputWithFlags, START_OPTIONS, startFromCli } from './start.js';
 
 const ATTACH_OPTIONS: Options = {
   input: {
@@ -87,14 +82,7 @@ export const attachCommand: Command = {
   connects: true,
   async run(ctx) {
     const v = ctx.values;
-    const fromFile = str(v, 'input');
-    const base = fromFile ? readJsonFile(fromFile, '--input') : {};
-    if (!base || typeof base !== 'object' || Array.isArray(base))
-      throw new UsageError('--input must hold a JSON object (the attachment input)', ctx.command);
-    const input: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-    const set = (field: string, value: unknown) => {
-      if (value !== undefined) input[field] = value;
-    };
+    const { input, set } = inputWithFlags(v, ctx.command, 'attachment');
     set('applicationId', str(v, 'application-id'));
     set('applicationName', str(v, 'application-name'));
     set('dataSourceArn', str(v, 'data-source-arn'));
@@ -107,16 +95,6 @@ export const attachCommand: Command = {
       input.workspaceConfiguration = { name: workspaceName, workspaceType: workspaceType?.toUpperCase() };
     set('waitLimitSeconds', num(v, 'wait-limit', ATTACH_OPTIONS));
     set('pollIntervalSeconds', num(v, 'poll-interval', ATTACH_OPTIONS));
-    const params = parseOrThrow(dataSourceAttachmentInput, input, 'data source attachment input');
-    if (bool(v, 'print-input')) {
-      ctx.out.result(params, () => JSON.stringify(params, null, 2));
-      return 0;
-    }
-    const { handle } = await startDataSourceAttachment(
-      await ctx.client(),
-      input as DataSourceAttachmentInput,
-      { taskQueue: ctx.config().taskQueue },
-    );
-    return followStarted(ctx, handle, 'data source attachment');
+    return startFromCli(ctx, dataSourceAttachmentStart, input, 'data source attachment');
   },
 };

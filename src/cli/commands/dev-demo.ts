@@ -7,7 +7,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../activities/aws-clients.js';
+import {
+  createAwsClients,
+  createEmulatorAwsClients,
+  destroyAwsClients,
+  type AwsClients,
+} from '../../aws/clients.js';
 import { startDictionaryRollout } from '../../client/dictionary-rollout.js';
 import type { TemporalConfig } from '../../config.js';
 import { startEmulator, type RunningEmulator } from '../../emulator/server.js';
@@ -80,11 +85,7 @@ async function demoAws(
   await emulator.control.seedDomains(domains.map((name) => ({ name })));
   await createBuckets(emulator.url, [DEMO_BUCKET]);
   return {
-    clients: createAwsClients({
-      endpoint: emulator.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
-    }),
+    clients: createEmulatorAwsClients(emulator.url),
     domains,
     bucket: DEMO_BUCKET,
     emulator,

@@ -1,7 +1,8 @@
-import { dictionaryRolloutWarnings, startDictionaryRollout } from '../../client/dictionary-rollout.js';
+import type { z } from 'zod';
+import { dictionaryRolloutStart, dictionaryRolloutWarnings } from '../../client/dictionary-rollout.js';
 import { dictionaryRolloutInput, type DictionaryRolloutInput } from '../../model/dictionary-rollout.js';
-import { InvalidInputError, parseOrThrow } from '../../model/validation.js';
-import { bool, list, num, readJsonFile, readList, str, type Options, type Values } from '../args.js';
+import { InvalidInputError } from '../../model/validation.js';
+import { bool, list, num, readList, str, type Options, type Values } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import {
@@ -10,7 +11,7 @@ import {
   uploadLocalDictionary,
   type LocalDictionary,
 } from '../dictionary-file.js';
-import { followStarted, START_OPTIONS } from './start.js';
+import { inputWithFlags, START_OPTIONS, startFromCli } from './start.js';
 
 /** Flags for every field of the dictionary rollout input (shared with `schedule create`). */
 export const DICTIONARY_INPUT_OPTIONS: Options = {
@@ -175,14 +176,7 @@ export async function buildDictionaryInput(
   options: { command: string },
 ): Promise<BuiltDictionaryInput> {
   const opts = DICTIONARY_INPUT_OPTIONS;
-  const fromFile = str(values, 'input');
-  const base = fromFile ? readJsonFile(fromFile, '--input') : {};
-  if (!base || typeof base !== 'object' || Array.isArray(base))
-    throw new UsageError('--input must hold a JSON object (the rollout input)', options.command);
-  const input = { ...(base as Record<string, unknown>) };
-  const set = (field: string, value: unknown) => {
-    if (value !== undefined) input[field] = value;
-  };
+  const { input, set } = inputWithFlags(values, options.command, 'rollout');
   set('packageName', str(values, 'package-name'));
   set('packageType', str(values, 'package-type'));
   set('description', str(values, 'description'));
@@ -251,18 +245,28 @@ export async function buildDictionaryInput(
     policy.waves =
       previousWaves && previousWaves.strategy !== 'explicit'
         ? { ...previousWaves, canary }
-        : { strategy: 'sizes', canary, sizes: [1000] };
+        : { strategy: 'sizes', canary };
   if (Object.keys(policy).length > 0) input.policy = policy;
   if (bool(values, 'dry-run')) input.dryRun = true;
 
   const filePath = str(values, 'file');
   if (filePath === undefined) return { input: input as DictionaryRolloutInput };
-  const packageType = typeof input.packageType === 'string' ? input.packageType : 'TXT-DICTIONARY';
+  // Where the file goes depends on the package type and the staging prefix: the schema's own
+  // defaults where they are not given. A bad value is kept, for the parse to name its field.
+  const fields = dictionaryRolloutInput.shape;
+  const packageType = String(orDefault(fields.packageType, input.packageType));
   const file = readLocalDictionary(filePath, packageType);
-  const stagingBucket = typeof staging.bucket === 'string' ? staging.bucket : '';
-  const stagingPrefix = typeof staging.prefix === 'string' ? staging.prefix : 'package-rollouts/';
-  input.source = await sourceFor(file, packageType, { bucket: stagingBucket, prefix: stagingPrefix });
+  input.source = await sourceFor(file, packageType, {
+    bucket: typeof staging.bucket === 'string' ? staging.bucket : '',
+    prefix: String(orDefault(fields.staging.shape.prefix, staging.prefix)),
+  });
   return { input: input as DictionaryRolloutInput, file };
+}
+
+/** The value as the field's schema reads it (its default when absent); the value itself when invalid. */
+function orDefault(field: z.ZodType, value: unknown): unknown {
+  const parsed = field.safeParse(value);
+  return parsed.success ? parsed.data : value;
 }
 
 export const dictionaryCommand: Command = {
@@ -282,36 +286,40 @@ export const dictionaryCommand: Command = {
     '    --domains search-1,search-2,search-3 --canary 1 --wave-sizes 10 --watch',
     '  rollouts dictionary --input rollout.json --dry-run --wait --json',
   ].join('\n'),
-  options: { ...DICTIONARY_INPUT_OPTIONS, ...START_OPTIONS },
+  options: {
+    ...DICTIONARY_INPUT_OPTIONS,
+    ...START_OPTIONS,
+    'workflow-id': {
+      type: 'string',
+      arg: 'id',
+      help: 'refused (exit 2): the id is dictionary-rollout/<package-name>, one rollout per package at a time',
+    },
+  },
   connects: true,
   async run(ctx) {
     const { input, file } = await buildDictionaryInput(ctx.values, { command: ctx.command });
-    // Validate everything (and so name every bad field) before any upload or start.
-    const params = parseOrThrow(dictionaryRolloutInput, input, 'dictionary rollout input');
-    for (const w of dictionaryRolloutWarnings(params)) ctx.out.notice(`warning: ${w}`);
-    if (file?.mode === 'upload')
-      ctx.out.notice(`--file ${file.path}: ${file.reason}, so it is staged in S3 by the CLI`);
-    if (bool(ctx.values, 'print-input')) {
-      if (file?.mode === 'upload')
-        ctx.out.notice(`(not uploaded: --print-input starts nothing; the source names where it would go)`);
-      ctx.out.result(params, () => JSON.stringify(params, null, 2));
-      return 0;
-    }
-    const client = await ctx.client();
-    if (file?.mode === 'upload' && params.source.kind === 's3') {
-      const { createAwsClients, destroyAwsClients } = await import('../../activities/aws-clients.js');
-      const aws = createAwsClients();
-      ctx.onClose(() => destroyAwsClients(aws));
-      const how = await uploadLocalDictionary(aws.s3, file, params.source, params.packageType);
-      ctx.out.notice(
-        `${how === 'uploaded' ? 'uploaded' : 'already staged'}: s3://${params.source.bucket}/${params.source.key}`,
-      );
-    }
-    const workflowId = str(ctx.values, 'workflow-id');
-    const { handle } = await startDictionaryRollout(client, input, {
-      taskQueue: ctx.config().taskQueue,
-      ...(workflowId ? { workflowId } : {}),
+    // Everything is validated (every bad field named) before any upload or start.
+    return startFromCli(ctx, dictionaryRolloutStart, input, 'dictionary rollout', {
+      notices: (params) => [
+        ...dictionaryRolloutWarnings(params).map((w) => `warning: ${w}`),
+        ...(file?.mode === 'upload'
+          ? [`--file ${file.path}: ${file.reason}, so it is staged in S3 by the CLI`]
+          : []),
+      ],
+      printNotices: () =>
+        file?.mode === 'upload'
+          ? ['(not uploaded: --print-input starts nothing; the source names where it would go)']
+          : [],
+      beforeStart: async (params) => {
+        if (file?.mode !== 'upload' || params.source.kind !== 's3') return;
+        const { createAwsClients, destroyAwsClients } = await import('../../aws/clients.js');
+        const aws = createAwsClients();
+        ctx.onClose(() => destroyAwsClients(aws));
+        const how = await uploadLocalDictionary(aws.s3, file, params.source, params.packageType);
+        ctx.out.notice(
+          `${how === 'uploaded' ? 'uploaded' : 'already staged'}: s3://${params.source.bucket}/${params.source.key}`,
+        );
+      },
     });
-    return followStarted(ctx, handle, 'dictionary rollout');
   },
 };

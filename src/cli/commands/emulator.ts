@@ -16,12 +16,8 @@ const EMULATOR_OPTIONS: Options = {
 export async function createBuckets(emulatorUrl: string, buckets: string[]): Promise<void> {
   if (buckets.length === 0) return;
   const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
-  const { createAwsClients, destroyAwsClients } = await import('../../activities/aws-clients.js');
-  const aws = createAwsClients({
-    endpoint: emulatorUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
-  });
+  const { createEmulatorAwsClients, destroyAwsClients } = await import('../../aws/clients.js');
+  const aws = createEmulatorAwsClients(emulatorUrl);
   try {
     for (const Bucket of buckets)
       await aws.s3.send(new CreateBucketCommand({ Bucket })).catch((err: Error) => {

@@ -1,10 +1,9 @@
-import { startIotPackageRelease } from '../../client/iot-package-release.js';
-import { iotPackageReleaseInput, type IotPackageReleaseInput } from '../../model/iot-package-release.js';
-import { InvalidInputError, parseOrThrow } from '../../model/validation.js';
-import { bool, num, readJsonFile, str, type Options, type Values } from '../args.js';
+import { iotPackageReleaseStart } from '../../client/iot-package-release.js';
+import { InvalidInputError } from '../../model/validation.js';
+import { bool, num, str, type Options, type Values } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
-import { followStarted, START_OPTIONS } from './start.js';
+import { inputWithFlags, START_OPTIONS, startFromCli } from './start.js';
 
 const IOT_OPTIONS: Options = {
   input: {
@@ -122,14 +121,7 @@ export const iotReleaseCommand: Command = {
   connects: true,
   async run(ctx) {
     const v = ctx.values;
-    const fromFile = str(v, 'input');
-    const base = fromFile ? readJsonFile(fromFile, '--input') : {};
-    if (!base || typeof base !== 'object' || Array.isArray(base))
-      throw new UsageError('--input must hold a JSON object (the release input)', ctx.command);
-    const input: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-    const set = (field: string, value: unknown) => {
-      if (value !== undefined) input[field] = value;
-    };
+    const { input, set } = inputWithFlags(v, ctx.command, 'release');
     set('packageName', str(v, 'package-name'));
     set('versionName', str(v, 'version-name'));
     set('description', str(v, 'description'));
@@ -152,14 +144,6 @@ export const iotReleaseCommand: Command = {
     if (bool(v, 'no-make-default')) input.makeDefault = false;
     const keepLast = num(v, 'keep-last', IOT_OPTIONS);
     if (keepLast !== undefined) input.deprecateOlder = { keepLast };
-    const params = parseOrThrow(iotPackageReleaseInput, input, 'IoT package release input');
-    if (bool(v, 'print-input')) {
-      ctx.out.result(params, () => JSON.stringify(params, null, 2));
-      return 0;
-    }
-    const { handle } = await startIotPackageRelease(await ctx.client(), input as IotPackageReleaseInput, {
-      taskQueue: ctx.config().taskQueue,
-    });
-    return followStarted(ctx, handle, 'IoT package release');
+    return startFromCli(ctx, iotPackageReleaseStart, input, 'IoT package release');
   },
 };

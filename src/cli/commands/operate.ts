@@ -6,7 +6,7 @@ import {
   listRollouts,
   pauseRolloutById,
   resumeRolloutById,
-  settle,
+  awaitRunEnd,
 } from '../../client/index.js';
 import { bool, num, onePositional, noPositionals, str, type Options } from '../args.js';
 import type { Command } from '../command.js';
@@ -188,7 +188,7 @@ export const cancelCommand: Command = {
       ctx.out.result({ workflowId: id, cancelRequested: true }, () => `${id}: cancellation requested`);
       return 0;
     }
-    const ended = await settle(handle);
+    const ended = await awaitRunEnd(handle);
     const code = reportEnd(ctx.out, id, ended);
     // The cancel did what was asked when the run ended cancelled (or finished first).
     return ended.ok || ended.failure?.type === 'RolloutCancelled' ? 0 : code;

@@ -1,10 +1,8 @@
-import { startPackageRemoval } from '../../client/package-removal.js';
-import { packageRemovalInput, type PackageRemovalInput } from '../../model/package-removal.js';
-import { parseOrThrow } from '../../model/validation.js';
-import { bool, list, num, readJsonFile, readList, str, type Options } from '../args.js';
+import { packageRemovalStart } from '../../client/package-removal.js';
+import { bool, list, num, readList, str, type Options } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
-import { followStarted, START_OPTIONS } from './start.js';
+import { inputWithFlags, START_OPTIONS, startFromCli } from './start.js';
 
 const REMOVE_OPTIONS: Options = {
   input: { type: 'string', arg: 'file.json', help: 'the whole input as JSON; flags override its fields' },
@@ -54,13 +52,7 @@ export const removeCommand: Command = {
   connects: true,
   async run(ctx) {
     const v = ctx.values;
-    const fromFile = str(v, 'input');
-    const input: Record<string, unknown> = fromFile
-      ? { ...(readJsonFile(fromFile, '--input') as object) }
-      : {};
-    const set = (field: string, value: unknown) => {
-      if (value !== undefined) input[field] = value;
-    };
+    const { input, set } = inputWithFlags(v, ctx.command, 'removal');
     set('packageName', str(v, 'package-name'));
     set('packageId', str(v, 'package-id'));
     if (str(v, 'domains') !== undefined && str(v, 'domains-file') !== undefined)
@@ -72,17 +64,6 @@ export const removeCommand: Command = {
     set('maxConcurrency', num(v, 'max-concurrency', REMOVE_OPTIONS));
     set('dissociationDeadlineSeconds', num(v, 'dissociation-deadline', REMOVE_OPTIONS));
     set('pollIntervalSeconds', num(v, 'poll-interval', REMOVE_OPTIONS));
-    const params = parseOrThrow(packageRemovalInput, input, 'package removal input');
-    if (bool(v, 'print-input')) {
-      ctx.out.result(params, () => JSON.stringify(params, null, 2));
-      return 0;
-    }
-    const client = await ctx.client();
-    const workflowId = str(v, 'workflow-id');
-    const { handle } = await startPackageRemoval(client, input as PackageRemovalInput, {
-      taskQueue: ctx.config().taskQueue,
-      ...(workflowId ? { workflowId } : {}),
-    });
-    return followStarted(ctx, handle, 'package removal');
+    return startFromCli(ctx, packageRemovalStart, input, 'package removal');
   },
 };

@@ -6,7 +6,7 @@ import {
   listDictionaryRefreshSchedules,
   OVERLAP_POLICIES,
   pauseSchedule,
-  settle,
+  awaitRunEnd,
   triggerSchedule,
   unpauseSchedule,
   validateDictionaryRefresh,
@@ -219,7 +219,7 @@ export const scheduleTriggerCommand: Command = {
       return 0;
     }
     ctx.out.line(`${id}: started ${outcome.run.workflowId}`);
-    const ended = await settle(client.workflow.getHandle(outcome.run.workflowId, outcome.run.runId));
+    const ended = await awaitRunEnd(client.workflow.getHandle(outcome.run.workflowId, outcome.run.runId));
     return reportEnd(ctx.out, outcome.run.workflowId, ended);
   },
 };

@@ -89,14 +89,3 @@ export function startCli(args: string[], env: Record<string, string | undefined>
 export function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliRun> {
   return startCli(args, env).ended;
 }
-
-/** Retries until `check` returns a value (visibility is eventually consistent). */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

@@ -1,0 +1,204 @@
+/**
+ * The worker's IAM policy, generated for one deployment: it may read only the allowed source
+ * buckets (and prefixes), write only under the staging prefix, associate packages only with
+ * domains whose names start with the domain prefix, and touch only IoT packages whose names start
+ * with the IoT prefix.
+ *
+ *   npx tsx deploy/iam-policy.ts --staging-bucket my-staging --staging-prefix package-rollouts/ \
+ *     --source dictionaries --source shared/synonyms/ --domain-prefix search- \
+ *     --iot-package-prefix edge- [--region eu-west-1] [--account 123456789012] [--partition aws]
+ *
+ * deploy/iam-policy.json is this generator's output for placeholder parameters (`<staging-bucket>`
+ * ...): a template to fill in by hand, kept in step by test/unit/iam-policy.test.ts.
+ *
+ * Resource "*" remains only where the Service Authorization Reference lists no resource type for
+ * the action, so IAM cannot scope it: es:CreatePackage, es:UpdatePackage, es:DeletePackage,
+ * es:DescribePackages and es:ListDomainsForPackage (packages have no ARN in IAM),
+ * es:ListApplications, es:GetApplication, es:AttachDataSource and es:DescribeDataSourceAttachment
+ * (as the project's sync test records them), and iot:GetIndexingConfiguration (an account
+ * setting). The worker-side checks (ROLLOUTS_SOURCE_BUCKETS, the input schemas) narrow what those
+ * can be asked to do.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+export interface IamPolicyParameters {
+  stagingBucket: string;
+  /** Key prefix staged files go under, e.g. `package-rollouts/`. */
+  stagingPrefix: string;
+  /** Buckets dictionaries may be read from, each with an optional key prefix ('' = whole bucket). */
+  sourceBuckets: Array<{ bucket: string; prefix: string }>;
+  /** Domains the worker may associate packages with: names starting with this. */
+  domainNamePrefix: string;
+  /** IoT software packages the worker may create and publish: names starting with this. */
+  iotPackagePrefix: string;
+  /** Default: any Region ('*'). */
+  region?: string;
+  /** Default: any account ('*'), with S3 kept to the worker's own account by a condition. */
+  account?: string;
+  partition?: string;
+}
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+export interface IamPolicy {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+/** The worker's own account: bucket names are global, so a same-named bucket elsewhere is refused. */
+const OWN_ACCOUNT = { StringEquals: { 'aws:ResourceAccount': '${aws:PrincipalAccount}' } };
+
+export function generateIamPolicy(p: IamPolicyParameters): IamPolicy {
+  if (p.sourceBuckets.length === 0) throw new RangeError('at least one source bucket is needed');
+  const partition = p.partition ?? 'aws';
+  const region = p.region ?? '*';
+  const account = p.account ?? '*';
+  const s3 = (bucket: string, prefix?: string) =>
+    prefix === undefined ? `arn:${partition}:s3:::${bucket}` : `arn:${partition}:s3:::${bucket}/${prefix}*`;
+  const iotPackage = `arn:${partition}:iot:${region}:${account}:package/${p.iotPackagePrefix}*`;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'OpenSearchPackagesNoResourceLevelPermissions',
+        Effect: 'Allow',
+        Action: [
+          'es:CreatePackage',
+          'es:DeletePackage',
+          'es:DescribePackages',
+          'es:ListDomainsForPackage',
+          'es:UpdatePackage',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'OpenSearchPackageAssociationsOnPrefixedDomains',
+        Effect: 'Allow',
+        Action: ['es:AssociatePackage', 'es:DissociatePackage'],
+        Resource: `arn:${partition}:es:${region}:${account}:domain/${p.domainNamePrefix}*`,
+        Condition: OWN_ACCOUNT,
+      },
+      {
+        Sid: 'OpenSearchApplicationDataSources',
+        Effect: 'Allow',
+        Action: [
+          'es:AttachDataSource',
+          'es:DescribeDataSourceAttachment',
+          'es:GetApplication',
+          'es:ListApplications',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'ReadAllowedSourcesAndStagedFiles',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [
+          ...p.sourceBuckets.map((b) => s3(b.bucket, b.prefix)),
+          s3(p.stagingBucket, p.stagingPrefix),
+        ],
+        Condition: OWN_ACCOUNT,
+      },
+      {
+        Sid: 'IotSoftwarePackagesAndVersionsWithThePrefix',
+        Effect: 'Allow',
+        Action: [
+          'iot:CreatePackage',
+          'iot:CreatePackageVersion',
+          'iot:GetPackage',
+          'iot:GetPackageVersion',
+          'iot:ListPackageVersions',
+          'iot:UpdatePackage',
+          'iot:UpdatePackageVersion',
+        ],
+        Resource: [iotPackage, `${iotPackage}/version/*`],
+      },
+      {
+        Sid: 'IotCreatePackageChecksFleetIndexing',
+        Effect: 'Allow',
+        Action: ['iot:GetIndexingConfiguration'],
+        Resource: '*',
+      },
+      {
+        Sid: 'StageDictionariesUnderTheStagingPrefix',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: s3(p.stagingBucket, p.stagingPrefix),
+        Condition: OWN_ACCOUNT,
+      },
+      {
+        // HeadObject answers 404 (not 403) for content not staged yet only with ListBucket.
+        Sid: 'HeadObjectAnswers404InTheStagingBucket',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: s3(p.stagingBucket),
+        Condition: OWN_ACCOUNT,
+      },
+    ],
+  };
+}
+
+/** The parameters deploy/iam-policy.json is generated with: placeholders to replace. */
+export const TEMPLATE_PARAMETERS: IamPolicyParameters = {
+  stagingBucket: '<staging-bucket>',
+  stagingPrefix: '<staging-prefix>',
+  sourceBuckets: [{ bucket: '<source-bucket>', prefix: '<source-prefix>' }],
+  domainNamePrefix: '<domain-name-prefix>',
+  iotPackagePrefix: '<iot-package-prefix>',
+};
+
+export function parametersFromArgs(args: string[]): IamPolicyParameters {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'staging-bucket': { type: 'string' },
+      'staging-prefix': { type: 'string', default: 'package-rollouts/' },
+      source: { type: 'string', multiple: true },
+      'domain-prefix': { type: 'string' },
+      'iot-package-prefix': { type: 'string' },
+      region: { type: 'string' },
+      account: { type: 'string' },
+      partition: { type: 'string' },
+    },
+  });
+  const required = (name: 'staging-bucket' | 'domain-prefix' | 'iot-package-prefix') => {
+    const v = values[name];
+    if (v === undefined) throw new RangeError(`--${name} is required`);
+    return v;
+  };
+  if (!values.source?.length)
+    throw new RangeError('--source bucket[/prefix] is required (repeat it for more)');
+  return {
+    stagingBucket: required('staging-bucket'),
+    stagingPrefix: values['staging-prefix']!,
+    sourceBuckets: values.source.map((s) => {
+      const slash = s.indexOf('/');
+      return slash < 0
+        ? { bucket: s, prefix: '' }
+        : { bucket: s.slice(0, slash), prefix: s.slice(slash + 1) };
+    }),
+    domainNamePrefix: required('domain-prefix'),
+    iotPackagePrefix: required('iot-package-prefix'),
+    ...(values.region ? { region: values.region } : {}),
+    ...(values.account ? { account: values.account } : {}),
+    ...(values.partition ? { partition: values.partition } : {}),
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    const args = process.argv.slice(2);
+    const params = args.includes('--template') ? TEMPLATE_PARAMETERS : parametersFromArgs(args);
+    process.stdout.write(`${JSON.stringify(generateIamPolicy(params), null, 2)}\n`);
+  } catch (err) {
+    process.stderr.write(`iam-policy: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The waves, one after the other: between two waves the policy's pause and approval gate, then
+ * the wave's domains. After a wave with a failure, halt and rollback start no further wave.
+ */
+import { condition } from '@temporalio/workflow';
+import { associateWave } from './associate.js';
+import { betweenWaves } from './between-waves.js';
+import type { DictionaryRolloutState } from './state.js';
+
+export async function runWaves(state: DictionaryRolloutState, packageId: string): Promise<void> {
+  const { policy } = state.input;
+  state.phase = 'associating';
+  let stopStarting = false;
+  for (
+    state.currentWave = 0;
+    state.currentWave < state.waves.length && !stopStarting && !state.cancelRequested;
+    state.currentWave++
+  ) {
+    if (state.currentWave > 0) await betweenWaves(state);
+    if (state.paused) {
+      state.enter('paused');
+      await condition(() => !state.paused || state.cancelRequested);
+    }
+    if (state.cancelRequested) break;
+    state.enter('associating');
+    const failedBefore = state.count('failed');
+    await associateWave(state, packageId, state.waves[state.currentWave]!);
+    if (state.count('failed') > failedBefore && policy.failurePolicy !== 'continue') stopStarting = true;
+  }
+  state.currentWave = Math.min(state.currentWave, state.waves.length - 1);
+  state.markUnreached();
+}

@@ -1,0 +1,112 @@
+/**
+ * The dictionary rollout workflow (`dictionaryRollout`): stage the file in S3, create or update
+ * the package, wait until AVAILABLE, then associate it domain by domain, in waves with bounded
+ * concurrency, until each domain is ACTIVE at the new version; the failure policy decides what
+ * happens after a failure. This file wires the messages to the state and runs the steps in order;
+ * each step is a file of this folder.
+ */
+import { ApplicationFailure, CancellationScope, log, setHandler } from '@temporalio/workflow';
+import {
+  dictionaryRolloutInput,
+  type DictionaryRolloutParams,
+  type DictionaryRolloutResult,
+} from '../../model/dictionary-rollout.js';
+import { FailureTypes } from '../../model/failures.js';
+import { parseWorkflowInput, surfaceActivityFailure } from '../failures.js';
+import { dictionaryRolloutMessages as messages } from '../messages.js';
+import { publishStatus } from '../search-attributes.js';
+import { planRollout } from './plan.js';
+import { publish } from './publish.js';
+import { rollback } from './rollback.js';
+import { DictionaryRolloutState } from './state.js';
+import { runWaves } from './waves.js';
+
+export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRolloutResult> {
+  const input: DictionaryRolloutParams = parseWorkflowInput(
+    dictionaryRolloutInput,
+    rawInput,
+    'dictionaryRollout input',
+  );
+  const state = new DictionaryRolloutState(input);
+  // Cancellation is graceful: the steps run in a non-cancellable scope and watch this flag, so a
+  // cancel starts nothing new, lets in-flight domains finish, then applies the failure policy.
+  CancellationScope.current().cancelRequested.catch(() => {
+    state.cancelRequested = true;
+  });
+  handleMessages(state);
+  state.report('running');
+
+  return CancellationScope.nonCancellable(() => roll(state)).catch((err: unknown) => {
+    // Failures that carry a result already published their status; anything else is a plain failure.
+    const published: string[] = [FailureTypes.RolloutFailed, FailureTypes.RolloutCancelled];
+    if (!(err instanceof ApplicationFailure && published.includes(err.type ?? ''))) publishStatus('failed');
+    throw surfaceActivityFailure(err);
+  });
+}
+
+function handleMessages(state: DictionaryRolloutState): void {
+  setHandler(messages.progress, () => state.progress());
+  setHandler(messages.plan, () => state.plan());
+  setHandler(messages.approve, (arg) => state.approve(arg), {
+    validator: (arg) => {
+      const problem = state.approvalProblem(arg);
+      // Validators reject with a plain Error: the update is refused, the run is untouched.
+      if (problem) throw new Error(problem);
+    },
+  });
+  // A signal cannot be refused: a bad one is logged and ignored, so that e.g. a wave of "2" (a
+  // string from another SDK) cannot poison approvedThrough with NaN and hold the gate for ever.
+  setHandler(messages.approveSignal, (arg) => {
+    const problem = state.approvalProblem(arg);
+    if (problem) log.warn(`approve signal ignored: ${problem}`, { arg });
+    else state.approve(arg);
+  });
+  setHandler(messages.pause, () => state.setPaused(true));
+  setHandler(messages.resume, () => state.setPaused(false));
+  setHandler(messages.pauseSignal, () => state.setPaused(true));
+  setHandler(messages.resumeSignal, () => state.setPaused(false));
+}
+
+async function roll(state: DictionaryRolloutState): Promise<DictionaryRolloutResult> {
+  const { input } = state;
+  const { policy } = input;
+  const published = await publish(state);
+  await planRollout(state, published.packageId);
+  if (input.dryRun) {
+    state.markUnreached();
+    state.phase = 'done';
+    state.report('succeeded');
+    return state.result('dry-run', published.packageChange);
+  }
+
+  await runWaves(state, published.packageId);
+
+  const failed = state.count('failed');
+  if (policy.failurePolicy === 'rollback' && (failed > 0 || state.cancelRequested)) {
+    state.enter('rolling-back');
+    await rollback(state, published);
+  }
+
+  state.phase = 'done';
+  const outcome = state.finalOutcome(published.packageChange, failed);
+  const final = state.result(outcome, published.packageChange);
+  state.report(outcome);
+  if (outcome === 'cancelled')
+    throw ApplicationFailure.create({
+      message: `rollout cancelled: ${final.counts.current} domain(s) current, ${final.counts.notStarted} not started`,
+      type: FailureTypes.RolloutCancelled,
+      nonRetryable: true,
+      details: [final],
+    });
+  if (outcome === 'failed' || outcome === 'partial' || outcome === 'rolled-back')
+    throw ApplicationFailure.create({
+      message:
+        outcome === 'rolled-back'
+          ? `${failed} of ${input.domains.length} domain(s) failed; rolled back: ${final.counts.rolledBack} domain(s) put back, ${final.counts.failed} could not be (rollback policy)`
+          : `${final.counts.failed} of ${input.domains.length} domain(s) failed; rollout ${outcome} (${policy.failurePolicy} policy)`,
+      type: FailureTypes.RolloutFailed,
+      nonRetryable: true,
+      details: [final],
+    });
+  return final;
+}
