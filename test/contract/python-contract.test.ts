@@ -142,14 +142,20 @@ describe('the contract from Python (temporalio + jsonschema, schemas/ only)', ()
         const run = await scenario('dictionary-gated', await dictionaryParams(3));
         expectPassed(run, [
           'dictionaryRollout input valid',
-          'dictionaryRollout progress valid',
+          'dictionaryRollout progress query answer valid',
+          'dictionaryRollout plan query answer valid',
+          'dictionaryRollout approve update argument valid',
+          'dictionaryRollout approve update answer valid',
+          'dictionaryRollout approve signal argument valid',
           'dictionaryRollout result valid',
-          'plan query',
+          'a second start is refused (conflict policy FAIL)',
           'update pause',
           'signals pause and resume',
-          "update 'approve' with wave 0 is refused",
+          'the approve argument schema rejects wave 0',
+          "update 'approve' with wave 0 is refused with failure type UpdateRefused",
           'update approve answers the approved wave',
           'outcome succeeded',
+          'as the contract says',
         ]);
       },
     );
@@ -223,7 +229,7 @@ describe('the contract from Python (temporalio + jsonschema, schemas/ only)', ()
             },
           },
         );
-        expectPassed(run, ['ends RolloutFailed']);
+        expectPassed(run, ['ends RolloutFailed', 'as the contract says']);
         expect(Object.values(found)).toEqual(Object.keys(found).map(() => true));
         expect(Object.keys(found)).toHaveLength(6);
       },
@@ -243,7 +249,7 @@ describe('the contract from Python (temporalio + jsonschema, schemas/ only)', ()
       const run = await scenario('removal', await dictionaryParams(2), { published: async () => {} });
       expectPassed(run, [
         'packageRemoval input valid',
-        'packageRemoval progress valid',
+        'packageRemoval progress query answer valid',
         'packageRemoval result valid',
         'outcome removed',
       ]);
@@ -276,12 +282,20 @@ describe('the contract from Python (temporalio + jsonschema, schemas/ only)', ()
         // Dissociations that take ten minutes: the run is surely still dissociating when cancelled.
         published: async () => void (await stack.emulator.control.setDurations({ dissociationMs: 600_000 })),
       });
-      expectPassed(run, ['a cancelled removal ends cancelled']);
+      expectPassed(run, [
+        'a second start joins the running run (conflict policy USE_EXISTING)',
+        'as the contract says',
+        'a cancelled removal ends cancelled',
+      ]);
     });
 
     it('bad input ends InvalidInput', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
       const run = await scenario('removal-invalid', {});
-      expectPassed(run, ['the input schema rejects', 'ends InvalidInput']);
+      expectPassed(run, [
+        'the input schema rejects neither packageName nor packageId',
+        'the run with neither packageName nor packageId ends InvalidInput',
+        'the input schema rejects a packageName AWS refuses',
+      ]);
     });
   });
 
@@ -297,9 +311,14 @@ describe('the contract from Python (temporalio + jsonschema, schemas/ only)', ()
       async () => {
         const run = await scenario('iot-gated', await iotParams());
         expectPassed(run, [
-          'iotPackageRelease progress valid',
+          'iotPackageRelease progress query answer valid',
+          'iotPackageRelease approve update argument valid',
+          'iotPackageRelease approve update answer valid',
+          'a second start is refused (conflict policy FAIL)',
+          'as the contract says',
           'iotPackageRelease result valid',
-          "update 'approve' with approvedBy not a string is refused",
+          'the approve argument schema rejects approvedBy not a string',
+          "update 'approve' with approvedBy not a string is refused with failure type UpdateRefused",
           'update approve answers the approval',
           'IotVersionConflict',
         ]);
@@ -307,7 +326,10 @@ describe('the contract from Python (temporalio + jsonschema, schemas/ only)', ()
     );
 
     it('approve by signal', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
-      expectPassed(await scenario('iot-signal', await iotParams()), ['approved by signal: published']);
+      expectPassed(await scenario('iot-signal', await iotParams()), [
+        'iotPackageRelease approve signal argument valid',
+        'approved by signal: published',
+      ]);
     });
 
     it('a cancelled run ends cancelled', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
@@ -339,7 +361,7 @@ describe('the contract from Python (temporalio + jsonschema, schemas/ only)', ()
       const run = await scenario('attachment', await attachmentParams(false));
       expectPassed(run, [
         'dataSourceAttachment input valid',
-        'dataSourceAttachment progress valid',
+        'dataSourceAttachment progress query answer valid',
         'dataSourceAttachment result valid',
         'ATTACHED',
       ]);
@@ -360,6 +382,8 @@ describe('the contract from Python (temporalio + jsonschema, schemas/ only)', ()
 
     it('a cancelled run ends cancelled', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
       expectPassed(await scenario('attachment-cancelled', await attachmentParams(true)), [
+        'a second start joins the running run (conflict policy USE_EXISTING)',
+        'as the contract says',
         'a cancelled attachment ends cancelled',
       ]);
     });

@@ -9,16 +9,33 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import regex
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError, CancelledError
+
+# The Temporal type names contract.json uses, as the Python SDK spells them.
+_SEARCH_ATTRIBUTE_KEYS = {
+    "Keyword": SearchAttributeKey.for_keyword,
+    "KeywordList": SearchAttributeKey.for_keyword_list,
+    "Int": SearchAttributeKey.for_int,
+    "Text": SearchAttributeKey.for_text,
+    "Bool": SearchAttributeKey.for_bool,
+    "Double": SearchAttributeKey.for_float,
+}
 
 
 def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any):
@@ -50,6 +67,10 @@ StrictValidator = validators.extend(
 )
 
 
+NO_ARGUMENT = None
+"""Messages that take no argument are sent without one; None stands for 'nothing'."""
+
+
 class Contract:
     """schemas/contract.json and the schema files it names."""
 
@@ -75,16 +96,53 @@ class Contract:
         found = self.validator(file_name).iter_errors(instance)
         return [f"{e.json_path}: {e.message}" for e in sorted(found, key=lambda e: e.json_path)]
 
+    @staticmethod
+    def fill(template: list[dict], workflow_input: dict) -> Any:
+        """A contract template: {"text"} parts as they are, {"inputField": [a, b]} the first field
+        the input has. A template that is one field alone keeps the field's JSON value (a list)."""
+        values = []
+        for part in template:
+            if "text" in part:
+                values.append(part["text"])
+                continue
+            present = [name for name in part["inputField"] if name in workflow_input]
+            if not present:
+                raise KeyError(f"input has none of {part['inputField']}")
+            values.append(workflow_input[present[0]])
+        return values[0] if len(values) == 1 else "".join(str(v) for v in values)
+
     def workflow_id(self, workflow_type: str, workflow_input: dict) -> str:
-        """Fills the contract's id template: '<a or b>' takes whichever field the input has."""
+        return self.fill(self.workflow(workflow_type)["workflowIdTemplate"], workflow_input)
 
-        def field(match: re.Match[str]) -> str:
-            for name in match.group(1).split(" or "):
-                if name in workflow_input:
-                    return str(workflow_input[name])
-            raise KeyError(f"input has none of {match.group(1)}")
+    def message(self, workflow_type: str, kind: str, name: str) -> dict:
+        """A query, update or signal as the contract describes it (argument, answer, refusal)."""
+        for m in self.workflow(workflow_type)["messages"]:
+            if m["kind"] == kind and m["name"] == name:
+                return m
+        raise KeyError(f"contract lists no {kind} '{name}' for {workflow_type}")
 
-        return re.sub(r"<([^>]+)>", field, self.workflow(workflow_type)["workflowId"])
+    def search_attributes_at_start(
+        self, workflow_type: str, workflow_input: dict, fixed_only: bool = False
+    ) -> TypedSearchAttributes:
+        """What the contract says a caller may set at start (the workflow sets the same itself);
+        fixed_only: without those the workflow changes as it runs (RolloutStatus)."""
+        pairs = []
+        for sa in self.workflow(workflow_type)["searchAttributesAtStart"]:
+            if fixed_only and sa.get("changesWhileRunning"):
+                continue
+            try:
+                value = self.fill(sa["value"], workflow_input)
+            except KeyError:
+                continue  # e.g. RolloutDomains of a removal from 'all' domains: not set
+            if sa["type"] == "KeywordList" and not isinstance(value, list):
+                continue
+            if (
+                "maxJsonBytes" in sa
+                and len(json.dumps(value, separators=(",", ":")).encode()) > sa["maxJsonBytes"]
+            ):
+                continue
+            pairs.append(SearchAttributePair(_SEARCH_ATTRIBUTE_KEYS[sa["type"]](sa["name"]), value))
+        return TypedSearchAttributes(pairs)
 
 
 class Report:
@@ -137,29 +195,72 @@ class Caller:
                 {"payloads": count, "problems": problems[:10]},
             )
 
-    async def start(self, workflow_type: str, workflow_input: dict, **options: Any) -> WorkflowHandle:
-        """Starts as the contract says: its type, the id from its template, the task queue."""
+    async def start(
+        self, workflow_type: str, workflow_input: dict, search_attributes: bool = True
+    ) -> WorkflowHandle:
+        """Starts as the contract says: its type, the id from its template and the id policies,
+        the task queue, and (unless told not to) the search attributes a caller may set at start."""
         workflow = self.contract.workflow(workflow_type)
         problems = self.validate(f"{workflow_type} input", workflow["input"], workflow_input)
         if problems:
             raise AssertionError(f"test input breaks the input schema: {problems}")
-        workflow_id = self.contract.workflow_id(workflow_type, workflow_input)
         return await self.client.start_workflow(
-            workflow_type, workflow_input, id=workflow_id, task_queue=self.task_queue, **options
+            workflow_type,
+            workflow_input,
+            id=self.contract.workflow_id(workflow_type, workflow_input),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy[workflow["workflowIdConflictPolicy"]],
+            id_reuse_policy=WorkflowIDReusePolicy[workflow["workflowIdReusePolicy"]],
+            search_attributes=(
+                self.contract.search_attributes_at_start(workflow_type, workflow_input)
+                if search_attributes
+                else None
+            ),
         )
+
+    async def query(self, handle: WorkflowHandle, workflow_type: str, name: str) -> Any:
+        message = self.contract.message(workflow_type, "query", name)
+        answer = await handle.query(name)
+        self.validate(f"{workflow_type} {name} query answer", message["answer"], answer)
+        return answer
+
+    def _argument(self, workflow_type: str, message: dict, arg: Any) -> list:
+        if message.get("argument") is None:
+            if arg is not NO_ARGUMENT:
+                raise AssertionError(f"{message['name']} takes no argument, per the contract")
+            return []
+        if arg is NO_ARGUMENT:
+            return []
+        self.validate(
+            f"{workflow_type} {message['name']} {message['kind']} argument", message["argument"], arg
+        )
+        return [arg]
+
+    async def update(self, handle: WorkflowHandle, workflow_type: str, name: str, arg: Any = None) -> Any:
+        message = self.contract.message(workflow_type, "update", name)
+        answer = await handle.execute_update(name, args=self._argument(workflow_type, message, arg))
+        if message.get("answer") is not None:
+            self.validate(f"{workflow_type} {name} update answer", message["answer"], answer)
+        elif answer is not None:
+            raise AssertionError(f"update {name} answered {answer!r}; the contract says it answers nothing")
+        return answer
+
+    async def signal(self, handle: WorkflowHandle, workflow_type: str, name: str, arg: Any = None) -> None:
+        message = self.contract.message(workflow_type, "signal", name)
+        await handle.signal(name, args=self._argument(workflow_type, message, arg))
 
     async def start_unchecked(self, workflow_type: str, workflow_input: dict) -> WorkflowHandle:
         """Bad input on purpose: what a caller without a validator would send."""
-        workflow_id = self.contract.workflow_id(workflow_type, workflow_input)
+        try:
+            workflow_id = self.contract.workflow_id(workflow_type, workflow_input)
+        except KeyError:  # input without the fields the id is made of: any id will do
+            workflow_id = f"{workflow_type}/invalid-{uuid.uuid4()}"
         return await self.client.start_workflow(
             workflow_type, workflow_input, id=workflow_id, task_queue=self.task_queue
         )
 
     async def progress(self, handle: WorkflowHandle, workflow_type: str) -> dict:
-        workflow = self.contract.workflow(workflow_type)
-        answer = await handle.query(workflow["queries"][0])
-        self.validate(f"{workflow_type} progress", workflow["progress"], answer)
-        return answer
+        return await self.query(handle, workflow_type, "progress")
 
     async def wait_progress(
         self,

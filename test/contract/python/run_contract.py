@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError, CancelledError
+from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlreadyStartedError
 
 from contract import Caller, Contract, Report, failure_summary, soon
 
@@ -28,23 +28,6 @@ DICTIONARY = "dictionaryRollout"
 REMOVAL = "packageRemoval"
 ATTACHMENT = "dataSourceAttachment"
 IOT = "iotPackageRelease"
-
-# What this test needs and contract.json does not say yet (issue 22.3): each entry goes once the
-# contract says it. Until then, this is the whole of the knowledge taken from outside schemas/.
-NOT_YET_IN_CONTRACT = {
-    # dictionaryRollout 'approve' takes {wave?} (1-based) and answers the approved wave number.
-    "dictionary.approve.arg": {},
-    # iotPackageRelease 'approve' takes {approvedBy?} and answers {approvedBy?, approvedAt}.
-    "iot.approve.arg": {"approvedBy": "ops@example.com"},
-}
-
-
-def message(contract: Contract, workflow_type: str, kind: str, name: str) -> str:
-    """A query, update or signal name, taken only if the contract lists it for this workflow."""
-    names = contract.workflow(workflow_type)[kind]
-    if name not in names:
-        raise AssertionError(f"contract lists no {kind[:-1]} '{name}' for {workflow_type}: {names}")
-    return name
 
 
 class Scenario:
@@ -58,19 +41,38 @@ class Scenario:
     def check(self, what: str, ok: bool, detail: Any = None) -> bool:
         return self.report.check(f"{self.name}: {what}", ok, detail)
 
-    async def refused_update(self, handle: Any, update: str, arg: Any, what: str) -> None:
-        """An update its validator refuses: the caller gets a failure; the run goes on."""
+    async def refused_update(self, handle: Any, workflow_type: str, name: str, arg: Any, what: str) -> None:
+        """An update its validator refuses: the argument schema already says no, the workflow
+        answers with the contract's refusal failure type, and the run goes on untouched."""
+        message = self.contract.message(workflow_type, "update", name)
+        problems = self.contract.problems(message["argument"], arg)
+        self.check(f"the {name} argument schema rejects {what}", bool(problems), problems[:3])
+        refused_with = message["refusedWith"]
         try:
-            answer = await soon(handle.execute_update(update, arg))
+            answer = await soon(handle.execute_update(name, arg))
         except WorkflowUpdateFailedError as err:
-            cause = err.cause
             self.check(
-                f"update '{update}' with {what} is refused with an ApplicationError",
-                isinstance(cause, ApplicationError),
-                failure_summary(cause),
+                f"update '{name}' with {what} is refused with failure type {refused_with}",
+                isinstance(err.cause, ApplicationError) and err.cause.type == refused_with,
+                failure_summary(err.cause),
             )
             return
-        self.check(f"update '{update}' with {what} is refused", False, {"answer": answer})
+        self.check(f"update '{name}' with {what} is refused", False, {"answer": answer})
+
+    async def second_start(self, workflow_type: str, workflow_input: dict, first: Any) -> None:
+        """A second start of a running id does what the contract's conflict policy says."""
+        policy = self.contract.workflow(workflow_type)["workflowIdConflictPolicy"]
+        try:
+            second = await self.caller.start(workflow_type, workflow_input)
+        except WorkflowAlreadyStartedError as err:
+            self.check(f"a second start is refused (conflict policy {policy})", policy == "FAIL", str(err))
+            return
+        joined = (await second.describe()).run_id == (await first.describe()).run_id
+        self.check(
+            f"a second start joins the running run (conflict policy {policy})",
+            policy == "USE_EXISTING" and joined,
+            {"joined": joined},
+        )
 
     async def ends_invalid_input(self, workflow_type: str, bad_input: dict, rule: str) -> None:
         """Input the schema rejects also ends the run InvalidInput, with issues naming fields."""
@@ -92,6 +94,22 @@ class Scenario:
             and len(issues) > 0
             and all(isinstance(i.get("field"), str) and isinstance(i.get("rule"), str) for i in issues),
             issues,
+        )
+
+    async def search_attributes(self, handle: Any, workflow_type: str, workflow_input: dict) -> None:
+        """The run carries the search attributes the contract names, with the values it gives,
+        whether the caller set them at start or not (the workflow sets them itself)."""
+        expected = self.contract.search_attributes_at_start(workflow_type, workflow_input, fixed_only=True)
+        actual = (await handle.describe()).typed_search_attributes
+        wrong = {
+            pair.key.name: {"expected": pair.value, "actual": actual.get(pair.key)}
+            for pair in expected
+            if actual.get(pair.key) != pair.value
+        }
+        self.check(
+            f"the run carries {', '.join(p.key.name for p in expected)} as the contract says",
+            len(expected) > 0 and not wrong,
+            wrong,
         )
 
     async def cancelled(self, handle: Any, workflow_type: str) -> tuple[str, Any]:
@@ -117,8 +135,8 @@ GATED = {"approvalBetweenWaves": True, "waves": {"strategy": "sizes", "canary": 
 
 async def dictionary_gated(s: Scenario) -> None:
     """Three waves of one domain, approval between them: every query, update and signal."""
-    c = s.contract
-    handle = await s.caller.start(DICTIONARY, dictionary_input(s.params, **GATED))
+    workflow_input = dictionary_input(s.params, **GATED)
+    handle = await s.caller.start(DICTIONARY, workflow_input)
     s.check(
         "started with the id from the contract's template",
         handle.id.endswith(s.params["packageName"]),
@@ -130,38 +148,36 @@ async def dictionary_gated(s: Scenario) -> None:
     s.check(
         "progress: wave 1 done, waiting for approval", waiting["phase"] == "waiting-for-approval", waiting
     )
+    await s.second_start(DICTIONARY, workflow_input, handle)
 
-    plan = await handle.query(message(c, DICTIONARY, "queries", "plan"))
-    s.check("plan query answers the waves", isinstance(plan, dict) and len(plan.get("waves", [])) == 3, plan)
+    plan = await s.caller.query(handle, DICTIONARY, "plan")
+    s.check("plan query answers the waves", len(plan["waves"]) == 3, plan)
 
-    pause = message(c, DICTIONARY, "updates", "pause")
-    resume = message(c, DICTIONARY, "updates", "resume")
-    await soon(handle.execute_update(pause))
+    await soon(s.caller.update(handle, DICTIONARY, "pause"))
     s.check(
         "update pause: progress says paused", (await s.caller.progress(handle, DICTIONARY))["paused"] is True
     )
-    await soon(handle.execute_update(resume))
-    s.check(
-        "update resume: progress says not paused",
-        (await s.caller.progress(handle, DICTIONARY))["paused"] is False,
-    )
-    await handle.signal(message(c, DICTIONARY, "signals", "pause"))
+    await soon(s.caller.update(handle, DICTIONARY, "resume"))
+    resumed = await s.caller.progress(handle, DICTIONARY)
+    s.check("update resume: progress says not paused", resumed["paused"] is False)
+    await s.caller.signal(handle, DICTIONARY, "pause")
     await s.caller.wait_progress(handle, DICTIONARY, lambda p: p["paused"], "paused after the pause signal")
-    await handle.signal(message(c, DICTIONARY, "signals", "resume"))
+    await s.caller.signal(handle, DICTIONARY, "resume")
     await s.caller.wait_progress(
         handle, DICTIONARY, lambda p: not p["paused"], "resumed after the resume signal"
     )
     s.check("signals pause and resume: progress follows", True)
 
-    approve = message(c, DICTIONARY, "updates", "approve")
-    await s.refused_update(handle, approve, {"wave": 0}, "wave 0")
+    await s.refused_update(handle, DICTIONARY, "approve", {"wave": 0}, "wave 0")
     still = await s.caller.progress(handle, DICTIONARY)
     s.check("a refused update leaves the run waiting", still["awaitingApproval"] is True, still)
 
-    approved = await soon(handle.execute_update(approve, NOT_YET_IN_CONTRACT["dictionary.approve.arg"]))
+    # The contract: approve answers the highest approved wave, numbered from 1, while progress
+    # counts currentWave from 0, so the wave waiting for approval is currentWave + 1.
+    approved = await soon(s.caller.update(handle, DICTIONARY, "approve", {}))
     s.check(
         "update approve answers the approved wave (numbered from 1)",
-        approved == still["currentWave"] + 1 and isinstance(approved, int),
+        approved == still["currentWave"] + 1,
         {"answer": approved, "currentWave": still["currentWave"]},
     )
     await s.caller.wait_progress(
@@ -170,9 +186,7 @@ async def dictionary_gated(s: Scenario) -> None:
         lambda p: p["awaitingApproval"] and p["currentWave"] > still["currentWave"],
         "wave 3 gate",
     )
-    await handle.signal(
-        message(c, DICTIONARY, "signals", "approve"), NOT_YET_IN_CONTRACT["dictionary.approve.arg"]
-    )
+    await s.caller.signal(handle, DICTIONARY, "approve", {"wave": 3})
 
     kind, result = await s.caller.outcome(handle, DICTIONARY)
     s.check("ends with a result", kind == "result", result if kind == "result" else failure_summary(result))
@@ -181,10 +195,9 @@ async def dictionary_gated(s: Scenario) -> None:
         s.check(
             "every domain current", {d["state"] for d in result["domains"]} == {"current"}, result["domains"]
         )
-        s.check(
-            "progress still answers after the end",
-            (await s.caller.progress(handle, DICTIONARY))["phase"] == "done",
-        )
+        done = await s.caller.progress(handle, DICTIONARY)
+        s.check("progress still answers after the end", done["phase"] == "done")
+    await s.search_attributes(handle, DICTIONARY, workflow_input)
 
 
 async def dictionary_cancelled(s: Scenario) -> None:
@@ -229,13 +242,15 @@ async def dictionary_failed_domain(s: Scenario) -> None:
 
 async def dictionary_listed(s: Scenario) -> None:
     """Started from Python with no search attributes: the test then finds it with the list filters."""
-    handle = await s.caller.start(DICTIONARY, dictionary_input(s.params))
+    workflow_input = dictionary_input(s.params)
+    handle = await s.caller.start(DICTIONARY, workflow_input, search_attributes=False)
     kind, failure = await s.caller.outcome(handle, DICTIONARY)
     s.check(
         "a rollout to a domain AWS does not know ends RolloutFailed",
         kind == "failure" and getattr(failure, "type", None) == "RolloutFailed",
         failure_summary(failure) if kind == "failure" else failure,
     )
+    await s.search_attributes(handle, DICTIONARY, workflow_input)
     description = await handle.describe()
     await s.report.checkpoint("ended", {"workflowId": handle.id, "runId": description.run_id})
 
@@ -308,6 +323,8 @@ async def removal_cancelled(s: Scenario) -> None:
     await published(s)
     handle = await s.caller.start(REMOVAL, removal_input(s.params))
     await s.caller.wait_progress(handle, REMOVAL, lambda p: p["phase"] == "dissociating", "dissociating")
+    await s.second_start(REMOVAL, removal_input(s.params), handle)
+    await s.search_attributes(handle, REMOVAL, removal_input(s.params))
     kind, failure = await s.cancelled(handle, REMOVAL)
     s.check(
         "a cancelled removal ends cancelled",
@@ -317,6 +334,7 @@ async def removal_cancelled(s: Scenario) -> None:
 
 
 async def removal_invalid(s: Scenario) -> None:
+    await s.ends_invalid_input(REMOVAL, {}, "neither packageName nor packageId")
     await s.ends_invalid_input(REMOVAL, {"packageName": "X"}, "a packageName AWS refuses")
 
 
@@ -334,13 +352,14 @@ def iot_input(p: dict, version: str, **extra: Any) -> dict:
 
 
 async def iot_gated(s: Scenario) -> None:
-    c = s.contract
-    handle = await s.caller.start(IOT, iot_input(s.params, "1.0.0", publish="after-approval"))
+    workflow_input = iot_input(s.params, "1.0.0", publish="after-approval")
+    handle = await s.caller.start(IOT, workflow_input, search_attributes=False)
     waiting = await s.caller.wait_progress(handle, IOT, lambda p: p["awaitingApproval"], "awaitingApproval")
+    await s.second_start(IOT, workflow_input, handle)
+    await s.search_attributes(handle, IOT, workflow_input)
     s.check("progress: DRAFT, waiting for approval", waiting.get("versionStatus") == "DRAFT", waiting)
-    approve = message(c, IOT, "updates", "approve")
-    await s.refused_update(handle, approve, {"approvedBy": 7}, "approvedBy not a string")
-    approval = await soon(handle.execute_update(approve, NOT_YET_IN_CONTRACT["iot.approve.arg"]))
+    await s.refused_update(handle, IOT, "approve", {"approvedBy": 7}, "approvedBy not a string")
+    approval = await soon(s.caller.update(handle, IOT, "approve", {"approvedBy": "ops@example.com"}))
     s.check(
         "update approve answers the approval",
         isinstance(approval, dict) and approval.get("approvedBy") == "ops@example.com",
@@ -370,9 +389,7 @@ async def iot_gated(s: Scenario) -> None:
 async def iot_signal(s: Scenario) -> None:
     handle = await s.caller.start(IOT, iot_input(s.params, "2.0.0", publish="after-approval"))
     await s.caller.wait_progress(handle, IOT, lambda p: p["awaitingApproval"], "awaitingApproval")
-    await handle.signal(
-        message(s.contract, IOT, "signals", "approve"), NOT_YET_IN_CONTRACT["iot.approve.arg"]
-    )
+    await s.caller.signal(handle, IOT, "approve", {"approvedBy": "ops@example.com"})
     kind, result = await s.caller.outcome(handle, IOT)
     s.check(
         "approved by signal: published",
@@ -434,8 +451,10 @@ async def attachment_failed(s: Scenario) -> None:
 
 
 async def attachment_cancelled(s: Scenario) -> None:
-    handle = await s.caller.start(ATTACHMENT, attachment_input(s.params))
+    handle = await s.caller.start(ATTACHMENT, attachment_input(s.params), search_attributes=False)
     await s.caller.wait_progress(handle, ATTACHMENT, lambda p: p["phase"] == "waiting", "waiting")
+    await s.second_start(ATTACHMENT, attachment_input(s.params), handle)
+    await s.search_attributes(handle, ATTACHMENT, attachment_input(s.params))
     kind, failure = await s.cancelled(handle, ATTACHMENT)
     s.check(
         "a cancelled attachment ends cancelled",
