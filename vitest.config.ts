@@ -22,7 +22,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'temporal',
-          include: ['test/workflows/**/*.test.ts', 'test/replay/**/*.test.ts', 'test/worker/**/*.test.ts'],
+          include: [
+            'test/workflows/**/*.test.ts',
+            'test/replay/**/*.test.ts',
+            'test/worker/**/*.test.ts',
+            'test/contract/**/*.test.ts',
+          ],
           globalSetup: ['test/global-setup.ts'],
         },
       },

@@ -9,8 +9,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { WORKFLOW_CONTRACTS } from '../src/client/contract.js';
+import { WORKFLOW_CONTRACTS, type WorkflowContract } from '../src/client/contract.js';
 import { DEFAULT_TASK_QUEUE } from '../src/model/constants.js';
+import { FailureTypes } from '../src/model/failures.js';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/model/search-attributes.js';
+import { WORKFLOW_IDENTITIES } from '../src/model/workflow-identity.js';
 import { INLINE_TEXT_MAX_BYTES } from '../src/model/dictionary-rollout.js';
 
 export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
@@ -22,13 +25,12 @@ const INPUT_NOTES: Record<string, string> = {
   dictionaryRollout:
     `Also checked by the workflow: source.url is https (http only for localhost) without credentials; ` +
     `source.text is at most ${INLINE_TEXT_MAX_BYTES} bytes of UTF-8 (it is recorded in workflow history); ` +
-    `S3 keys and prefixes have no '.' or '..' segments, no leading '/', no control characters; domains are ` +
-    `unique; percentages strictly increase and end at 100; explicit waves list every domain exactly once; ` +
+    `S3 keys and prefixes have no '.' or '..' segments, no leading '/', no control characters; ` +
+    `percentages strictly increase and end at 100; explicit waves list every domain exactly once; ` +
     `canary is smaller than the number of domains. A violation ends the run with failure type InvalidInput ` +
     `(details: { issues: [{ field, rule }] }) before any AWS call.`,
   packageRemoval:
-    'Also checked by the workflow: exactly one of packageName or packageId; domains are unique. ' +
-    'A violation ends the run with failure type InvalidInput before any AWS call.',
+    'Everything is in the schema. A violation ends the run with failure type InvalidInput before any AWS call.',
   dataSourceAttachment:
     'Also checked by the workflow: exactly one of applicationId or applicationName; workspaceId and ' +
     'workspaceConfiguration exclude each other; pollIntervalSeconds <= waitLimitSeconds. A violation ends ' +
@@ -88,30 +90,116 @@ export function generateSchemas(): Map<string, string> {
       }),
     );
   }
+  for (const c of WORKFLOW_CONTRACTS)
+    for (const m of messagesOf(c))
+      for (const role of ['argument', 'answer'] as const) {
+        const schema = c.payloads[m.name]?.[role];
+        const file = (m as { argument?: string | null; answer?: string | null })[role];
+        if (!schema || !file || file === `${c.stem}.progress.schema.json` || files.has(file)) continue;
+        files.set(
+          file,
+          document(schema, role === 'argument' ? 'input' : 'output', {
+            id: file,
+            title: `${c.workflowType} ${m.name} ${m.kind === 'query' ? 'query answer' : role}`,
+            description: `${role === 'argument' ? 'The argument of' : 'What answers'} ${c.workflowType}'s ${m.name} ${m.kind === 'query' ? 'query' : m.kind === 'signal' ? 'signal' : 'update (and the argument of its signal twin)'}.`,
+          }),
+        );
+      }
   files.set('contract.json', contractIndex());
   return files;
 }
 
 /**
+ * Every query, update and signal of a workflow with the files of what it carries: a query's answer
+ * `<stem>.<name>.schema.json`, an update's or signal's argument `<stem>.<name>.argument.schema.json`,
+ * an update's answer `<stem>.<name>.answer.schema.json`; null = nothing.
+ */
+function messagesOf(c: WorkflowContract) {
+  const file = (name: string, suffix: string, role: 'argument' | 'answer') =>
+    c.payloads[name]?.[role] ? `${c.stem}.${name}${suffix}.schema.json` : null;
+  return [
+    ...c.messages.queries.map((name) => ({ kind: 'query' as const, name, answer: file(name, '', 'answer') })),
+    ...c.messages.updates.map((name) => ({
+      kind: 'update' as const,
+      name,
+      argument: file(name, '.argument', 'argument'),
+      answer: file(name, '.answer', 'answer'),
+      refusedWith: FailureTypes.UpdateRefused,
+    })),
+    ...c.messages.signals.map((name) => ({
+      kind: 'signal' as const,
+      name,
+      argument: file(name, '.argument', 'argument'),
+    })),
+  ];
+}
+
+/** The contract's codec section: what a caller must know, the details left to docs/security.md. */
+const PAYLOADS = {
+  encoding: 'json/plain',
+  note: "Temporal's default JSON payload converter: numbers as JSON numbers (integers where a schema says integer), times as milliseconds since the Unix epoch.",
+  codec: {
+    when: 'the workers run with ROLLOUTS_PAYLOAD_KEY set: every payload is encrypted',
+    metadata: {
+      encoding: 'binary/encrypted',
+      keyId: 'encryption-key-id',
+      cipher: 'encryption-cipher',
+      formatVersion: 'encryption-format',
+    },
+    specification:
+      'docs/security.md (algorithm, additional authenticated data, key ids and rotation, per format version)',
+    codecServer:
+      "npm run codec-server: Temporal's remote codec protocol, POST /encode and POST /decode with {payloads: [...]}, for callers that do not implement the codec",
+  },
+};
+
+/**
  * schemas/contract.json: what a caller in another language needs besides the schemas — the task
- * queue, and per workflow its type name, workflow id pattern, message names and schema files.
+ * queue; per workflow its type name, workflow id template and policies, messages with their
+ * schema files, search attributes and the input rules JSON Schema cannot express; failure types;
+ * the payload encoding and codec.
  */
 function contractIndex(): string {
   const index = {
-    $comment: 'Generated by scripts/generate-schemas.ts from src/client/contract.ts; do not edit.',
+    $comment:
+      'Generated by scripts/generate-schemas.ts from src/client/contract.ts and src/model; do not edit. How to use it: docs/contract.md.',
+    contractVersion: 2,
     taskQueue: DEFAULT_TASK_QUEUE,
     taskQueueNote: 'the default; deployments may set ROLLOUTS_TASK_QUEUE on the workers and callers',
-    workflows: WORKFLOW_CONTRACTS.map((c) => ({
-      workflowType: c.workflowType,
-      workflowId: c.workflowId,
-      input: `${c.stem}.input.schema.json`,
-      result: `${c.stem}.result.schema.json`,
-      progress: `${c.stem}.progress.schema.json`,
-      queries: c.messages.queries,
-      updates: c.messages.updates,
-      signals: c.messages.signals,
-    })),
-    failureTypesCarryingResult: ['RolloutFailed', 'RolloutCancelled'],
+    workflows: WORKFLOW_CONTRACTS.map((c) => {
+      const identity = WORKFLOW_IDENTITIES[c.workflowType];
+      return {
+        workflowType: c.workflowType,
+        workflowId: c.workflowId,
+        workflowIdTemplate: identity.idTemplate,
+        workflowIdConflictPolicy: identity.idConflictPolicy,
+        workflowIdReusePolicy: identity.idReusePolicy,
+        input: `${c.stem}.input.schema.json`,
+        result: `${c.stem}.result.schema.json`,
+        progress: `${c.stem}.progress.schema.json`,
+        queries: c.messages.queries,
+        updates: c.messages.updates,
+        signals: c.messages.signals,
+        messages: messagesOf(c),
+        searchAttributesAtStart: identity.searchAttributes.map((sa) => ({
+          name: sa.key.name,
+          type: SEARCH_ATTRIBUTE_DEFINITIONS[sa.key.name],
+          value: sa.value,
+          ...(sa.maxJsonBytes !== undefined ? { maxJsonBytes: sa.maxJsonBytes } : {}),
+          ...(sa.changesWhileRunning ? { changesWhileRunning: true } : {}),
+        })),
+        rulesNotInSchema: INPUT_NOTES[c.workflowType] ?? '',
+      };
+    }),
+    searchAttributes: Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS).map(([name, type]) => ({ name, type })),
+    failureTypes: Object.values(FailureTypes),
+    failureTypesCarryingResult: [FailureTypes.RolloutFailed, FailureTypes.RolloutCancelled],
+    invalidInput: {
+      failureType: FailureTypes.InvalidInput,
+      details: '[{ issues: [{ field, rule }] }], before any AWS call',
+    },
+    updateRefusedFailureType: FailureTypes.UpdateRefused,
+    payloads: PAYLOADS,
   };
   return `${JSON.stringify(index, null, 2)}\n`;
 }

@@ -13,11 +13,16 @@ import {
   dataSourceAttachmentResult,
 } from '../model/data-source-attachment.js';
 import {
+  approvedWave,
+  approveWaveArgs,
   dictionaryRolloutInput,
+  dictionaryRolloutPlan,
   dictionaryRolloutProgress,
   dictionaryRolloutResult,
 } from '../model/dictionary-rollout.js';
 import {
+  iotApproval,
+  iotApproveArgs,
   iotPackageReleaseInput,
   iotPackageReleaseProgress,
   iotPackageReleaseResult,
@@ -47,6 +52,11 @@ export interface WorkflowContract {
   progress: z.ZodType;
   /** Query name -> what it returns; update/signal names -> their argument. */
   messages: { queries: string[]; updates: string[]; signals: string[] };
+  /**
+   * Per message name, what it carries: a query's answer, an update's (and its signal twin's)
+   * argument and an update's answer; absent = nothing.
+   */
+  payloads: Record<string, { argument?: z.ZodType; answer?: z.ZodType }>;
 }
 
 /** The names of a workflow's message definitions, by kind. */
@@ -69,6 +79,13 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
     result: dictionaryRolloutResult,
     progress: dictionaryRolloutProgress,
     messages: messageNames(dictionaryRolloutMessages),
+    payloads: {
+      progress: { answer: dictionaryRolloutProgress },
+      plan: { answer: dictionaryRolloutPlan },
+      approve: { argument: approveWaveArgs, answer: approvedWave },
+      pause: {},
+      resume: {},
+    },
   },
   {
     workflowType: WorkflowTypes.packageRemoval,
@@ -78,6 +95,7 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
     result: packageRemovalResult,
     progress: packageRemovalProgress,
     messages: messageNames(packageRemovalMessages),
+    payloads: { progress: { answer: packageRemovalProgress } },
   },
   {
     workflowType: WorkflowTypes.dataSourceAttachment,
@@ -87,6 +105,7 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
     result: dataSourceAttachmentResult,
     progress: dataSourceAttachmentProgress,
     messages: messageNames(dataSourceAttachmentMessages),
+    payloads: { progress: { answer: dataSourceAttachmentProgress } },
   },
   {
     workflowType: WorkflowTypes.iotPackageRelease,
@@ -96,5 +115,9 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
     result: iotPackageReleaseResult,
     progress: iotPackageReleaseProgress,
     messages: messageNames(iotPackageReleaseMessages),
+    payloads: {
+      progress: { answer: iotPackageReleaseProgress },
+      approve: { argument: iotApproveArgs, answer: iotApproval },
+    },
   },
 ];

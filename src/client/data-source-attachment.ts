@@ -1,5 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowTypes } from '../model/constants.js';
+import { startSearchAttributes, WORKFLOW_IDENTITIES } from '../model/workflow-identity.js';
 import {
   applicationRef,
   dataSourceAttachmentInput,
@@ -13,7 +14,6 @@ import {
   type DataSourceAttachmentProgress,
   type DataSourceAttachmentResult,
 } from '../model/data-source-attachment.js';
-import { RolloutKind, RolloutStatus, RolloutTarget } from '../model/search-attributes.js';
 import type { dataSourceAttachment } from '../workflows/data-source-attachment.js';
 import { dataSourceAttachmentMessages } from '../workflows/messages.js';
 import { parseStartInput, startParsed, type StartOptions, type StartSpec, type Started } from './start.js';
@@ -85,12 +85,8 @@ export const dataSourceAttachmentStart: StartSpec<
   fixedWorkflowId:
     'an attachment always runs as data-source-attachment/<application>/<dataSourceArn>: one run per application and data source',
   describe: summarizeDataSourceAttachment,
-  searchAttributes: (p) => [
-    { key: RolloutKind, value: WorkflowTypes.dataSourceAttachment },
-    { key: RolloutTarget, value: `${applicationRef(p)}/${p.dataSourceArn}` },
-    { key: RolloutStatus, value: 'running' },
-  ],
-  idConflictPolicy: 'USE_EXISTING',
+  searchAttributes: (p) => startSearchAttributes(WorkflowTypes.dataSourceAttachment, p),
+  idConflictPolicy: WORKFLOW_IDENTITIES.dataSourceAttachment.idConflictPolicy,
   memo: (p) => ({ [ATTACHMENT_REQUEST_MEMO]: requestOf(p) }),
 };
 

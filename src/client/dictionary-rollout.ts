@@ -1,5 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowTypes } from '../model/constants.js';
+import { startSearchAttributes, WORKFLOW_IDENTITIES } from '../model/workflow-identity.js';
 import { PACKAGE_NAME_PORTABLE_MAX } from '../model/aws-rules.js';
 import {
   dictionaryRolloutInput,
@@ -11,13 +12,7 @@ import {
   type DictionaryRolloutResult,
 } from '../model/dictionary-rollout.js';
 import { FailureTypes } from '../model/failures.js';
-import {
-  domainsSearchAttribute,
-  RolloutDomains,
-  RolloutKind,
-  RolloutStatus,
-  RolloutTarget,
-} from '../model/search-attributes.js';
+import { domainsSearchAttribute, RolloutDomains } from '../model/search-attributes.js';
 import type { dictionaryRollout } from '../workflows/dictionary-rollout/workflow.js';
 import { dictionaryRolloutMessages } from '../workflows/messages.js';
 import { rolloutResult } from './results.js';
@@ -78,13 +73,8 @@ export const dictionaryRolloutStart: StartSpec<typeof dictionaryRollout, typeof 
   fixedWorkflowId:
     'a dictionary rollout always runs as dictionary-rollout/<packageName>: that is what keeps one rollout per package at a time',
   describe: summarizeDictionaryRollout,
-  searchAttributes: (p) => [
-    { key: RolloutKind, value: WorkflowTypes.dictionaryRollout },
-    { key: RolloutTarget, value: p.packageName },
-    { key: RolloutStatus, value: 'running' },
-    ...domainsPair(p.domains),
-  ],
-  idConflictPolicy: 'FAIL',
+  searchAttributes: (p) => startSearchAttributes(WorkflowTypes.dictionaryRollout, p),
+  idConflictPolicy: WORKFLOW_IDENTITIES.dictionaryRollout.idConflictPolicy,
   alreadyRunning: (workflowId) => new RolloutAlreadyRunningError(workflowId),
 };
 

@@ -1,5 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowTypes } from '../model/constants.js';
+import { startSearchAttributes, WORKFLOW_IDENTITIES } from '../model/workflow-identity.js';
 import { FailureTypes } from '../model/failures.js';
 import {
   attributesByteSize,
@@ -12,12 +13,6 @@ import {
   type IotPackageReleaseProgress,
   type IotPackageReleaseResult,
 } from '../model/iot-package-release.js';
-import {
-  RolloutKind,
-  RolloutStatus,
-  RolloutTarget,
-  RolloutTargetVersion,
-} from '../model/search-attributes.js';
 import type { iotPackageRelease } from '../workflows/iot-package-release.js';
 import { iotPackageReleaseMessages } from '../workflows/messages.js';
 import { startWorkflow, type StartOptions, type StartSpec, type Started } from './start.js';
@@ -71,13 +66,8 @@ export const iotPackageReleaseStart: StartSpec<typeof iotPackageRelease, typeof 
   what: 'IoT package release input',
   workflowId: (p) => iotPackageReleaseWorkflowId(p.packageName, p.versionName),
   describe: summarizeIotPackageRelease,
-  searchAttributes: (p) => [
-    { key: RolloutKind, value: WorkflowTypes.iotPackageRelease },
-    { key: RolloutTarget, value: p.packageName },
-    { key: RolloutStatus, value: 'running' },
-    { key: RolloutTargetVersion, value: p.versionName },
-  ],
-  idConflictPolicy: 'FAIL',
+  searchAttributes: (p) => startSearchAttributes(WorkflowTypes.iotPackageRelease, p),
+  idConflictPolicy: WORKFLOW_IDENTITIES.iotPackageRelease.idConflictPolicy,
   alreadyRunning: (workflowId) => new IotReleaseAlreadyRunningError(workflowId),
 };
 

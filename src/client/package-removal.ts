@@ -1,5 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowTypes } from '../model/constants.js';
+import { startSearchAttributes, WORKFLOW_IDENTITIES } from '../model/workflow-identity.js';
 import {
   packageRemovalInput,
   packageRemovalWorkflowId,
@@ -7,8 +8,6 @@ import {
   type PackageRemovalParams,
   type PackageRemovalResult,
 } from '../model/package-removal.js';
-import { RolloutKind, RolloutStatus, RolloutTarget } from '../model/search-attributes.js';
-import { domainsPair } from './dictionary-rollout.js';
 import type { packageRemoval } from '../workflows/package-removal.js';
 import { rolloutResult } from './results.js';
 import { startWorkflow, type StartOptions, type StartSpec, type Started } from './start.js';
@@ -32,13 +31,8 @@ export const packageRemovalStart: StartSpec<typeof packageRemoval, typeof packag
   what: 'package removal input',
   workflowId: packageRemovalWorkflowId,
   describe: summarizePackageRemoval,
-  searchAttributes: (p) => [
-    { key: RolloutKind, value: WorkflowTypes.packageRemoval },
-    { key: RolloutTarget, value: p.packageName ?? p.packageId! },
-    { key: RolloutStatus, value: 'running' },
-    ...(p.domains === 'all' ? [] : domainsPair(p.domains)),
-  ],
-  idConflictPolicy: 'USE_EXISTING',
+  searchAttributes: (p) => startSearchAttributes(WorkflowTypes.packageRemoval, p),
+  idConflictPolicy: WORKFLOW_IDENTITIES.packageRemoval.idConflictPolicy,
 };
 
 /** Starts a package removal (InvalidInputError before anything starts on bad input). */

@@ -43,6 +43,8 @@ export const dictionarySource = z.discriminatedUnion(
         text: z
           .string()
           .min(1, 'must not be empty')
+          // For JSON Schema, which counts characters: more characters than bytes allowed is surely too many.
+          .meta({ maxLength: INLINE_TEXT_MAX_BYTES })
           .refine(
             (t) => utf8Length(t) <= INLINE_TEXT_MAX_BYTES,
             `must be at most ${INLINE_TEXT_MAX_BYTES} bytes inline; stage larger files in S3 or give a URL`,
@@ -154,7 +156,8 @@ export const dictionaryRolloutInput = z
           if (seen.has(d)) ctx.addIssue({ code: 'custom', message: `duplicate domain '${d}'`, path: [i] });
           seen.add(d);
         });
-      }),
+      })
+      .meta({ uniqueItems: true }),
     policy: rolloutPolicy.default(rolloutPolicy.parse({})),
     dryRun: z.boolean().default(false),
   })
@@ -278,14 +281,40 @@ export const domainOutcome = z.object({
 });
 export type DomainOutcome = z.infer<typeof domainOutcome>;
 
-export interface DictionaryRolloutPlan {
-  packageId?: string;
-  targetVersion?: string;
-  /** Domains to associate, wave by wave (wave 1 first). */
-  waves: string[][];
-  /** Already ACTIVE at the target version: no AssociatePackage call. */
-  skipped: string[];
-}
+/** What the `plan` query answers once the plan is known. */
+export const dictionaryRolloutPlan = z
+  .object({
+    packageId: z.string().optional(),
+    targetVersion: z.string().optional(),
+    waves: z.array(z.array(z.string())).describe('domains to associate, wave by wave (wave 1 first)'),
+    skipped: z.array(z.string()).describe('already ACTIVE at the target version: no AssociatePackage call'),
+  })
+  .strict();
+export type DictionaryRolloutPlan = z.infer<typeof dictionaryRolloutPlan>;
+
+/** The argument of the `approve` update and signal. Waves are numbered from 1 for people. */
+export const approveWaveArgs = z
+  .object({
+    wave: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'approve every wave up to this one, numbered from 1; default: the wave waiting for approval (progress.currentWave + 1)',
+      ),
+  })
+  .strict();
+export type ApproveWaveArgs = z.input<typeof approveWaveArgs>;
+
+/** What the `approve` update answers. */
+export const approvedWave = z
+  .number()
+  .int()
+  .min(1)
+  .describe(
+    'the highest wave approved so far, numbered from 1 (progress.currentWave counts from 0: the wave waiting for approval is currentWave + 1)',
+  );
 
 export const rolloutPhase = z.enum([
   'staging',

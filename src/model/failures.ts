@@ -40,6 +40,8 @@ export const FailureTypes = {
   IotVersionConflict: 'IotVersionConflict',
   /** AWS errors that retrying cannot fix (AccessDenied, Validation, LimitExceeded, NotFound, ...). */
   AwsRequestRejected: 'AwsRequestRejected',
+  /** An update its validator refused (the message says why); the run goes on untouched. */
+  UpdateRefused: 'UpdateRefused',
 } as const;
 export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 

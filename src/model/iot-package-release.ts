@@ -197,10 +197,13 @@ export function iotPackageReleaseWorkflowId(packageName: string, versionName: st
   return `iot-package-release/${packageName}/${versionName}`;
 }
 
-export interface IotApproveArgs {
-  /** Who approved, for the record (result and Web UI). */
-  approvedBy?: string;
-}
+/** The argument of the `approve` update and signal (it may be omitted). */
+export const iotApproveArgs = z
+  .object({
+    approvedBy: z.string().max(256).optional().describe('who approved, for the record (result and Web UI)'),
+  })
+  .strict();
+export type IotApproveArgs = z.input<typeof iotApproveArgs>;
 export const iotApproval = z.object({
   approvedBy: z.string().optional(),
   approvedAt: epochMs,

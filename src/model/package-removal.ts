@@ -16,7 +16,8 @@ export const packageRemovalInput = z
           .array(domainName)
           .min(1, "needs at least 1 domain (or 'all')")
           .max(MAX_DOMAINS, `must list at most ${MAX_DOMAINS} domains`)
-          .refine((d) => new Set(d).size === d.length, 'must not contain duplicates'),
+          .refine((d) => new Set(d).size === d.length, 'must not contain duplicates')
+          .meta({ uniqueItems: true }),
       ])
       .default('all'),
     /** Delete the package once no domain is associated with it any more. */
@@ -39,7 +40,9 @@ export const packageRemovalInput = z
         message: 'give exactly one of packageName or packageId',
         path: ['packageName'],
       });
-  });
+  })
+  // The same rule for JSON Schema (schemas/): exactly one of the two.
+  .meta({ oneOf: [{ required: ['packageName'] }, { required: ['packageId'] }] });
 export type PackageRemovalInput = z.input<typeof packageRemovalInput>;
 export type PackageRemovalParams = z.output<typeof packageRemovalInput>;
 

@@ -32,7 +32,8 @@ import { FailureTypes } from '../model/failures.js';
 import { awsCallOptions, pollingOptions } from './activity-options.js';
 import { errorSummary, parseWorkflowInput } from './failures.js';
 import { dataSourceAttachmentMessages } from './messages.js';
-import { publishStatus } from './search-attributes.js';
+import { WorkflowTypes } from '../model/constants.js';
+import { publishIdentity, publishStatus } from './search-attributes.js';
 
 type ApplicationActivities = ReturnType<typeof createOpenSearchApplicationActivities>;
 
@@ -67,6 +68,7 @@ export async function dataSourceAttachment(rawInput: unknown): Promise<DataSourc
     publishStatus('failed');
     throw err;
   }
+  publishIdentity(WorkflowTypes.dataSourceAttachment, input);
   const ref = applicationRef(input);
   const workspace = workspaceOf(input);
   const progress: DataSourceAttachmentProgress = {

@@ -9,6 +9,14 @@ import { formatIssues, validate } from '../model/validation.js';
  * in another language may start them directly. A failure names every broken field and happens
  * before any activity, so nothing in AWS was touched.
  */
+/**
+ * What an update validator throws: the update is refused with the stable type UpdateRefused (a
+ * plain Error would reach callers as type 'Error'), and nothing happens to the run.
+ */
+export function updateRefused(why: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureTypes.UpdateRefused, message: why, nonRetryable: true });
+}
+
 export function parseWorkflowInput<S extends z.ZodType>(
   schema: S,
   input: unknown,

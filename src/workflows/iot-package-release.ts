@@ -35,9 +35,10 @@ import {
   type IotVersionSummary,
 } from '../model/iot-package-release.js';
 import { RolloutTargetVersion } from '../model/search-attributes.js';
-import { errorSummary, parseWorkflowInput } from './failures.js';
+import { errorSummary, parseWorkflowInput, updateRefused } from './failures.js';
 import { iotPackageReleaseMessages } from './messages.js';
-import { publishStatus } from './search-attributes.js';
+import { WorkflowTypes } from '../model/constants.js';
+import { publishIdentity, publishStatus } from './search-attributes.js';
 
 type IotActivities = ReturnType<typeof createIotActivities>;
 
@@ -75,6 +76,7 @@ export async function iotPackageRelease(rawInput: unknown): Promise<IotPackageRe
     publishStatus('failed');
     throw err;
   }
+  publishIdentity(WorkflowTypes.iotPackageRelease, input);
   const P = input.packageName;
   const V = input.versionName;
   const release = `${P}@${V}`;
@@ -118,17 +120,17 @@ export async function iotPackageRelease(rawInput: unknown): Promise<IotPackageRe
   setHandler(iotPackageReleaseMessages.approve, approve, {
     validator: (args?: IotApproveArgs) => {
       if (input.publish !== 'after-approval')
-        throw new Error(`${release} does not wait for approval (publish: '${input.publish}')`);
+        throw updateRefused(`${release} does not wait for approval (publish: '${input.publish}')`);
       if (args !== undefined && (typeof args !== 'object' || args === null))
-        throw new Error('approve takes { approvedBy?: string } or nothing');
+        throw updateRefused('approve takes { approvedBy?: string } or nothing');
       if (
         args?.approvedBy !== undefined &&
         (typeof args.approvedBy !== 'string' || args.approvedBy.length > 256)
       )
-        throw new Error('approvedBy must be a string of at most 256 characters');
+        throw updateRefused('approvedBy must be a string of at most 256 characters');
       if (approval) return; // approving twice answers the first approval
       if (gate === 'not-needed' || phase === 'done' || phase === 'failed')
-        throw new Error(`nothing to approve: ${release} is ${versionStatus ?? phase}`);
+        throw updateRefused(`nothing to approve: ${release} is ${versionStatus ?? phase}`);
     },
     description:
       'Approve publishing the version (publish: after-approval); may come before the gate is reached.',

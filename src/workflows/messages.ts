@@ -6,16 +6,15 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DataSourceAttachmentProgress } from '../model/data-source-attachment.js';
-import type { DictionaryRolloutPlan, DictionaryRolloutProgress } from '../model/dictionary-rollout.js';
+import type {
+  ApproveWaveArgs,
+  DictionaryRolloutPlan,
+  DictionaryRolloutProgress,
+} from '../model/dictionary-rollout.js';
 import type { IotApproval, IotApproveArgs, IotPackageReleaseProgress } from '../model/iot-package-release.js';
 import type { PackageRemovalProgress } from '../model/package-removal.js';
 
 // ---- dictionaryRollout ------------------------------------------------------------------------
-
-/** `wave`: approve up to this wave (1-based index of the next wave); default the next one. */
-export interface ApproveWaveArgs {
-  wave?: number;
-}
 
 export const dictionaryRolloutMessages = {
   progress: defineQuery<DictionaryRolloutProgress>('progress'),

@@ -18,7 +18,8 @@ import {
 import { awsCallOptions, latestDeadline, pollingOptions } from './activity-options.js';
 import { errorSummary, parseWorkflowInput, surfaceActivityFailure } from './failures.js';
 import { packageRemovalMessages } from './messages.js';
-import { publishStatus } from './search-attributes.js';
+import { WorkflowTypes } from '../model/constants.js';
+import { publishIdentity, publishStatus } from './search-attributes.js';
 import { Patches } from './patches.js';
 import { slidingWindow } from './sliding-window.js';
 
@@ -48,6 +49,7 @@ export async function packageRemoval(rawInput: unknown): Promise<PackageRemovalR
 async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   const startedAt = Date.now();
   const input = parseWorkflowInput(packageRemovalInput, rawInput, 'packageRemoval input');
+  publishIdentity(WorkflowTypes.packageRemoval, input);
   let phase: PackageRemovalProgress['phase'] = 'resolving';
   let packageId: string | undefined = input.packageId;
   const outcomes = new Map<string, RemovalDomainOutcome>();

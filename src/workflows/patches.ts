@@ -10,4 +10,6 @@ export const Patches = {
   rollbackChecksStagedObject: 'rollback-checks-staged-object',
   /** dictionaryRollout's rollback restores, then dissociates: one concurrency bound for both. */
   rollbackInOneWindow: 'rollback-in-one-window',
+  /** Every workflow sets the search attributes it is filtered by, whoever started it. */
+  workflowSetsSearchAttributes: 'workflow-sets-search-attributes',
 } as const;

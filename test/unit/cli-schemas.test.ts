@@ -26,8 +26,15 @@ describe('JSON Schemas for other languages (schemas/)', () => {
     const index = JSON.parse(generated.get('contract.json')!);
     expect(index.taskQueue).toBe('package-rollouts');
     const iot = index.workflows.find((w: { workflowType: string }) => w.workflowType === 'iotPackageRelease');
-    expect(iot).toEqual({
+    expect(iot).toMatchObject({
       workflowType: 'iotPackageRelease',
+      workflowIdTemplate: [
+        { text: 'iot-package-release/' },
+        { inputField: ['packageName'] },
+        { text: '/' },
+        { inputField: ['versionName'] },
+      ],
+      workflowIdConflictPolicy: 'FAIL',
       workflowId: 'iot-package-release/<packageName>/<versionName>',
       input: 'iot-package-release.input.schema.json',
       result: 'iot-package-release.result.schema.json',

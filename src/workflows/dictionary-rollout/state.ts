@@ -17,7 +17,7 @@ import {
   type PackageSummary,
 } from '../../model/opensearch-packages.js';
 import type { RolloutStatusValue } from '../../model/search-attributes.js';
-import type { ApproveWaveArgs } from '../messages.js';
+import type { ApproveWaveArgs } from '../../model/dictionary-rollout.js';
 import { publishStatus } from '../search-attributes.js';
 
 export type PackageChange = DictionaryRolloutResult['packageChange'];

@@ -12,9 +12,10 @@ import {
   type DictionaryRolloutResult,
 } from '../../model/dictionary-rollout.js';
 import { FailureTypes } from '../../model/failures.js';
-import { parseWorkflowInput, surfaceActivityFailure } from '../failures.js';
+import { parseWorkflowInput, surfaceActivityFailure, updateRefused } from '../failures.js';
 import { dictionaryRolloutMessages as messages } from '../messages.js';
-import { publishStatus } from '../search-attributes.js';
+import { WorkflowTypes } from '../../model/constants.js';
+import { publishIdentity, publishStatus } from '../search-attributes.js';
 import { planRollout } from './plan.js';
 import { publish } from './publish.js';
 import { rollback } from './rollback.js';
@@ -27,6 +28,7 @@ export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRo
     rawInput,
     'dictionaryRollout input',
   );
+  publishIdentity(WorkflowTypes.dictionaryRollout, input);
   const state = new DictionaryRolloutState(input);
   // Cancellation is graceful: the steps run in a non-cancellable scope and watch this flag, so a
   // cancel starts nothing new, lets in-flight domains finish, then applies the failure policy.
@@ -50,8 +52,8 @@ function handleMessages(state: DictionaryRolloutState): void {
   setHandler(messages.approve, (arg) => state.approve(arg), {
     validator: (arg) => {
       const problem = state.approvalProblem(arg);
-      // Validators reject with a plain Error: the update is refused, the run is untouched.
-      if (problem) throw new Error(problem);
+      // The update is refused (type UpdateRefused), the run is untouched.
+      if (problem) throw updateRefused(problem);
     },
   });
   // A signal cannot be refused: a bad one is logged and ignored, so that e.g. a wave of "2" (a
