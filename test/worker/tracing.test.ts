@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,20 +37,23 @@ afterAll(async () => {
 });
 
 /** A worker process with the given OTEL_* variables, recording the OpenTelemetry modules it imports. */
-function worker(name: string, otel: Record<string, string>) {
+function worker(name: string, otel: Record<string, string>, from: 'source' | 'build' = 'source') {
   const taskQueue = `tracing-${name}-${randomUUID().slice(0, 8)}`;
   const importLog = join(scratch, `${name}-imports.log`);
-  const proc = spawnWorker({
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    ROLLOUTS_TASK_QUEUE: taskQueue,
-    AWS_ENDPOINT_URL: emulator.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDTEST',
-    AWS_SECRET_ACCESS_KEY: 'test-secret',
-    NODE_OPTIONS: `--import ${recordImports}`,
-    OTEL_IMPORT_LOG: importLog,
-    ...otel,
-  });
+  const proc = spawnWorker(
+    {
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      ROLLOUTS_TASK_QUEUE: taskQueue,
+      AWS_ENDPOINT_URL: emulator.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'test-secret',
+      NODE_OPTIONS: `--import ${recordImports}`,
+      OTEL_IMPORT_LOG: importLog,
+      ...otel,
+    },
+    from,
+  );
   const imports = () => {
     try {
       return readFileSync(importLog, 'utf8').split('\n').filter(Boolean);
@@ -187,6 +191,44 @@ describe('tracing (OTEL_*)', () => {
     expect(collector.requests.length).toBe(before);
     expect(imports()).toEqual([]);
   }, 120_000);
+
+  it('stops at start on a bad OTEL_* value, naming the variable', async () => {
+    const { proc } = worker('bad', { OTEL_TRACES_EXPORTER: 'zipkin' });
+    expect(await proc.exited).toBe(78);
+    expect(proc.output()).toMatch(
+      /configuration error: OTEL_TRACES_EXPORTER must be otlp or none .*got 'zipkin'/,
+    );
+  });
+
+  it('the production build runs its traced bundle with tracing on (the plain one: worker-process.test.ts)', async () => {
+    execFileSync('npm', ['run', 'build'], { stdio: 'pipe' });
+    await createBuckets('build');
+    const { proc, taskQueue } = worker(
+      'build',
+      {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/v1/traces`,
+        OTEL_SERVICE_NAME: 'rollouts-build-under-test',
+      },
+      'build',
+    );
+    try {
+      const started = JSON.parse(await proc.waitForLine(/"msg":"worker started"/)) as { workflows: string };
+      expect(started.workflows).toMatch(/dist\/workflow-bundle-traced\.js$/);
+      await runRollout('build', new Client({ connection }), taskQueue);
+    } finally {
+      proc.child.kill('SIGTERM');
+    }
+    expect(await proc.exited).toBe(0);
+    expect(proc.output()).not.toMatch(/Ignoring WorkerOptions\.interceptors\.workflowModules/);
+    // No client span this time: the workflow's span is the root, and the activities hang off it.
+    const run = one(
+      collector.spans,
+      (s) => s.name === 'RunWorkflow:dictionaryRollout' && s.service === 'rollouts-build-under-test',
+    );
+    const trace = collector.spans.filter((s) => s.traceId === run.traceId);
+    expect(trace.some((s) => s.name === 'RunActivity:stageDictionary')).toBe(true);
+    expect(trace.some((s) => s.name === 'S3.PutObject')).toBe(true);
+  }, 240_000);
 });
 
 function one(spans: CollectedSpan[], match: (s: CollectedSpan) => boolean): CollectedSpan {
