@@ -1,6 +1,7 @@
 import { IoTClient } from '@aws-sdk/client-iot';
 import { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { S3Client } from '@aws-sdk/client-s3';
+import { instrumentAwsClients } from '../tracing/aws-clients.js';
 
 export interface AwsClients {
   opensearch: OpenSearchClient;
@@ -36,7 +37,8 @@ export function createAwsClients(options: AwsClientOptions = {}, env = process.e
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
   };
   const customS3Endpoint = Boolean(options.endpoint || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
-  return {
+  // With tracing on (src/tracing), a span per SDK call; otherwise the clients as built.
+  return instrumentAwsClients({
     opensearch: new OpenSearchClient(common),
     opensearchSingleAttempt: new OpenSearchClient({ ...common, maxAttempts: 1 }),
     iot: new IoTClient(common),
@@ -48,7 +50,7 @@ export function createAwsClients(options: AwsClientOptions = {}, env = process.e
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     }),
-  };
+  });
 }
 
 export function destroyAwsClients(clients: AwsClients): void {

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadTemporalConfig, type TemporalConfig } from '../config.js';
+import { startTracingFromEnv, type Tracing } from '../tracing/index.js';
 import { str, type Values } from './args.js';
 import { TemporalUnreachableError, UsageError } from './errors.js';
 import type { Output } from './output.js';
@@ -43,7 +44,11 @@ export function temporalConfigFrom(env: NodeJS.ProcessEnv, values: Values): Temp
   }
 }
 
-export async function connectClient(config: TemporalConfig, connectTimeoutMs: number): Promise<Client> {
+export async function connectClient(
+  config: TemporalConfig,
+  connectTimeoutMs: number,
+  tracing?: Tracing,
+): Promise<Client> {
   let connection: Connection;
   try {
     connection = await Connection.connect({
@@ -64,6 +69,7 @@ export async function connectClient(config: TemporalConfig, connectTimeoutMs: nu
     connection,
     namespace: config.namespace,
     ...(config.dataConverter ? { dataConverter: config.dataConverter } : {}),
+    ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
   });
 }
 
@@ -92,7 +98,10 @@ export function createContext(init: {
             `--connect-timeout must be a positive number of seconds, got '${raw}'`,
             init.command,
           );
-        const c = await connectClient(ctx.config(), timeoutS * 1000);
+        // OTEL_* on: the starts, signals and queries this command makes are traced (docs/tracing.md).
+        const tracing = await startTracingFromEnv(init.env, 'package-rollouts-cli');
+        if (tracing) closers.push(() => tracing.shutdown());
+        const c = await connectClient(ctx.config(), timeoutS * 1000, tracing);
         closers.push(() => c.connection.close());
         return c;
       })();

@@ -15,6 +15,9 @@
  *   await cancelRollout(client, workflowId);
  *   const result = await waitForResult(client, workflowId);               // also of failed runs
  *   const recent = await listRollouts(client, { kind: 'dictionary', status: 'failed' });
+ *
+ * Tracing (docs/tracing.md): `const tracing = await startTracingFromEnv(process.env, 'my-service')`
+ * and `new Client({ ..., interceptors: tracing?.clientInterceptors })`; `tracing?.shutdown()` at exit.
  */
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, type TypedSearchAttributes } from '@temporalio/common';
@@ -68,6 +71,7 @@ export {
 } from '../model/iot-package-release.js';
 export { DEFAULT_TASK_QUEUE, WorkflowTypes, type WorkflowType } from '../model/constants.js';
 export { FailureTypes, type FailureType } from '../model/failures.js';
+export { startTracingFromEnv, type Tracing } from '../tracing/index.js';
 
 /** Short names people type (the CLI's `--kind`), next to the workflow type names. */
 export const RolloutKinds: Record<string, WorkflowType> = {

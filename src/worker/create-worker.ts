@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps.js';
 import { createActivities } from '../activities/index.js';
+import type { Tracing } from '../tracing/index.js';
 
 export interface RolloutWorkerOptions {
   connection: NativeConnection;
@@ -21,6 +22,8 @@ export interface RolloutWorkerOptions {
    * back, and the open runs continue where they were rather than failing for good.
    */
   failOnNondeterminism?: boolean;
+  /** OpenTelemetry interceptors and the workflow spans' sink (src/tracing); none when tracing is off. */
+  tracing?: Tracing;
   /** Extra options (tests use identity, sticky cache sizes, ...). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -47,6 +50,7 @@ export async function createRolloutWorker(options: RolloutWorkerOptions): Promis
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...options.tracing?.workerOptions({ prebuiltBundle: Boolean(options.workflowBundlePath) }),
     ...options.overrides,
   });
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createAwsClients, destroyAwsClients } from '../aws/clients.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../config.js';
+import { loadTracingConfig, startTracing, tracedBundlePath, type TracingConfig } from '../tracing/index.js';
 import { createRolloutWorker } from './create-worker.js';
 import { createJsonLogger } from './logger.js';
 
@@ -19,8 +20,14 @@ function defaultBundle(config: WorkerConfig): string | undefined {
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config: WorkerConfig;
+  let tracingConfig: TracingConfig | undefined;
+  let workflowBundlePath: string | undefined;
   try {
     config = loadWorkerConfig(env);
+    tracingConfig = loadTracingConfig(env, 'package-rollouts-worker');
+    workflowBundlePath = defaultBundle(config);
+    // With tracing on, the prebuilt bundle that has the tracing interceptors compiled in.
+    if (tracingConfig && workflowBundlePath) workflowBundlePath = tracedBundlePath(workflowBundlePath);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`package-rollouts worker: configuration error: ${err.message}\n`);
@@ -43,8 +50,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     ...(config.tls ? { tls: config.tls } : {}),
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
   });
+  // Before the AWS clients are built, so that they are traced.
+  const tracing = tracingConfig ? await startTracing(tracingConfig) : undefined;
   const aws = createAwsClients();
-  const workflowBundlePath = defaultBundle(config);
   const worker = await createRolloutWorker({
     connection,
     namespace: config.namespace,
@@ -55,6 +63,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     shutdownGraceTime: config.shutdownGraceSeconds * 1000,
     dataConverter: config.dataConverter,
     failOnNondeterminism: config.failOnNondeterminism,
+    tracing,
   });
   let stopping = false;
   const stop = (signal: string) => {
@@ -77,11 +86,13 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     awsRegion: env.AWS_REGION ?? '(SDK default chain)',
     awsEndpoint: env.AWS_ENDPOINT_URL ?? '(AWS)',
     payloadEncryption: config.payloadKeyId ? `AES-256-GCM, key ${config.payloadKeyId}` : 'off',
+    tracing: tracingConfig ? `OTLP ${tracingConfig.protocol} to ${tracingConfig.url}` : 'off',
   });
   try {
     await worker.run();
   } finally {
     destroyAwsClients(aws);
+    await tracing?.shutdown();
     await connection.close();
     logger.info('worker stopped');
   }
