@@ -10,4 +10,6 @@ export const Patches = {
   rollbackChecksStagedObject: 'rollback-checks-staged-object',
   /** dictionaryRollout's rollback restores, then dissociates: one concurrency bound for both. */
   rollbackInOneWindow: 'rollback-in-one-window',
+  /** dictionaryRollout's staging has a 10 s heartbeat timeout: a dead worker's staging is retried in seconds. */
+  stagingHeartbeat: 'staging-heartbeat',
 } as const;
