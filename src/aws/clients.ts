@@ -1,6 +1,7 @@
 import { IoTClient } from '@aws-sdk/client-iot';
 import { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { S3Client } from '@aws-sdk/client-s3';
+import { ConfigError } from '../config.js';
 
 export interface AwsClients {
   opensearch: OpenSearchClient;
@@ -43,7 +44,7 @@ function timeoutMs(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < 100 || value > 600_000)
-    throw new Error(`${name} must be a whole number of milliseconds from 100 to 600000, got '${raw}'`);
+    throw new ConfigError(`${name} must be a whole number of milliseconds from 100 to 600000, got '${raw}'`);
   return value;
 }
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createAwsClients, destroyAwsClients } from '../aws/clients.js';
+import { awsTimeoutsFromEnv, createAwsClients, destroyAwsClients } from '../aws/clients.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../config.js';
 import { createRolloutWorker } from './create-worker.js';
 import { createJsonLogger } from './logger.js';
@@ -21,6 +21,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   let config: WorkerConfig;
   try {
     config = loadWorkerConfig(env);
+    awsTimeoutsFromEnv(env); // a bad AWS timeout stops the worker here too, named
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`package-rollouts worker: configuration error: ${err.message}\n`);
