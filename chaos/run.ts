@@ -1,12 +1,15 @@
 /**
  * `npm run chaos`: many rollouts of every kind on a real Temporal dev server (persisted to a
  * database file) with worker PROCESSES, through the repository's AWS emulator, while the suite
- * SIGKILLs workers at seeded points (mostly in the middle of an activity, with a second worker on
- * the same task queue), stops and restarts the dev server on the same database file mid-rollout,
- * and has the emulator throttle (30 %), fail (500), slow down and lose the responses of mutating
- * calls. Then it checks that nothing was lost, duplicated or left half-applied (invariants.ts),
- * tries the table of hostile inputs through the client, direct starts and the CLI (hostile.ts),
- * and scans every history it produced for secrets (harness/history-secrets.ts). Exit 1 on any violation.
+ * SIGKILLs workers at seeded points (mostly in the middle of an activity, staging included, with a
+ * second worker on the same task queue when it is up), SIGKILLs or stops the dev server and starts
+ * it again on the same database file mid-rollout, and has the emulator throttle (30 %), fail (500),
+ * slow down and lose the responses of mutating calls, and reset or hang connections on every call.
+ * It measures how long each kill stalled the activities it interrupted (stalls.ts). Then it checks
+ * that nothing was lost, duplicated or left half-applied (invariants.ts), tries the table of hostile
+ * inputs through the client, direct starts and the CLI (hostile.ts) and the refused URL kinds
+ * (url-policy.ts), and scans every history it produced for secrets (harness/history-secrets.ts).
+ * Exit 1 on any violation.
  *
  * docs/chaos.md: what it does, how to replay a seed, the latest summary.
  */
@@ -801,6 +804,7 @@ function makeSummary(s: SummaryInput) {
       duringStaging: s.kills.filter((k) => k.killed?.some((a) => a.activity === 'stageDictionary')).length,
     },
     longestStallByActivity: longestStalls(s.stalls),
+    stalls: s.stalls,
     workerStarts: s.fleet.starts,
     unexpectedWorkerExits: {
       atStart: s.fleet.unexpectedExits.filter((x) => x.atStart).length,
@@ -855,7 +859,7 @@ function printSummary(summary: ReturnType<typeof makeSummary>, violations: Viola
     )
       .map(
         ([activity, r]) =>
-          `${activity} ${(r.longestMs / 1000).toFixed(1)} s (bound ${r.boundMs === undefined ? '?' : `${r.boundMs / 1000} s`}; running again ${(r.longestRunningMs / 1000).toFixed(1)} s; ${r.kills} kill${r.kills === 1 ? '' : 's'}${r.overOutage ? `, ${r.overOutage} across a server outage not counted` : ''})`,
+          `${activity} ${r.overOutage === r.kills ? 'n/a' : `${(r.longestMs / 1000).toFixed(1)} s`} (bound ${r.boundMs === undefined ? '?' : `${r.boundMs / 1000} s`}; running again ${r.overOutage === r.kills ? 'n/a' : `${(r.longestRunningMs / 1000).toFixed(1)} s`}; ${r.kills} kill${r.kills === 1 ? '' : 's'}${r.overOutage ? `, ${r.overOutage} across a server outage not counted` : ''})`,
       )
       .join('; ')}`,
     `  server SIGKILLs:     ${summary.serverRestarts.filter((r) => r.signal === 'SIGKILL').length} (killed and restarted on the same database file with ${
