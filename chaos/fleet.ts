@@ -145,6 +145,19 @@ export class TemporalServer {
     this.restarts++;
   }
 
+  /**
+   * A crash: SIGKILL, no shutdown of any kind (the database file is left as the kill found it),
+   * then a start on the same database file and port.
+   */
+  async crash(downMs: number): Promise<void> {
+    const pid = this.server?.pid;
+    if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    await this.server?.stop(); // only waits for the exit: the process is already dead
+    await new Promise((r) => setTimeout(r, downMs));
+    await this.start();
+    this.restarts++;
+  }
+
   async stop(): Promise<void> {
     await this.server?.stop();
   }

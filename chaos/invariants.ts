@@ -41,7 +41,11 @@ export interface RunRecord {
 
 /** A call that changed something (or may have: its response was lost). */
 export function effective(c: CallRecord): boolean {
-  return c.mutating && (c.httpStatus < 400 || c.fault === 'lost-response');
+  // A reset after the change was applied is logged with HTTP status 0: the change stands.
+  return (
+    c.mutating &&
+    (c.fault === 'reset-after' || c.fault === 'lost-response' || (c.httpStatus > 0 && c.httpStatus < 400))
+  );
 }
 
 function inWindow(c: CallRecord, r: RunRecord): boolean {

@@ -24,6 +24,8 @@ export interface SizeSpec {
   killIntervalSeconds: [number, number];
   /** Dev server restarts (stop, then start on the same database file) during the run. */
   serverRestarts: number;
+  /** Dev server crashes (SIGKILL, then start on the same database file) during the run. */
+  serverKills: number;
   /** After the last kill: how long open rollouts may take to end before they count as stuck. */
   drainSeconds: number;
 }
@@ -37,7 +39,8 @@ export const SIZES: Record<ChaosSize, SizeSpec> = {
     attachmentPairs: 3,
     killPoints: 24,
     killIntervalSeconds: [1.5, 3.5],
-    serverRestarts: 2,
+    serverRestarts: 1,
+    serverKills: 2,
     drainSeconds: 240,
   },
   quick: {
@@ -49,6 +52,7 @@ export const SIZES: Record<ChaosSize, SizeSpec> = {
     killPoints: 8,
     killIntervalSeconds: [2, 4],
     serverRestarts: 1,
+    serverKills: 1,
     drainSeconds: 240,
   },
 };

@@ -17,6 +17,8 @@ export interface DictionaryContent {
   text: string;
   /** Where the rollout reads it from. */
   via: 's3' | 'url';
+  /** URL sources: the test server sends half, waits this long, then the rest (staging is then killable). */
+  slowMs: number;
 }
 
 export type Step =
@@ -63,7 +65,8 @@ export function makePlan(seed: number, spec: SizeSpec): Plan {
       last = {
         id,
         text: `${words.join(', ')}\n# ${id}\nautomobile, car, ${dice.hex(10)}\n`,
-        via: dice.chance(0.3) ? 'url' : 's3',
+        via: dice.chance(0.4) ? 'url' : 's3',
+        slowMs: dice.int(2000, 5000),
       };
       contents.push(last);
       steps.push({ kind: 'dictionary', content: last, expectChange: c === 0 ? 'created' : 'updated' });

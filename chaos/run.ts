@@ -1,12 +1,15 @@
 /**
  * `npm run chaos`: many rollouts of every kind on a real Temporal dev server (persisted to a
  * database file) with worker PROCESSES, through the repository's AWS emulator, while the suite
- * SIGKILLs workers at seeded points (mostly in the middle of an activity, with a second worker on
- * the same task queue), stops and restarts the dev server on the same database file mid-rollout,
- * and has the emulator throttle (30 %), fail (500), slow down and lose the responses of mutating
- * calls. Then it checks that nothing was lost, duplicated or left half-applied (invariants.ts),
- * tries the table of hostile inputs through the client, direct starts and the CLI (hostile.ts),
- * and scans every history it produced for secrets (harness/history-secrets.ts). Exit 1 on any violation.
+ * SIGKILLs workers at seeded points (mostly in the middle of an activity, staging included, with a
+ * second worker on the same task queue when it is up), SIGKILLs or stops the dev server and starts
+ * it again on the same database file mid-rollout, and has the emulator throttle (30 %), fail (500),
+ * slow down and lose the responses of mutating calls, and reset or hang connections on every call.
+ * It measures how long each kill stalled the activities it interrupted (stalls.ts). Then it checks
+ * that nothing was lost, duplicated or left half-applied (invariants.ts), tries the table of hostile
+ * inputs through the client, direct starts and the CLI (hostile.ts) and the refused URL kinds
+ * (url-policy.ts), and scans every history it produced for secrets (harness/history-secrets.ts).
+ * Exit 1 on any violation.
  *
  * docs/chaos.md: what it does, how to replay a seed, the latest summary.
  */
@@ -67,6 +70,8 @@ import {
 } from '../harness/history-secrets.js';
 import { Dice } from './dice.js';
 import { sleep, whileReachable } from './reachability.js';
+import { longestStalls, StallWatch, type KilledActivity, type Stall } from './stalls.js';
+import { tryRefusedUrls } from './url-policy.js';
 import { Violations } from './violations.js';
 
 const TASK_QUEUE = 'chaos-rollouts';
@@ -81,6 +86,8 @@ interface KillPoint {
   othersReady: number;
   activity?: string;
   workflowId?: string;
+  /** The activities the kill interrupted (mid-activity kills): their stalls are measured. */
+  killed?: KilledActivity[];
 }
 
 const started = Date.now();
@@ -158,6 +165,9 @@ async function main(): Promise<number> {
       AWS_SECRET_ACCESS_KEY: secrets.secretAccessKey,
       AWS_SESSION_TOKEN: secrets.sessionToken,
       AWS_EC2_METADATA_DISABLED: 'true',
+      // Short network timeouts (documented defaults: 5 s / 20 s) keep hung connections to seconds.
+      ROLLOUTS_AWS_CONNECT_TIMEOUT_MS: '2000',
+      ROLLOUTS_AWS_REQUEST_TIMEOUT_MS: '4000',
     };
     const fleet = new WorkerFleet(workerEnv, log);
     cleanups.push(() => fleet.stopAll());
@@ -181,7 +191,15 @@ async function main(): Promise<number> {
     const http = createServer((req, res) => {
       const content = plan.contents.find((c) => req.url === `/${c.id}.txt`);
       if (!content) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(content.text);
+      // Half now, the rest after a pause: the staging runs for seconds, so kills can land in it.
+      const body = Buffer.from(content.text);
+      const half = Math.floor(body.length / 2);
+      res.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': String(body.length),
+      });
+      res.write(body.subarray(0, half));
+      setTimeout(() => res.end(body.subarray(half)), content.slowMs).unref();
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     cleanups.push(async () => {
@@ -209,6 +227,17 @@ async function main(): Promise<number> {
       violations,
       log,
     });
+    const refusedUrls = await tryRefusedUrls({
+      client,
+      taskQueue: TASK_QUEUE,
+      control,
+      aws,
+      violations,
+      stagingBucket: 'hostile-staging',
+      domain: 'hostile-1',
+    });
+    hostile.runs.push(...refusedUrls.runs);
+    log(`refused URL kinds: ${refusedUrls.cases.join(', ')}`);
     log(
       `hostile inputs: ${hostile.tried} tried (${Object.entries(hostile.byWay)
         .map(([k, n]) => `${k} ${n}`)
@@ -221,6 +250,8 @@ async function main(): Promise<number> {
       { mutatingOnly: true, internalErrorProbability: 0.1 },
       { mutatingOnly: true, loseResponseProbability: 0.1 },
       { mutatingOnly: true, latencyMs: 120 },
+      // Network faults on every call, mutating ones and polling reads alike.
+      { resetBeforeProbability: 0.03, resetAfterProbability: 0.03, hangProbability: 0.015 },
     ];
     for (const rule of faultRules) await control.addFault(rule);
     const chaosStart = new Date().toISOString();
@@ -229,8 +260,7 @@ async function main(): Promise<number> {
     const records: RunRecord[] = [];
     const open = new Map<string, WorkflowHandle>();
     let serverDown: Promise<void> | undefined;
-    const gate = new Gate();
-    const pastStaging = new Set<string>();
+    const stallWatch = new StallWatch(client);
     const ctx: ChainContext = {
       client,
       control,
@@ -240,7 +270,6 @@ async function main(): Promise<number> {
       applications,
       violations,
       serverUp: () => serverDown ?? Promise.resolve(),
-      gate,
     };
     let chainsDone = false;
     const chainsRun = Promise.all(plan.chains.map((chain) => runChain(chain, ctx))).finally(
@@ -249,36 +278,36 @@ async function main(): Promise<number> {
 
     const kills: KillPoint[] = [];
     const dice = new Dice(seed, 2);
-    const restartAt = new Set(
-      Array.from({ length: spec.serverRestarts }, (_, i) =>
-        Math.floor(((i + 1) * spec.killPoints) / (spec.serverRestarts + 1)),
-      ),
+    // Server outages at evenly spread kill counts: crashes (SIGKILL) first, then clean stops.
+    const outages = spec.serverKills + spec.serverRestarts;
+    const serverEvents = new Map<number, 'SIGKILL' | 'SIGTERM'>(
+      Array.from({ length: outages }, (_, i) => [
+        Math.floor(((i + 1) * spec.killPoints) / (outages + 1)),
+        i % 2 === 0 && i / 2 < spec.serverKills ? 'SIGKILL' : 'SIGTERM',
+      ]),
     );
     const restarts: Array<Promise<unknown>> = [];
-    const restartLog: Array<{ at: number; openRollouts: number }> = [];
+    const restartLog: Array<{ at: number; openRollouts: number; signal: 'SIGKILL' | 'SIGTERM' }> = [];
+    // Kills land at any moment: in staging too, and while rollouts are being started.
     while (!chainsDone && kills.length < spec.killPoints) {
       await Promise.race([sleep(dice.between(...spec.killIntervalSeconds) * 1000), chainsRun]);
       if (chainsDone) break;
-      await gate.close();
-      try {
-        if (!(await untilNoneStaging(records, open, pastStaging)))
-          log('a dictionary rollout is still staging after 20 s; going ahead');
-        await killOrRestart();
-      } finally {
-        gate.open();
-      }
+      await killOrRestart();
     }
     async function killOrRestart(): Promise<void> {
-      if (restartAt.has(kills.length)) {
-        restartAt.delete(kills.length);
-        restartLog.push({ at: Date.now() - started, openRollouts: open.size });
+      const signal = serverEvents.get(kills.length);
+      if (signal) {
+        serverEvents.delete(kills.length);
+        restartLog.push({ at: Date.now() - started, openRollouts: open.size, signal });
         const downMs = dice.int(1000, 3000);
         log(
-          `stopping the Temporal dev server (${open.size} rollouts open); restarting on the same database in ${downMs} ms`,
+          `${signal === 'SIGKILL' ? 'SIGKILL of' : 'stopping'} the Temporal dev server (${open.size} rollouts open); restarting on the same database in ${downMs} ms`,
         );
-        serverDown = server.restart(downMs);
+        stallWatch.outageBegins();
+        serverDown = signal === 'SIGKILL' ? server.crash(downMs) : server.restart(downMs);
         await serverDown;
         serverDown = undefined;
+        stallWatch.outageEnds();
         log('dev server back');
         return;
       }
@@ -286,6 +315,7 @@ async function main(): Promise<number> {
       if (!kill) return;
       await fleet.kill(kill.worker);
       kills.push(kill);
+      for (const a of kill.killed ?? []) stallWatch.watch(a, Date.now());
       log(
         `kill ${kills.length}/${spec.killPoints}: SIGKILL worker ${kill.worker} (pid ${kill.pid}) ${kill.mode === 'mid-activity' ? `in ${kill.activity} of ${kill.workflowId}` : 'at a random point'}`,
       );
@@ -309,6 +339,14 @@ async function main(): Promise<number> {
       sleep(spec.drainSeconds * 1000).then(() => false),
     ]);
     await Promise.all(restarts);
+    await stallWatch.settle();
+    for (const st of stallWatch.stalls.filter((x) => !x.acrossServerOutage))
+      violations.check(
+        'a killed worker stalls an activity for under 2x its heartbeat or start-to-close timeout',
+        st.ms !== undefined && st.boundMs !== undefined && st.ms < 2 * st.boundMs,
+        () =>
+          `${st.activity} (${st.activityId}) of ${st.workflowId}, attempt ${st.attempt}: ${st.ms === undefined ? 'never resumed' : `${(st.ms / 1000).toFixed(1)} s`} (bound ${st.boundMs === undefined ? '?' : `${st.boundMs / 1000} s`})`,
+      );
     if (!drained)
       log(`not every rollout ended within ${spec.drainSeconds} s: ${[...open.keys()].join(', ')}`);
     await control.clearFaults();
@@ -372,6 +410,7 @@ async function main(): Promise<number> {
       options,
       records,
       kills,
+      stalls: stallWatch.stalls,
       serverRestarts: restartLog,
       fleet,
       chaosCalls,
@@ -472,68 +511,6 @@ interface ChainContext {
   applications: Map<string, string>;
   violations: Violations;
   serverUp: () => Promise<void>;
-  /** Closed while the suite picks a worker to kill: no rollout starts meanwhile. */
-  gate: Gate;
-}
-
-/** Lets chains start rollouts unless the kill loop holds it closed; close() waits for starts in flight. */
-class Gate {
-  private closed?: Promise<void>;
-  private release?: () => void;
-  private inFlight = 0;
-  async enter(): Promise<void> {
-    while (this.closed) await this.closed;
-    this.inFlight++;
-  }
-  leave(): void {
-    this.inFlight--;
-  }
-  async close(): Promise<void> {
-    if (!this.closed) this.closed = new Promise<void>((r) => (this.release = r));
-    while (this.inFlight > 0) await sleep(20);
-  }
-  open(): void {
-    const release = this.release;
-    this.closed = undefined;
-    this.release = undefined;
-    release?.();
-  }
-}
-
-/**
- * stageDictionary has a 5-minute start-to-close timeout and no heartbeat: a worker killed while
- * staging stalls that rollout for 5 minutes (reported as a finding, see docs/chaos.md). To keep
- * the run bounded, kills and server restarts wait until no dictionary rollout is before or in its
- * staging step, with new starts held back meanwhile (the gate). Returns false if that took > 20 s.
- */
-async function untilNoneStaging(
-  records: RunRecord[],
-  open: Map<string, WorkflowHandle>,
-  pastStaging: Set<string>,
-): Promise<boolean> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    let staging = 0;
-    for (const r of records) {
-      const key = `${r.workflowId} ${r.runId}`;
-      const handle = open.get(key);
-      if (r.kind !== 'dictionaryRollout' || !handle || pastStaging.has(key)) continue;
-      const d = await handle.describe().catch(() => undefined);
-      if (!d) {
-        staging++;
-        continue;
-      }
-      const pending = ((d.raw.pendingActivities ?? []) as PendingActivityRaw[]).some(
-        (p) => p.activityType?.name === 'stageDictionary',
-      );
-      // Scheduled, started and completed: the stage step is behind it once history has those events.
-      if (d.status.name !== 'RUNNING' || (!pending && (d.historyLength ?? 0) >= 8)) pastStaging.add(key);
-      else staging++;
-    }
-    if (staging === 0) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(100);
-  }
 }
 
 const fast = { pollIntervalSeconds: 0.3 };
@@ -620,36 +597,31 @@ async function runChain(chain: Chain, ctx: ChainContext): Promise<void> {
         );
     }
     await ctx.serverUp();
-    await ctx.gate.enter();
+    let handle: WorkflowHandle;
     try {
-      let handle: WorkflowHandle;
-      try {
-        ({ handle } = await whileReachable(`start ${chain.id}`, start));
-      } catch (err) {
-        // A start whose answer was lost while the server restarted: the run exists; follow it.
-        if (err instanceof RolloutAlreadyRunningError || err instanceof IotReleaseAlreadyRunningError)
-          handle = ctx.client.workflow.getHandle(err.workflowId);
-        else {
-          ctx.violations.check(
-            'every valid start is accepted',
-            false,
-            () => `${chain.id} step ${index + 1}: ${String(err)}`,
-          );
-          return;
-        }
+      ({ handle } = await whileReachable(`start ${chain.id}`, start));
+    } catch (err) {
+      // A start whose answer was lost while the server restarted: the run exists; follow it.
+      if (err instanceof RolloutAlreadyRunningError || err instanceof IotReleaseAlreadyRunningError)
+        handle = ctx.client.workflow.getHandle(err.workflowId);
+      else {
+        ctx.violations.check(
+          'every valid start is accepted',
+          false,
+          () => `${chain.id} step ${index + 1}: ${String(err)}`,
+        );
+        return;
       }
-      record.workflowId = handle.workflowId;
-      record.runId =
-        (handle as WorkflowHandle & { firstExecutionRunId?: string }).firstExecutionRunId ??
-        (await whileReachable('describe', () => handle.describe())).runId;
-      ctx.records.push(record);
-      ctx.open.set(
-        `${record.workflowId} ${record.runId}`,
-        ctx.client.workflow.getHandle(record.workflowId, record.runId),
-      );
-    } finally {
-      ctx.gate.leave();
     }
+    record.workflowId = handle.workflowId;
+    record.runId =
+      (handle as WorkflowHandle & { firstExecutionRunId?: string }).firstExecutionRunId ??
+      (await whileReachable('describe', () => handle.describe())).runId;
+    ctx.records.push(record);
+    ctx.open.set(
+      `${record.workflowId} ${record.runId}`,
+      ctx.client.workflow.getHandle(record.workflowId, record.runId),
+    );
     const end = await whileReachable(
       `result of ${record.workflowId}`,
       () => endOfRun(ctx.client.workflow.getHandle(record.workflowId, record.runId)),
@@ -686,19 +658,19 @@ async function endOfRun(handle: WorkflowHandle): Promise<Pick<RunRecord, 'status
 
 // ---- kills ---------------------------------------------------------------------------------------
 
-/** Activities whose start-to-close timeout is minutes, not one: a kill there would stall the run. */
-const LONG_ACTIVITIES = new Set(['stageDictionary']);
-
 interface PendingActivityRaw {
+  activityId?: string | null;
   activityType?: { name?: string | null } | null;
   state?: number | null;
+  attempt?: number | null;
   lastWorkerIdentity?: string | null;
 }
 
 /**
  * Picks the worker to kill. Mostly one that is running an activity right now (Temporal's pending
  * activity says which worker identity started it), looked for for up to ~4 s; otherwise any ready
- * worker. Never a worker running a long-timeout activity (see LONG_ACTIVITIES).
+ * worker. Some kill points look for a worker that is staging a dictionary first (the staging of a
+ * URL source runs for seconds): the one activity that used to stall a rollout for minutes.
  */
 async function chooseVictim(
   fleet: WorkerFleet,
@@ -706,13 +678,12 @@ async function chooseVictim(
   dice: Dice,
 ): Promise<KillPoint | undefined> {
   const wantMidActivity = dice.chance(0.85);
+  const wantStaging = dice.chance(0.4);
   const deadline = Date.now() + 4000;
-  const longRunning = new Set<string>();
   while (wantMidActivity && Date.now() < deadline) {
     const ready = fleet.readyWorkers();
     if (ready.length === 0) return undefined;
-    const busy = new Map<string, { activity: string; workflowId: string }>();
-    longRunning.clear();
+    const busy = new Map<string, KilledActivity[]>();
     const descriptions = await Promise.all(
       [...open.values()].map((h) =>
         h.describe().then(
@@ -724,31 +695,43 @@ async function chooseVictim(
     for (const x of descriptions) {
       for (const p of (x?.d.raw.pendingActivities ?? []) as PendingActivityRaw[]) {
         // PENDING_ACTIVITY_STATE_STARTED = 2: a worker is running it right now.
-        if (p.state !== 2 || !p.lastWorkerIdentity) continue;
-        const name = p.activityType?.name ?? '?';
-        if (LONG_ACTIVITIES.has(name)) longRunning.add(p.lastWorkerIdentity);
-        else if (!busy.has(p.lastWorkerIdentity))
-          busy.set(p.lastWorkerIdentity, { activity: name, workflowId: x!.h.workflowId });
+        if (p.state !== 2 || !p.lastWorkerIdentity || !p.activityId) continue;
+        const list = busy.get(p.lastWorkerIdentity) ?? [];
+        list.push({
+          workflowId: x!.h.workflowId,
+          activity: p.activityType?.name ?? '?',
+          activityId: p.activityId,
+          attempt: p.attempt ?? 1,
+        });
+        busy.set(p.lastWorkerIdentity, list);
       }
     }
-    const candidates = ready.filter((w) => busy.has(w.identity) && !longRunning.has(w.identity));
-    if (candidates.length > 0) {
-      const w = dice.pick(candidates);
-      return {
-        at: Date.now() - started,
-        worker: w.name,
-        pid: w.pid,
-        mode: 'mid-activity',
-        othersReady: ready.length - 1,
-        ...busy.get(w.identity)!,
-      };
+    const staging = ready.filter((w) => busy.get(w.identity)?.some((a) => a.activity === 'stageDictionary'));
+    const candidates = wantStaging ? staging : ready.filter((w) => busy.has(w.identity));
+    // Looking for staging: keep looking until the deadline, then take any busy worker.
+    if (candidates.length > 0 || (wantStaging && Date.now() + 100 >= deadline)) {
+      const pool = candidates.length > 0 ? candidates : ready.filter((w) => busy.has(w.identity));
+      if (pool.length > 0) {
+        const w = dice.pick(pool);
+        const killed = busy.get(w.identity)!;
+        const shown = killed.find((a) => a.activity === 'stageDictionary') ?? killed[0]!;
+        return {
+          at: Date.now() - started,
+          worker: w.name,
+          pid: w.pid,
+          mode: 'mid-activity',
+          othersReady: ready.length - 1,
+          activity: shown.activity,
+          workflowId: shown.workflowId,
+          killed,
+        };
+      }
     }
     await sleep(50);
   }
   const ready = fleet.readyWorkers();
-  const safe = ready.filter((w) => !longRunning.has(w.identity));
-  if (safe.length === 0) return undefined;
-  const w = dice.pick(safe);
+  if (ready.length === 0) return undefined;
+  const w = dice.pick(ready);
   return {
     at: Date.now() - started,
     worker: w.name,
@@ -782,7 +765,8 @@ interface SummaryInput {
   options: ChaosOptions;
   records: RunRecord[];
   kills: KillPoint[];
-  serverRestarts: Array<{ at: number; openRollouts: number }>;
+  stalls: Stall[];
+  serverRestarts: Array<{ at: number; openRollouts: number; signal: 'SIGKILL' | 'SIGTERM' }>;
   fleet: WorkerFleet;
   chaosCalls: CallRecord[];
   hostile: HostileReport;
@@ -817,7 +801,10 @@ function makeSummary(s: SummaryInput) {
       midActivityWithSecondWorker: s.kills.filter((k) => k.mode === 'mid-activity' && k.othersReady > 0)
         .length,
       activities: [...new Set(s.kills.map((k) => k.activity).filter(Boolean))],
+      duringStaging: s.kills.filter((k) => k.killed?.some((a) => a.activity === 'stageDictionary')).length,
     },
+    longestStallByActivity: longestStalls(s.stalls),
+    stalls: s.stalls,
     workerStarts: s.fleet.starts,
     unexpectedWorkerExits: {
       atStart: s.fleet.unexpectedExits.filter((x) => x.atStart).length,
@@ -850,6 +837,9 @@ const FAULT_LABELS: Array<[string, string]> = [
   ['internal', '500s'],
   ['lost-response', 'lost responses'],
   ['latency', 'added latency only'],
+  ['reset-before', 'resets before applying'],
+  ['reset-after', 'resets after applying'],
+  ['hang', 'hung connections'],
 ];
 
 function printSummary(summary: ReturnType<typeof makeSummary>, violations: Violations) {
@@ -863,7 +853,27 @@ function printSummary(summary: ReturnType<typeof makeSummary>, violations: Viola
       .map(([k, n]) => `${k} ${n}`)
       .join(', ')}`,
     `  kill points:         ${summary.killPoints.total} worker SIGKILLs (${summary.killPoints.midActivity} mid-activity, ${summary.killPoints.midActivityWithSecondWorker} of them with the second worker polling; in ${summary.killPoints.activities.join(', ')}), ${summary.workerStarts} worker starts; exits not caused by the suite: ${summary.unexpectedWorkerExits.atStart} at start while the server was down, ${summary.unexpectedWorkerExits.whileRunning} while running`,
-    `  server restarts:     ${summary.serverRestarts.length} (dev server stopped and restarted on the same database file with ${summary.serverRestarts.map((r) => r.openRollouts).join(' and ')} rollouts open)`,
+    `  kills in staging:    ${summary.killPoints.duringStaging} (a worker SIGKILLed while it ran stageDictionary)`,
+    `  longest stall:       kill -> retry scheduled, per activity: ${Object.entries(
+      summary.longestStallByActivity,
+    )
+      .map(
+        ([activity, r]) =>
+          `${activity} ${r.overOutage === r.kills ? 'n/a' : `${(r.longestMs / 1000).toFixed(1)} s`} (bound ${r.boundMs === undefined ? '?' : `${r.boundMs / 1000} s`}; running again ${r.overOutage === r.kills ? 'n/a' : `${(r.longestRunningMs / 1000).toFixed(1)} s`}; ${r.kills} kill${r.kills === 1 ? '' : 's'}${r.overOutage ? `, ${r.overOutage} across a server outage not counted` : ''})`,
+      )
+      .join('; ')}`,
+    `  server SIGKILLs:     ${summary.serverRestarts.filter((r) => r.signal === 'SIGKILL').length} (killed and restarted on the same database file with ${
+      summary.serverRestarts
+        .filter((r) => r.signal === 'SIGKILL')
+        .map((r) => r.openRollouts)
+        .join(' and ') || 'no'
+    } rollouts open)`,
+    `  server restarts:     ${summary.serverRestarts.filter((r) => r.signal === 'SIGTERM').length} (stopped with SIGTERM and restarted with ${
+      summary.serverRestarts
+        .filter((r) => r.signal === 'SIGTERM')
+        .map((r) => r.openRollouts)
+        .join(' and ') || 'no'
+    } rollouts open)`,
     `  faults injected:     ${summary.faultsInjected.total} on ${summary.faultsInjected.awsCalls} AWS calls (${FAULT_LABELS.map(
       ([kind, label]) => `${label} ${summary.faultsInjected.byKind[kind] ?? 0}`,
     ).join(', ')})`,

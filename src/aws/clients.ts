@@ -2,6 +2,7 @@ import { IoTClient } from '@aws-sdk/client-iot';
 import { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { instrumentAwsClients } from '../tracing/aws-clients.js';
+import { ConfigError } from '../config.js';
 
 export interface AwsClients {
   opensearch: OpenSearchClient;
@@ -25,6 +26,30 @@ export interface AwsClientOptions {
 }
 
 /**
+ * Explicit network timeouts (the SDK's default is none: a connection that never answers would hold
+ * the activity until its start-to-close timeout). Both end the attempt with an error the SDK and
+ * the activity retry.
+ * - ROLLOUTS_AWS_CONNECT_TIMEOUT_MS [5000]: establishing the TCP (and TLS) connection.
+ * - ROLLOUTS_AWS_REQUEST_TIMEOUT_MS [20000]: no byte sent or received on the connection for this
+ *   long (an idle limit, so a large upload that keeps moving is not cut off).
+ */
+export function awsTimeoutsFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    connectionTimeout: timeoutMs(env, 'ROLLOUTS_AWS_CONNECT_TIMEOUT_MS', 5_000),
+    socketTimeout: timeoutMs(env, 'ROLLOUTS_AWS_REQUEST_TIMEOUT_MS', 20_000),
+  };
+}
+
+function timeoutMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 100 || value > 600_000)
+    throw new ConfigError(`${name} must be a whole number of milliseconds from 100 to 600000, got '${raw}'`);
+  return value;
+}
+
+/**
  * With no options the SDK resolves everything itself: region and credentials from the default
  * chain, endpoints from AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>. Path-style S3 is needed by
  * endpoints that are not AWS (the emulator), so it follows from an endpoint being configured.
@@ -35,6 +60,7 @@ export function createAwsClients(options: AwsClientOptions = {}, env = process.e
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    requestHandler: awsTimeoutsFromEnv(env),
   };
   const customS3Endpoint = Boolean(options.endpoint || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
   // With tracing on (src/tracing), a span per SDK call; otherwise the clients as built.

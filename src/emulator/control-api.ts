@@ -92,6 +92,9 @@ export const faultRuleSchema = z
     latencyMs: nonNegative.optional(),
     loseResponseProbability: probability.optional(),
     remaining: z.number().int().positive().optional(),
+    resetBeforeProbability: probability.optional(),
+    resetAfterProbability: probability.optional(),
+    hangProbability: probability.optional(),
   })
   .strict()
   .refine(
@@ -99,7 +102,10 @@ export const faultRuleSchema = z
       (r.throttleProbability ?? 0) > 0 ||
       (r.internalErrorProbability ?? 0) > 0 ||
       (r.latencyMs ?? 0) > 0 ||
-      (r.loseResponseProbability ?? 0) > 0,
+      (r.loseResponseProbability ?? 0) > 0 ||
+      (r.resetBeforeProbability ?? 0) > 0 ||
+      (r.resetAfterProbability ?? 0) > 0 ||
+      (r.hangProbability ?? 0) > 0,
     { message: 'a fault rule needs at least one effect: a probability above 0 or latencyMs' },
   );
 

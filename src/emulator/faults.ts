@@ -13,6 +13,8 @@ export interface FaultPlan {
   reject?: 'throttle' | 'internal';
   /** Handle the call, then answer 500. */
   loseResponse: boolean;
+  /** A network fault instead of an answer: reset before or after applying the call, or no answer. */
+  network?: 'reset-before' | 'reset-after' | 'hang';
   /** The fault to record for the call: the most visible one. */
   kind?: FaultKind;
 }
@@ -63,12 +65,28 @@ export class FaultInjector {
         plan.loseResponse = true;
         fired = true;
       }
+      // Network faults roll after the answer faults, so rules without them draw exactly as before.
+      const network = this.rollNetwork(rule);
+      if (network && !plan.network && !plan.reject && !plan.loseResponse) {
+        plan.network = network;
+        fired = true;
+      }
       if (fired && rule.remaining !== undefined) rule.remaining--;
     }
     this.rules = this.rules.filter((r) => r.remaining === undefined || r.remaining > 0);
     plan.kind =
-      plan.reject ?? (plan.loseResponse ? 'lost-response' : plan.latencyMs > 0 ? 'latency' : undefined);
+      plan.network ??
+      plan.reject ??
+      (plan.loseResponse ? 'lost-response' : plan.latencyMs > 0 ? 'latency' : undefined);
     return plan;
+  }
+
+  /** One draw per network probability the rule sets, whatever the other dice said (seeded replays). */
+  private rollNetwork(rule: FaultRule): FaultPlan['network'] {
+    const before = this.roll(rule.resetBeforeProbability);
+    const after = this.roll(rule.resetAfterProbability);
+    const hang = this.roll(rule.hangProbability);
+    return before ? 'reset-before' : after ? 'reset-after' : hang ? 'hang' : undefined;
   }
 
   private roll(probability: number | undefined): boolean {

@@ -165,7 +165,12 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
 
   let response: RawResponse;
   let errorCode: string | undefined;
-  if (plan.reject) {
+  if (plan.network === 'reset-before' || plan.network === 'hang') {
+    // Not applied. A reset is a TCP RST now; a hang answers nothing until the client gives up.
+    if (plan.network === 'reset-before') req.socket.resetAndDestroy();
+    else await untilClosed(req);
+    response = { status: 0, headers: {} };
+  } else if (plan.reject) {
     const error = plan.reject === 'throttle' ? throttlingError(service) : internalError(service);
     errorCode = error.code;
     response = errorResponse(service, method, error, requestId);
@@ -189,7 +194,12 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
       response = errorResponse(service, method, error, requestId);
     }
     if (mutating) core.markDirty();
-    if (plan.loseResponse) {
+    if (plan.network === 'reset-after') {
+      // The change stands; the connection drops before any answer.
+      req.socket.resetAndDestroy();
+      response = { status: 0, headers: {} };
+      errorCode = undefined;
+    } else if (plan.loseResponse) {
       // The change stands; only the answer is lost, as when a connection drops after the commit.
       const error = internalError(service);
       errorCode = error.code;
@@ -201,7 +211,7 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
     service === 's3'
       ? { ...response.headers, 'x-amz-request-id': requestId, 'x-amz-id-2': requestId }
       : { ...response.headers, 'x-amzn-requestid': requestId };
-  send(res, method, response);
+  if (plan.network === undefined) send(res, method, response);
 
   core.calls.add({
     seq: core.calls.nextSeq(),
@@ -305,6 +315,12 @@ function send(res: ServerResponse, method: string, response: RawResponse): void 
   else if (headers['content-length'] === undefined) headers['content-length'] = '0';
   res.writeHead(response.status, headers);
   res.end(body);
+}
+
+/** Resolves when the client (or stop()) closes the request's connection. */
+function untilClosed(req: IncomingMessage): Promise<void> {
+  if (req.socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => req.socket.once('close', () => resolve()));
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -77,9 +77,16 @@ export interface FaultRule {
   loseResponseProbability?: number;
   /** The rule fires at most this many times, then it is spent. */
   remaining?: number;
+  /** Reset the connection (TCP RST) before the request is applied: nothing changes. */
+  resetBeforeProbability?: number;
+  /** Apply the request, then reset the connection: the change stands, no answer arrives. */
+  resetAfterProbability?: number;
+  /** Never answer (the request is not applied); the connection stays open until the client gives up. */
+  hangProbability?: number;
 }
 
-export type FaultKind = 'throttle' | 'internal' | 'lost-response' | 'latency';
+export type FaultKind =
+  'throttle' | 'internal' | 'lost-response' | 'latency' | 'reset-before' | 'reset-after' | 'hang';
 
 export interface CallResource {
   packageId?: string;

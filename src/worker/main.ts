@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createAwsClients, destroyAwsClients } from '../aws/clients.js';
+import { awsTimeoutsFromEnv, createAwsClients, destroyAwsClients } from '../aws/clients.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../config.js';
 import { loadTracingConfig, startTracing, tracedBundlePath, type TracingConfig } from '../tracing/index.js';
 import { createRolloutWorker } from './create-worker.js';
@@ -28,6 +28,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     workflowBundlePath = defaultBundle(config);
     // With tracing on, the prebuilt bundle that has the tracing interceptors compiled in.
     if (tracingConfig && workflowBundlePath) workflowBundlePath = tracedBundlePath(workflowBundlePath);
+    awsTimeoutsFromEnv(env); // a bad AWS timeout stops the worker here too, named
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`package-rollouts worker: configuration error: ${err.message}\n`);

@@ -12,4 +12,6 @@ export const Patches = {
   rollbackInOneWindow: 'rollback-in-one-window',
   /** Every workflow sets the search attributes it is filtered by, whoever started it. */
   workflowSetsSearchAttributes: 'workflow-sets-search-attributes',
+  /** dictionaryRollout's staging has a 10 s heartbeat timeout: a dead worker's staging is retried in seconds. */
+  stagingHeartbeat: 'staging-heartbeat',
 } as const;

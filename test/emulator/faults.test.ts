@@ -10,11 +10,14 @@ import {
   GetPackageVersionHistoryCommand,
   ListDomainNamesCommand,
   ListPackagesForDomainCommand,
+  OpenSearchClient,
   UpdatePackageCommand,
 } from '@aws-sdk/client-opensearch';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { failure, useEmulator } from './harness.js';
+import { FaultInjector } from '../../src/emulator/faults.js';
+import { SeededRandom } from '../../src/emulator/prng.js';
+import { credentials, failure, useEmulator } from './harness.js';
 
 const h = useEmulator();
 
@@ -270,5 +273,85 @@ describe('rule matching', () => {
   it('refuses a rule without an effect or with a probability above 1', async () => {
     await expect(h.control.addFault({ service: 'es' })).rejects.toThrow(/effect/);
     await expect(h.control.addFault({ throttleProbability: 1.5 })).rejects.toThrow(/400/);
+  });
+});
+
+describe('network faults', () => {
+  /** The SDK's error for a connection the server reset or never answered (it has no HTTP status). */
+  const networkError = (e: { error: Record<string, unknown>; status: number | undefined }) => ({
+    status: e.status,
+    code: (e.error.code as string | undefined) ?? (e.error.name as string),
+  });
+
+  it('reset before: the connection is reset, nothing is applied, the call is logged', async () => {
+    await stageDictionary();
+    await h.control.addFault({ service: 'es', operation: 'CreatePackage', resetBeforeProbability: 1 });
+    const err = networkError(await failure(createPackage('reset-before')));
+    expect(err).toEqual({ status: undefined, code: 'ECONNRESET' });
+    expect(await packagesNamed('reset-before')).toBe(0);
+    const [call] = await h.control.calls({ operation: 'CreatePackage' });
+    expect(call).toMatchObject({ fault: 'reset-before', httpStatus: 0, mutating: true });
+  });
+
+  it('reset after: the change stands, the client sees only a reset', async () => {
+    await stageDictionary();
+    await h.control.addFault({ service: 'es', operation: 'CreatePackage', resetAfterProbability: 1 });
+    const err = networkError(await failure(createPackage('reset-after')));
+    expect(err).toEqual({ status: undefined, code: 'ECONNRESET' });
+    expect(await packagesNamed('reset-after')).toBe(1);
+    const [call] = await h.control.calls({ operation: 'CreatePackage' });
+    expect(call).toMatchObject({ fault: 'reset-after', httpStatus: 0, mutating: true });
+  });
+
+  it("hang: no answer until the client's timeout; nothing is applied; logged when the client gives up", async () => {
+    await stageDictionary();
+    const client = new OpenSearchClient({
+      endpoint: h.emulator.url,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 1000, socketTimeout: 300 },
+    });
+    try {
+      await h.control.addFault({ service: 'es', operation: 'CreatePackage', hangProbability: 1 });
+      const err = await failure(createPackage('hung', client));
+      expect(err.name).toBe('TimeoutError');
+      expect(await packagesNamed('hung')).toBe(0);
+      let calls = await h.control.calls({ operation: 'CreatePackage' });
+      for (let i = 0; i < 50 && calls.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        calls = await h.control.calls({ operation: 'CreatePackage' });
+      }
+      expect(calls).toMatchObject([{ fault: 'hang', httpStatus: 0 }]);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('the SDK retries a reset by itself; a reset on a read (polling) is retried the same way', async () => {
+    await stageDictionary();
+    await h.control.addFault({ service: 'es', resetBeforeProbability: 1, remaining: 2 });
+    await createPackage('retried', h.opensearch);
+    expect(await packagesNamed('retried')).toBe(1);
+    const calls = await h.control.calls({ service: 'es' });
+    expect(calls.map((c) => [c.operation, c.fault ?? 'none'])).toEqual([
+      ['CreatePackage', 'reset-before'],
+      ['CreatePackage', 'reset-before'],
+      ['CreatePackage', 'none'],
+      ['DescribePackages', 'none'],
+    ]);
+  });
+
+  it('the same seed replays the same network fault plan', async () => {
+    const draw = () => {
+      const injector = new FaultInjector(new SeededRandom(42));
+      injector.add({ mutatingOnly: true, throttleProbability: 0.3, loseResponseProbability: 0.1 });
+      injector.add({ resetBeforeProbability: 0.1, resetAfterProbability: 0.1, hangProbability: 0.1 });
+      return Array.from({ length: 200 }, (_, i) => injector.plan('es', 'AssociatePackage', i % 3 !== 0).kind);
+    };
+    const first = draw();
+    expect(draw()).toEqual(first);
+    for (const kind of ['reset-before', 'reset-after', 'hang', 'throttle'])
+      expect(first.filter((k) => k === kind).length).toBeGreaterThan(0);
   });
 });

@@ -19,6 +19,13 @@ export const callOptions = awsCallOptions([
 /** Reading and hashing a large file takes longer than one AWS call. */
 export const stagingOptions = { ...callOptions, startToCloseTimeout: '5 minutes' } as const;
 
+/**
+ * Staging heartbeats every 2 s (src/activities/s3.ts), so a worker that dies mid-staging is noticed
+ * after this, not after the 5-minute start-to-close timeout. Runs started before the
+ * `staging-heartbeat` patch keep the options they were recorded with (see publish.ts).
+ */
+export const stagingHeartbeatOptions = { ...stagingOptions, heartbeatTimeout: '10s' } as const;
+
 /** Waits end for good on a failed package or a request AWS refused. */
 function pollOptions(pollIntervalSeconds: number, timeoutMs: number) {
   return pollingOptions(pollIntervalSeconds, timeoutMs, [

@@ -2,14 +2,16 @@
  * Publishing the new content: stage the file in S3, create or update the package (or leave it,
  * when its description already names this content), then wait until the version is AVAILABLE.
  */
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { commitMessageFor, describeWithMarker } from '../../model/dictionary-rollout.js';
 import { RolloutTargetVersion } from '../../model/search-attributes.js';
+import { Patches } from '../patches.js';
 import {
   callOptions,
   opensearchPackages,
   packageWaitOptions,
   staging,
+  stagingHeartbeatOptions,
   stagingOptions,
 } from './activities.js';
 import type { DictionaryRolloutState, PackageChange } from './state.js';
@@ -29,8 +31,9 @@ export interface Published {
 /** Leaves `state` with the staged object, the package, and the target version. */
 export async function publish(state: DictionaryRolloutState): Promise<Published> {
   const { input } = state;
+  const options = patched(Patches.stagingHeartbeat) ? stagingHeartbeatOptions : stagingOptions;
   const staged = (state.staged = await staging.stageDictionary.executeWithOptions(
-    { ...stagingOptions, summary: `stage ${input.packageName} in s3://${input.staging.bucket}` },
+    { ...options, summary: `stage ${input.packageName} in s3://${input.staging.bucket}` },
     [{ source: input.source, staging: input.staging, packageType: input.packageType }],
   ));
   const sha = staged.sha256;

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { destroyAwsClients } from '../../src/aws/clients.js';
+import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import type { RunningProcess } from '../../harness/child-process.js';
+import { awsClientsFor, TEST_CREDENTIALS } from '../helpers/aws.js';
+import { recordHistory } from '../helpers/history.js';
+import { spawnWorker } from '../helpers/worker-process.js';
+
+/**
+ * The workflow-level counterpart of staging-heartbeat.test.ts: a dictionary rollout (the real
+ * workflow, two production worker processes) whose worker is SIGKILLed while it stages a 50 MB URL
+ * source. The rollout schedules staging with a 10 s heartbeat timeout (patch `staging-heartbeat`),
+ * so the server retries the staging on the other worker after the heartbeat timeout, not after the
+ * 5-minute start-to-close timeout, and the rollout ends as if nothing had happened.
+ */
+const SIZE = 50 * 1000 * 1000;
+const HOLD_AT = 8_000_000;
+let emulator: RunningEmulator;
+let server: Server;
+let base: string;
+const requests: Array<{ at: number; sent: number }> = [];
+let connection: Connection;
+const workers: RunningProcess[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator({
+    durations: { packageCopyingMs: 200, packageValidatingMs: 200, associationMs: 300 },
+  });
+  await emulator.control.seedDomains([{ name: 'hb-kill' }]);
+  const aws = awsClientsFor(emulator);
+  await aws.s3.send(new CreateBucketCommand({ Bucket: 'hb-kill-staging' }));
+  destroyAwsClients(aws);
+  // 50 MB of dictionary lines. The first request stops after 8 MB and holds its connection open
+  // (the download is then in progress) until the worker running it is killed.
+  server = createServer((_req, res) => {
+    const request = { at: Date.now(), sent: 0 };
+    requests.push(request);
+    const first = requests.length === 1;
+    res.writeHead(200, { 'content-length': String(SIZE) });
+    const line = Buffer.from('car, automobile, auto\n');
+    const block = Buffer.concat(Array.from({ length: Math.ceil(400_000 / line.length) }, () => line));
+    const pump = () => {
+      while (!res.destroyed && request.sent < SIZE) {
+        if (first && request.sent >= HOLD_AT) return;
+        const piece = block.subarray(0, Math.min(block.length, SIZE - request.sent));
+        request.sent += piece.length;
+        if (!res.write(piece)) return void res.once('drain', pump);
+      }
+      if (!res.destroyed) res.end();
+    };
+    pump();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+});
+
+afterAll(async () => {
+  for (const w of workers) w.child.kill('SIGKILL');
+  await connection?.close();
+  server?.closeAllConnections();
+  server?.close();
+  await emulator?.stop();
+});
+
+async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('a dictionary rollout whose worker dies while staging a 50 MB URL source', () => {
+  it('resumes on the other worker after the heartbeat timeout and ends succeeded', async () => {
+    const taskQueue = `hb-kill-${randomUUID().slice(0, 8)}`;
+    for (let i = 0; i < 2; i++)
+      workers.push(
+        spawnWorker({
+          TEMPORAL_ADDRESS: inject('temporalAddress'),
+          ROLLOUTS_TASK_QUEUE: taskQueue,
+          ROLLOUTS_SHUTDOWN_GRACE_SECONDS: '1',
+          AWS_ENDPOINT_URL: emulator.url,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+        }),
+      );
+    await Promise.all(workers.map((w) => w.waitForLine(/"msg":"worker started"/, 180_000)));
+
+    const client = new Client({ connection });
+    const { workflowId } = await startDictionaryRollout(
+      client,
+      {
+        packageName: 'synonyms-hb-kill',
+        source: { kind: 'url', url: `${base}/synonyms.txt` },
+        staging: { bucket: 'hb-kill-staging' },
+        domains: ['hb-kill'],
+        policy: { pollIntervalSeconds: 0.3 },
+      },
+      { taskQueue },
+    );
+    await until(() => (requests[0]?.sent ?? 0) >= HOLD_AT, 'the first download to reach 8 MB');
+    // The worker running the staging right now: Temporal names its identity (pid@host).
+    const pending = (await client.workflow.getHandle(workflowId).describe()).raw.pendingActivities ?? [];
+    const identity = pending.find((p) => p.activityType?.name === 'stageDictionary')?.lastWorkerIdentity;
+    const victim = workers.find((w) => identity?.startsWith(`${w.child.pid}@`));
+    expect(victim, `a worker with identity ${identity}`).toBeDefined();
+    victim!.child.kill('SIGKILL');
+    const killedAt = Date.now();
+
+    const result = await dictionaryRolloutResult(client.workflow.getHandle(workflowId));
+    expect(result.outcome).toBe('succeeded');
+    expect(result.packageChange).toBe('created');
+    expect(requests).toHaveLength(2);
+    expect(requests[1]!.sent).toBe(SIZE);
+    // A figure, not an assertion: how long the kill stalled the rollout (kill to second download).
+    console.log(`staging resumed ${((requests[1]!.at - killedAt) / 1000).toFixed(1)} s after the kill`);
+
+    const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const scheduled = events.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'stageDictionary',
+    )!.activityTaskScheduledEventAttributes!;
+    expect(Number(scheduled.heartbeatTimeout?.seconds)).toBe(10);
+    expect(Number(scheduled.startToCloseTimeout?.seconds)).toBe(300);
+    const started = events.find(
+      (e) =>
+        e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() ===
+        events.find((x) => x.activityTaskScheduledEventAttributes === scheduled)!.eventId!.toString(),
+    )!.activityTaskStartedEventAttributes!;
+    expect(started.attempt).toBe(2);
+    // The first attempt ended by the heartbeat timeout: the bound that applied is seconds.
+    expect(started.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(
+      proto.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
+    );
+    await recordHistory(client, workflowId, 'dictionary-rollout-staging-heartbeat');
+  });
+});
