@@ -10,4 +10,6 @@ export const Patches = {
   rollbackChecksStagedObject: 'rollback-checks-staged-object',
   /** dictionaryRollout's rollback restores, then dissociates: one concurrency bound for both. */
   rollbackInOneWindow: 'rollback-in-one-window',
+  /** dictionaryRollout with `verification`: data-plane checks per domain after ACTIVE and after a rollback. */
+  verifiedRollouts: 'verified-rollouts',
 } as const;
