@@ -81,7 +81,8 @@ export function generateIamPolicy(p: IamPolicyParameters): IamPolicy {
       {
         Sid: 'OpenSearchPackageAssociationsOnPrefixedDomains',
         Effect: 'Allow',
-        Action: ['es:AssociatePackage', 'es:DissociatePackage'],
+        // DescribeDomain: a verified rollout reads the domain's data-plane endpoint.
+        Action: ['es:AssociatePackage', 'es:DescribeDomain', 'es:DissociatePackage'],
         Resource: `arn:${partition}:es:${region}:${account}:domain/${p.domainNamePrefix}*`,
         Condition: OWN_ACCOUNT,
       },

@@ -1,6 +1,8 @@
 import type { ActivityDeps } from './deps.js';
 import { createIotActivities } from './iot.js';
 import { createOpenSearchApplicationActivities } from './opensearch-applications.js';
+import { createDataPlaneClients, createOpenSearchDataPlaneActivities } from './opensearch-data-plane.js';
+import { createOpenSearchDomainActivities } from './opensearch-domains.js';
 import { createOpenSearchPackageActivities } from './opensearch-packages.js';
 import { createS3Activities } from './s3.js';
 
@@ -15,6 +17,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createOpenSearchPackageActivities(deps),
     ...createOpenSearchApplicationActivities(deps),
     ...createIotActivities(deps),
+    ...createOpenSearchDomainActivities(deps),
+    ...createOpenSearchDataPlaneActivities(deps.dataPlane ?? createDataPlaneClients({ signing: 'sigv4' })),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

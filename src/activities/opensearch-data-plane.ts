@@ -8,20 +8,16 @@
 import { Client, errors } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureTypes } from '../model/failures.js';
 
-/** Failure types of this file (to join FailureTypes in src/model when the workflow steps land). */
+/** The data plane's failure types, as this file names them (declared once, in src/model/failures.ts). */
 export const DataPlaneFailureTypes = {
-  /** Timeout, connection refused or reset, 429, 5xx: retried. */
-  Unreachable: 'DataPlaneUnreachable',
-  /** 401/403: the domain access policy (or fine-grained access control) does not admit the worker. */
-  AccessDenied: 'DataPlaneAccessDenied',
-  IndexNotFound: 'DataPlaneIndexNotFound',
-  /** Other 4xx: the request itself is wrong; retrying cannot fix it. */
-  RequestRejected: 'DataPlaneRequestRejected',
-  /** `_refresh_search_analyzers` reported failed shards (the new file does not parse, say). */
-  RefreshFailed: 'AnalyzerRefreshFailed',
-  /** `_open` failed to build the index's analyzers: the index stays closed until the file is fixed. */
-  ReopenFailed: 'IndexReopenFailed',
+  Unreachable: FailureTypes.DataPlaneUnreachable,
+  AccessDenied: FailureTypes.DataPlaneAccessDenied,
+  IndexNotFound: FailureTypes.DataPlaneIndexNotFound,
+  RequestRejected: FailureTypes.DataPlaneRequestRejected,
+  RefreshFailed: FailureTypes.AnalyzerRefreshFailed,
+  ReopenFailed: FailureTypes.IndexReopenFailed,
 } as const;
 
 /** A domain's data plane: DescribeDomain's `Endpoint` (or `Endpoints.vpc`), or an override URL. */

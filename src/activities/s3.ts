@@ -16,11 +16,15 @@ export { stagedKey } from '../model/dictionary-rollout.js';
 import { FailureTypes } from '../model/failures.js';
 import { awsErrorCode, isAwsError, toActivityFailure } from './aws-errors.js';
 import type { ActivityDeps } from './deps.js';
+import { preflightSpooledFile } from './dictionary-preflight.js';
+import type { PreflightInput } from '../model/verification.js';
 
 export interface StageDictionaryInput {
   source: DictionarySource;
   staging: { bucket: string; prefix: string };
   packageType: string;
+  /** The pre-flight check of the file, run before the upload (verified rollouts). */
+  preflight?: PreflightInput;
 }
 
 /** A reference to the staged file: what travels through workflow history instead of the content. */
@@ -301,6 +305,7 @@ export function createS3Activities(deps: ActivityDeps, options: S3ActivityOption
       try {
         release = await slots.acquire(beat.cancelled);
         const { sha256, size } = await spool(input, beat, path);
+        if (input.preflight) await preflightSpooledFile(path, input.preflight);
         const { bucket, prefix } = input.staging;
         const key = stagedKey(prefix, sha256, input.packageType);
         beat.progress('checking the staged object', size);

@@ -1,6 +1,7 @@
 import type { RunEnd } from '../client/index.js';
 import { ExitCodes } from './errors.js';
 import { seconds, type Output } from './output.js';
+import { verificationSummary, verificationText } from './verification.js';
 import { itemsOf } from './watch.js';
 
 type AnyResult = Record<string, unknown> & { outcome?: string };
@@ -45,11 +46,15 @@ export function resultLines(workflowId: string, ended: RunEnd<unknown>): string[
         .map(([k, v]) => `${v} ${k}`)
         .join(', ')}`,
     );
+  const verified = verificationSummary(r);
+  if (verified) lines.push(`  ${verified}`);
   for (const [name, item] of itemsOf(r)) {
     const took = seconds(item.startedAt as number | undefined, item.finishedAt as number | undefined);
     const version = typeof item.version === 'string' ? ` @ ${item.version}` : '';
     const error = item.error?.message ? `  ${item.error.type ?? 'error'}: ${item.error.message}` : '';
-    lines.push(`  ${name.padEnd(28)} ${String(item.state)}${version}${took ? `  ${took}` : ''}${error}`);
+    lines.push(
+      `  ${name.padEnd(28)} ${String(item.state)}${version}${took ? `  ${took}` : ''}${verificationText(item)}${error}`,
+    );
   }
   if (Array.isArray(r.notes)) for (const note of r.notes) lines.push(`  note: ${String(note)}`);
   return lines;

@@ -1,6 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { awaitRunEnd, rolloutProgress, type RunEnd } from '../client/index.js';
 import type { Output } from './output.js';
+import { verificationText } from './verification.js';
 
 /**
  * Live progress of any rollout: polls its `progress` query and prints what changed — the phase,
@@ -56,6 +57,8 @@ export function headline(progress: unknown): string {
 function describeItem(item: ProgressItem): string {
   const bits = [item.state ?? '?'];
   if (typeof item.version === 'string') bits.push(`@ ${item.version}`);
+  const verified = verificationText(item);
+  if (verified) bits.push(verified.slice(3));
   if (item.error?.message) bits.push(`— ${item.error.type ?? 'error'}: ${item.error.message}`);
   return bits.join(' ');
 }
@@ -67,7 +70,8 @@ function progressChanges(before: unknown, after: unknown): string[] {
   const prev = itemsOf(before);
   for (const [name, item] of itemsOf(after)) {
     const old = prev.get(name);
-    if (!old || old.state !== item.state || old.version !== item.version)
+    const verifiedNow = verificationText(item) !== verificationText(old ?? {});
+    if (!old || old.state !== item.state || old.version !== item.version || verifiedNow)
       lines.push(`  ${name.padEnd(28)} ${old ? `${old.state} -> ` : ''}${describeItem(item)}`);
   }
   return lines;

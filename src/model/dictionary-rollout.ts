@@ -11,6 +11,7 @@ import {
   s3Prefix,
   utf8Length,
 } from './aws-rules.js';
+import { domainVerification, preflightInput, verificationCounts, verificationInput } from './verification.js';
 
 /** Inline dictionaries travel in the workflow input (and so in history): keep them small. */
 export const INLINE_TEXT_MAX_BYTES = 32 * 1024;
@@ -160,9 +161,24 @@ export const dictionaryRolloutInput = z
       .meta({ uniqueItems: true }),
     policy: rolloutPolicy.default(rolloutPolicy.parse({})),
     dryRun: z.boolean().default(false),
+    preflight: preflightInput.optional(),
+    verification: verificationInput.optional(),
   })
   .strict()
   .superRefine((input, ctx) => {
+    if (input.preflight && input.preflight.format !== 'none' && input.packageType !== 'TXT-DICTIONARY')
+      ctx.addIssue({
+        code: 'custom',
+        message: 'checks only a TXT-DICTIONARY',
+        path: ['preflight', 'format'],
+      });
+    for (const d of Object.keys(input.verification?.endpoints ?? {}))
+      if (!input.domains.includes(d))
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${d}' is not in domains`,
+          path: ['verification', 'endpoints', d],
+        });
     const spec = input.policy.waves;
     if (spec.strategy === 'explicit') {
       const targets = new Set(input.domains);
@@ -278,6 +294,7 @@ export const domainOutcome = z.object({
   startedAt: epochMs.optional(),
   finishedAt: epochMs.optional(),
   error: failureSummary.optional(),
+  verification: domainVerification.optional(),
 });
 export type DomainOutcome = z.infer<typeof domainOutcome>;
 
@@ -373,6 +390,7 @@ export const dictionaryRolloutResult = z.object({
     rolledBack: z.number().int(),
   }),
   domains: z.array(domainOutcome),
+  verification: verificationCounts.optional().describe('sums over the domains (verification input only)'),
   startedAt: epochMs,
   finishedAt: epochMs,
   notes: z

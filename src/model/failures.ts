@@ -42,6 +42,21 @@ export const FailureTypes = {
   AwsRequestRejected: 'AwsRequestRejected',
   /** An update its validator refused (the message says why); the run goes on untouched. */
   UpdateRefused: 'UpdateRefused',
+  /** A domain's data plane: timeout, connection refused or reset, 429, 5xx (retried, then the domain's failure). */
+  DataPlaneUnreachable: 'DataPlaneUnreachable',
+  /** 401/403 from a domain: its access policy (or fine-grained access control) does not admit the worker. */
+  DataPlaneAccessDenied: 'DataPlaneAccessDenied',
+  DataPlaneIndexNotFound: 'DataPlaneIndexNotFound',
+  /** Other 4xx from a domain's data plane: the request itself is wrong; retrying cannot fix it. */
+  DataPlaneRequestRejected: 'DataPlaneRequestRejected',
+  /** `_refresh_search_analyzers` reported failed shards (the new file does not parse, say). */
+  AnalyzerRefreshFailed: 'AnalyzerRefreshFailed',
+  /** `_open` failed to build the index's analyzers: the index stays closed until the file is fixed. */
+  IndexReopenFailed: 'IndexReopenFailed',
+  /** The pre-flight check found a rule OpenSearch would refuse; details name the line and rule. Nothing changed in AWS. */
+  InvalidDictionary: 'InvalidDictionary',
+  /** A probe gave other tokens than expected, or the cluster was red; details hold expected and actual. */
+  VerificationFailed: 'VerificationFailed',
 } as const;
 export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createDataPlaneClients } from '../activities/opensearch-data-plane.js';
 import { awsTimeoutsFromEnv, createAwsClients, destroyAwsClients } from '../aws/clients.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../config.js';
 import { loadTracingConfig, startTracing, tracedBundlePath, type TracingConfig } from '../tracing/index.js';
@@ -58,7 +59,13 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    deps: { aws },
+    deps: {
+      aws,
+      // `none` for domains that are local nodes without security (the demo); SigV4 (service es) otherwise.
+      dataPlane: createDataPlaneClients({
+        signing: process.env.ROLLOUTS_DATA_PLANE_SIGNING === 'none' ? 'none' : 'sigv4',
+      }),
+    },
     workflowBundlePath,
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     shutdownGraceTime: config.shutdownGraceSeconds * 1000,

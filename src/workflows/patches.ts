@@ -14,4 +14,6 @@ export const Patches = {
   workflowSetsSearchAttributes: 'workflow-sets-search-attributes',
   /** dictionaryRollout's staging has a 10 s heartbeat timeout: a dead worker's staging is retried in seconds. */
   stagingHeartbeat: 'staging-heartbeat',
+  /** dictionaryRollout with `verification`: data-plane checks per domain after ACTIVE and after a rollback. */
+  verifiedRollouts: 'verified-rollouts',
 } as const;

@@ -9,6 +9,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { inject } from 'vitest';
+import type { ActivityDeps } from '../../src/activities/deps.js';
 import { destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { awsClientsFor } from './aws.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/server.js';
@@ -36,7 +37,12 @@ export interface TestStack {
  */
 export async function startTestStack(
   testFile: string,
-  options: { emulator?: EmulatorOptions; worker?: Partial<WorkerOptions> } = {},
+  options: {
+    emulator?: EmulatorOptions;
+    worker?: Partial<WorkerOptions>;
+    /** Activity deps beside the AWS clients (e.g. data-plane clients for local nodes). */
+    deps?: Omit<ActivityDeps, 'aws'>;
+  } = {},
 ): Promise<TestStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -56,7 +62,7 @@ export async function startTestStack(
       connection: nativeConnection,
       namespace,
       taskQueue,
-      deps: { aws },
+      deps: { aws, ...options.deps },
       // Tests: a non-deterministic change fails the run instead of blocking it.
       failOnNondeterminism: true,
       shutdownGraceTime: '1s',

@@ -32,10 +32,13 @@ import {
   DEMO_TASK_QUEUE,
   DEV_OPTIONS,
   defaultDataDir,
+  demoProbeToken,
   sampleInput,
   webUiLink,
 } from './dev.js';
 import { createBuckets } from './emulator.js';
+import { printTokensAfter, startDemoDataPlane, verifiedSample } from './dev-verify.js';
+import { createDataPlaneClients } from '../../activities/opensearch-data-plane.js';
 import { untilSignal } from '../signals.js';
 import { runIdOf } from './start.js';
 
@@ -166,9 +169,11 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
   const { config, server, uiUrl } = await demoTemporal(env, values, dataDir, out);
   ctx.onClose(() => server?.stop());
   const aws = await demoAws(env, dataDir, values);
+  const dataPlane = aws.emulator ? await startDemoDataPlane(aws.emulator, aws.domains, out, env) : undefined;
   ctx.onClose(async () => {
     destroyAwsClients(aws.clients);
     await aws.emulator?.stop();
+    await dataPlane?.stop();
   });
 
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
@@ -181,7 +186,12 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     connection: native,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    deps: { aws: aws.clients },
+    deps: {
+      aws: aws.clients,
+      ...(dataPlane
+        ? { dataPlane: createDataPlaneClients({ signing: 'none', requestTimeoutMs: 10_000 }) }
+        : {}),
+    },
     shutdownGraceTime: '5s',
     ...(config.dataConverter ? { dataConverter: config.dataConverter } : {}),
   });
@@ -201,7 +211,11 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
   const workflowId = dictionaryRolloutWorkflowId(DEMO_PACKAGE);
   const sample = (async () => {
     await followLeftover(client, workflowId, out, intervalMs);
-    const input = sampleInput(aws.domains, aws.bucket, new Date(), aws.emulator ? 'emulator' : 'aws');
+    const now = new Date();
+    const plain = sampleInput(aws.domains, aws.bucket, now, aws.emulator ? 'emulator' : 'aws');
+    const input = dataPlane
+      ? await verifiedSample(dataPlane, aws.clients, plain, [demoProbeToken(now)], out)
+      : plain;
     const { handle } = await startDictionaryRollout(client, input, {
       taskQueue: config.taskQueue,
     });
@@ -209,6 +223,7 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     if (uiUrl) out.line(`  Web UI: ${webUiLink(uiUrl, config.namespace, workflowId, runIdOf(handle))}`);
     if (out.json) out.jsonLine({ type: 'started', workflowId, runId: runIdOf(handle), uiUrl });
     const ended = await watchRun(handle, { intervalMs, out });
+    if (dataPlane) await printTokensAfter(dataPlane, aws.clients, DEMO_PACKAGE, out);
     return reportEnd(out, workflowId, ended, { stream: true });
   })();
 

@@ -42,6 +42,11 @@ export function webUiLink(uiUrl: string, namespace: string, workflowId: string, 
  * Against the emulator it polls twice a second; against real AWS (associations take 2-10+ minutes)
  * it keeps the production defaults for polling and the per-domain deadline.
  */
+/** The token the sample maps `demo` to: new every run (UTC time of day). */
+export function demoProbeToken(now: Date): string {
+  return `demo${now.toISOString().slice(11, 19).replace(/:/g, '')}`;
+}
+
 export function sampleInput(
   domains: string[],
   bucket: string,
@@ -58,6 +63,8 @@ export function sampleInput(
         'car, automobile, auto',
         'tv, television',
         'laptop, notebook computer',
+        // A rule that changes every run, so the demo's probe shows the new version take effect.
+        `demo => ${demoProbeToken(now)}`,
         '',
       ].join('\n'),
     },

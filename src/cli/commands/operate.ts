@@ -14,6 +14,7 @@ import type { CommandContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { table, when } from '../output.js';
 import { reportEnd, resultLines } from '../report.js';
+import { verificationText } from '../verification.js';
 import { headline, itemsOf, watchRun } from '../watch.js';
 
 /** The handle of an existing workflow; an unknown id is reported as such (exit code 2). */
@@ -60,7 +61,7 @@ export const statusCommand: Command = {
         lines.push(`  ${headline(d.progress)}`);
         for (const [name, item] of itemsOf(d.progress))
           lines.push(
-            `    ${name.padEnd(28)} ${item.state}${typeof item.version === 'string' ? ` @ ${item.version}` : ''}`,
+            `    ${name.padEnd(28)} ${item.state}${typeof item.version === 'string' ? ` @ ${item.version}` : ''}${verificationText(item)}`,
           );
       }
       if (d.result !== undefined || d.failure)

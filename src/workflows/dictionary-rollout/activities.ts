@@ -10,6 +10,7 @@ import { awsCallOptions, latestDeadline, pollingOptions } from '../activity-opti
 
 export const callOptions = awsCallOptions([
   FailureTypes.InvalidSource,
+  FailureTypes.InvalidDictionary,
   FailureTypes.AwsRequestRejected,
   FailureTypes.AssociationFailed,
   FailureTypes.PackageInUse,

@@ -34,7 +34,15 @@ export async function publish(state: DictionaryRolloutState): Promise<Published>
   const options = patched(Patches.stagingHeartbeat) ? stagingHeartbeatOptions : stagingOptions;
   const staged = (state.staged = await staging.stageDictionary.executeWithOptions(
     { ...options, summary: `stage ${input.packageName} in s3://${input.staging.bucket}` },
-    [{ source: input.source, staging: input.staging, packageType: input.packageType }],
+    [
+      {
+        source: input.source,
+        staging: input.staging,
+        packageType: input.packageType,
+        // Only when asked for: the input of runs without it stays as it was.
+        ...(input.preflight ? { preflight: input.preflight } : {}),
+      },
+    ],
   ));
   const sha = staged.sha256;
   const description = describeWithMarker(input.description, sha);

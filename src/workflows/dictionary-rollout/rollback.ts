@@ -25,6 +25,7 @@ import {
 import { startAssociation, waitForAssociations } from './associate.js';
 import type { PreviousContent, Published } from './publish.js';
 import type { DictionaryRolloutState } from './state.js';
+import { verifyRestored } from './verify.js';
 
 export async function rollback(state: DictionaryRolloutState, published: Published): Promise<void> {
   const moved = [...state.outcomes.values()].filter((o) => o.state === 'current' || o.state === 'failed');
@@ -60,6 +61,8 @@ export async function rollback(state: DictionaryRolloutState, published: Publish
       dissociateDomains(state, published.packageId, toDissociate),
     ]);
   }
+  if (restoreVersion && state.input.verification && patched(Patches.verifiedRollouts))
+    await verifyRestored(state, published.packageId, toRestore);
 }
 
 /** Why the previous content cannot be put back (per domain), or undefined when it can. */

@@ -16,6 +16,7 @@ import {
   type AssociationStatus,
   type PackageSummary,
 } from '../../model/opensearch-packages.js';
+import { countVerifications, verificationLine, type VerificationCounts } from '../../model/verification.js';
 import type { RolloutStatusValue } from '../../model/search-attributes.js';
 import type { ApproveWaveArgs } from '../../model/dictionary-rollout.js';
 import { publishStatus } from '../search-attributes.js';
@@ -154,6 +155,7 @@ export class DictionaryRolloutState {
         '| current | skipped | associating | failed | pending | rolled back |',
         '|---|---|---|---|---|---|',
         `| ${count('current')} | ${count('skipped')} | ${count('associating')} | ${failed} | ${count('pending', 'not-started')} | ${count('rolled-back')} |`,
+        this.input.verification ? verificationLine(this.verificationCounts()) : '',
         waves.length ? `\nwave ${Math.min(currentWave + 1, waves.length)} of ${waves.length}` : '',
       ].join('\n'),
     );
@@ -161,6 +163,10 @@ export class DictionaryRolloutState {
     else if (paused) publishStatus('paused', failed);
     else if (awaitingApproval) publishStatus('waiting-for-approval', failed);
     else publishStatus('running', failed);
+  }
+
+  verificationCounts(): VerificationCounts {
+    return countVerifications([...this.outcomes.values()].map((o) => o.verification));
   }
 
   /** How the run ended, from where its domains stand (`failed`: domains failed before any rollback). */
@@ -198,6 +204,7 @@ export class DictionaryRolloutState {
         rolledBack: count('rolled-back'),
       },
       domains: [...this.outcomes.values()],
+      ...(this.input.verification ? { verification: this.verificationCounts() } : {}),
       startedAt: this.startedAt,
       finishedAt: Date.now(),
       notes: [

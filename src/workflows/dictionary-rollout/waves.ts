@@ -2,10 +2,12 @@
  * The waves, one after the other: between two waves the policy's pause and approval gate, then
  * the wave's domains. After a wave with a failure, halt and rollback start no further wave.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
+import { Patches } from '../patches.js';
 import { associateWave } from './associate.js';
 import { betweenWaves } from './between-waves.js';
 import type { DictionaryRolloutState } from './state.js';
+import { verifyWave } from './verify.js';
 
 export async function runWaves(state: DictionaryRolloutState, packageId: string): Promise<void> {
   const { policy } = state.input;
@@ -25,6 +27,8 @@ export async function runWaves(state: DictionaryRolloutState, packageId: string)
     state.enter('associating');
     const failedBefore = state.count('failed');
     await associateWave(state, packageId, state.waves[state.currentWave]!);
+    if (state.input.verification && patched(Patches.verifiedRollouts))
+      await verifyWave(state, packageId, state.waves[state.currentWave]!);
     if (state.count('failed') > failedBefore && policy.failurePolicy !== 'continue') stopStarting = true;
   }
   state.currentWave = Math.min(state.currentWave, state.waves.length - 1);

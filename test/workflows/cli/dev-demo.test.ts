@@ -43,6 +43,12 @@ describe('rollouts dev (npm run demo)', () => {
     expect(first.stdout).toMatch(/demo-search-1\s+[a-z-]+ -> current @ v1/);
     expect(first.stdout).toMatch(/dictionary-rollout\/demo-synonyms: succeeded/);
     expect(first.stdout).toMatch(/demo-search-4\s+current @ v1/);
+    // Java is here: the domains stand on real nodes, and the probe shows the sample's new rule.
+    const token = /_analyze "demo" on demo-search-1 after the rollout: \[(demo\d{6})\]/.exec(
+      first.stdout,
+    )?.[1];
+    expect(token, first.stdout).toBeDefined();
+    expect(first.stdout).toContain(`_analyze "demo" on demo-search-4 after the rollout: [${token}]`);
     // State in the user's data dir (XDG_DATA_HOME): the dev server's database and the emulator's.
     expect(existsSync(join(dataDir, 'dev.db'))).toBe(true);
     expect(existsSync(join(dataDir, 'emulator.json'))).toBe(true);
@@ -63,6 +69,20 @@ describe('rollouts dev (npm run demo)', () => {
     expect(end.result!.packageChange).toBe('updated');
     expect(end.result!.targetVersion).toBe('v2');
     expect(end.result!.domains.map((d) => d.previousVersion)).toEqual(['v1', 'v1', 'v1', 'v1']);
+    // The second run had an index to probe: verified on every domain, the probe passed.
+    expect(end.result!.verification).toMatchObject({ verified: 4, indexesRefreshed: 4, probesPassed: 4 });
+  }, 600_000); // two demo runs, each starting four OpenSearch nodes
+
+  it('without Java it says so and rolls out as before, unverified', async () => {
+    const dataHome = mkdtempSync(join(tmpdir(), 'rollouts-demo-'));
+    const run = await runCli(['dev', '--exit-when-done', '--headless', '--domains', '1', ...PORTS], {
+      ...demoEnv(dataHome),
+      JAVA_HOME: join(dataHome, 'no-such-jdk'),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/No Java found .* the rollout is not verified on a real OpenSearch/);
+    expect(run.stdout).toMatch(/dictionary-rollout\/demo-synonyms: succeeded/);
+    expect(run.stdout).not.toMatch(/_analyze "demo"|verification:|verified/);
   });
 
   it('without the flag it keeps the Web UI up until Ctrl-C, then stops everything (exit 0)', async () => {
