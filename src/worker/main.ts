@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createAwsClients, destroyAwsClients } from '../aws/clients.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../config.js';
+import { budgetWorkerOptions, loadAwsCallBudget, type AwsCallBudget } from './aws-call-budget.js';
 import { createRolloutWorker } from './create-worker.js';
 import { createJsonLogger } from './logger.js';
 
@@ -19,8 +20,10 @@ function defaultBundle(config: WorkerConfig): string | undefined {
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config: WorkerConfig;
+  let budget: AwsCallBudget;
   try {
     config = loadWorkerConfig(env);
+    budget = loadAwsCallBudget(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`package-rollouts worker: configuration error: ${err.message}\n`);
@@ -55,6 +58,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     shutdownGraceTime: config.shutdownGraceSeconds * 1000,
     dataConverter: config.dataConverter,
     failOnNondeterminism: config.failOnNondeterminism,
+    overrides: budgetWorkerOptions(budget),
   });
   let stopping = false;
   const stop = (signal: string) => {
@@ -76,6 +80,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     metrics: config.metricsAddress ?? 'off',
     awsRegion: env.AWS_REGION ?? '(SDK default chain)',
     awsEndpoint: env.AWS_ENDPOINT_URL ?? '(AWS)',
+    awsCallsPerSecond: budget.callsPerSecond ?? 'no budget',
     payloadEncryption: config.payloadKeyId ? `AES-256-GCM, key ${config.payloadKeyId}` : 'off',
   });
   try {
