@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callPriority } from './call-priority.js';
 import { epochMs, failureSummary, type FailureSummary } from './failures.js';
 import {
   COMMIT_MESSAGE_MAX,
@@ -157,6 +158,7 @@ export const dictionaryRolloutInput = z
       }),
     policy: rolloutPolicy.default(rolloutPolicy.parse({})),
     dryRun: z.boolean().default(false),
+    priority: callPriority.default(callPriority.parse({})),
   })
   .strict()
   .superRefine((input, ctx) => {

@@ -10,4 +10,6 @@ export const Patches = {
   rollbackChecksStagedObject: 'rollback-checks-staged-object',
   /** dictionaryRollout's rollback restores, then dissociates: one concurrency bound for both. */
   rollbackInOneWindow: 'rollback-in-one-window',
+  /** dictionaryRollout's AWS calls carry a task queue priority (rollback first; call-priority.ts). */
+  awsCallPriority: 'aws-call-priority',
 } as const;

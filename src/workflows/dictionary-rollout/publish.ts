@@ -12,6 +12,7 @@ import {
   staging,
   stagingOptions,
 } from './activities.js';
+import { callPriority } from './priority.js';
 import type { DictionaryRolloutState, PackageChange } from './state.js';
 
 /** The package's content and version before this run: what a rollback goes back to. */
@@ -30,7 +31,11 @@ export interface Published {
 export async function publish(state: DictionaryRolloutState): Promise<Published> {
   const { input } = state;
   const staged = (state.staged = await staging.stageDictionary.executeWithOptions(
-    { ...stagingOptions, summary: `stage ${input.packageName} in s3://${input.staging.bucket}` },
+    {
+      ...stagingOptions,
+      ...callPriority(state),
+      summary: `stage ${input.packageName} in s3://${input.staging.bucket}`,
+    },
     [{ source: input.source, staging: input.staging, packageType: input.packageType }],
   ));
   const sha = staged.sha256;
@@ -40,14 +45,14 @@ export async function publish(state: DictionaryRolloutState): Promise<Published>
   state.enter('packaging');
   let packageChange: PackageChange = 'unchanged';
   const before = await opensearchPackages.findPackageByName.executeWithOptions(
-    { ...callOptions, summary: `find package ${input.packageName}` },
+    { ...callOptions, ...callPriority(state), summary: `find package ${input.packageName}` },
     [{ packageName: input.packageName }],
   );
   const previous = before ? { version: before.availableVersion, sha256: before.contentSha256 } : undefined;
   let pkg = (state.pkg = before ?? undefined);
   if (!pkg) {
     pkg = state.pkg = await opensearchPackages.createPackage.executeWithOptions(
-      { ...callOptions, summary: `create package ${input.packageName}` },
+      { ...callOptions, ...callPriority(state), summary: `create package ${input.packageName}` },
       [
         {
           packageName: input.packageName,
@@ -66,7 +71,11 @@ export async function publish(state: DictionaryRolloutState): Promise<Published>
     const packageId = pkg.packageId;
     versionBeforeUpdate = pkg.availableVersion ?? '';
     pkg = state.pkg = await opensearchPackages.updatePackage.executeWithOptions(
-      { ...callOptions, summary: `update package ${packageId} to ${sha.slice(0, 12)}` },
+      {
+        ...callOptions,
+        ...callPriority(state),
+        summary: `update package ${packageId} to ${sha.slice(0, 12)}`,
+      },
       [
         {
           packageId,
@@ -86,6 +95,7 @@ export async function publish(state: DictionaryRolloutState): Promise<Published>
   const packageId = pkg.packageId;
   state.pkg = await opensearchPackages.waitForPackageAvailable.executeWithOptions(
     {
+      ...callPriority(state),
       ...packageWaitOptions(input.policy.pollIntervalSeconds),
       summary: `wait until ${packageId} is AVAILABLE`,
     },
