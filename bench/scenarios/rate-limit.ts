@@ -9,8 +9,11 @@ import { markdownTable, seconds } from '../lib/format.js';
 import { dictionaryText, domainNames, durationsFor, policyFor, type RolloutSpec } from '../lib/rollouts.js';
 import { STAGING_BUCKET, STAGING_PREFIX, type WorkerHandle } from '../lib/stack.js';
 
-/** The activities only a rollback of a new package schedules (its domains had no association before). */
-const ROLLBACK_ACTIVITIES = new Set(['dissociatePackage', 'waitForDissociations']);
+/**
+ * The call only a rollback of a new package makes (its domains had no association before). Its
+ * wait, waitForDissociations, is left out: a retried poll's scheduled -> started spans its polls.
+ */
+const ROLLBACK_ACTIVITIES = new Set(['dissociatePackage']);
 
 interface RunFigures {
   label: string;
@@ -19,7 +22,10 @@ interface RunFigures {
   throttled: number;
   failedDomains: number;
   failedRuns: string[];
-  /** From the cancel request to the rollback's first call being handed to the worker. */
+  /**
+   * From the cancel request to the rollback's first call being handed to the worker; includes the
+   * graceful part of a cancel (in-flight associations finish first).
+   */
   rollbackStartMs?: number;
   /** Longest time a rollback call sat in the task queue (scheduled -> started). */
   rollbackQueuedMaxMs?: number;
