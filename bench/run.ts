@@ -19,6 +19,7 @@ import { emulatorScenario } from './scenarios/emulator.js';
 import { historyGrowth } from './scenarios/history.js';
 import { longWait } from './scenarios/long-wait.js';
 import { manyRollouts } from './scenarios/many-rollouts.js';
+import { rateLimitScenario } from './scenarios/rate-limit.js';
 import { againstSequential } from './scenarios/sequential.js';
 import { FULL, QUICK, type BenchContext, type ScenarioReport } from './lib/context.js';
 import { seconds } from './lib/format.js';
@@ -44,6 +45,7 @@ const SCENARIOS: Scenario[] = [
   { id: 5, name: 'many', run: manyRollouts },
   { id: 6, name: 'long-wait', run: longWait },
   { id: 7, name: 'emulator', run: (ctx) => emulatorScenario(ctx.config, ctx.log), needsStack: false },
+  { id: 8, name: 'rate-limit', run: rateLimitScenario },
 ];
 
 function selectScenarios(only: string | undefined): Scenario[] {

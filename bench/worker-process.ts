@@ -7,6 +7,7 @@
  * BENCH_MAX_ACTIVITIES (100, the worker's default).
  * Prints `bench worker ready pid=<pid> taskQueue=<queue>` once polling; SIGTERM stops it cleanly.
  */
+import { budgetWorkerOptions, loadAwsCallBudget } from '../src/worker/aws-call-budget.js';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createEmulatorAwsClients, destroyAwsClients } from '../src/aws/clients.js';
 import { createRolloutWorker } from '../src/worker/create-worker.js';
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
     ...(bundle ? { workflowBundlePath: bundle } : {}),
     maxConcurrentActivityTaskExecutions: maxActivities,
     shutdownGraceTime: '2s',
+    // The fleet's AWS call budget, as the production worker reads it (ROLLOUTS_AWS_CALLS_PER_SECOND).
+    overrides: budgetWorkerOptions(loadAwsCallBudget(process.env)),
   });
   let stopping = false;
   const stop = () => {

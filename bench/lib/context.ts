@@ -35,6 +35,8 @@ export interface BenchConfig {
   longWait: { emulatedMs: number; realMs: number; pollIntervalSeconds: number };
   /** Scenario 7 (the emulator alone): domains seeded, each associated with 20 packages. */
   emulatorDomains: number;
+  /** Scenario 8: `rollouts` × `domains` against an OpenSearch limit of `ratePerSecond` requests/s. */
+  rateLimit: { rollouts: number; domains: number; ratePerSecond: number; associationMs: number };
 }
 
 /**
@@ -68,6 +70,7 @@ export const FULL: BenchConfig = {
   // 3 s polls over 45 s: 15-16 polls, under the 20 attempts the polling activity inherits (see latencies).
   longWait: { emulatedMs: 24 * 3600_000 - 3600_000, realMs: 45_000, pollIntervalSeconds: 3 },
   emulatorDomains: 1000,
+  rateLimit: { rollouts: 25, domains: 40, ratePerSecond: 20, associationMs: 3000 },
 };
 
 export const QUICK: BenchConfig = {
@@ -86,6 +89,7 @@ export const QUICK: BenchConfig = {
   many: { rollouts: 5, domains: 4, maxConcurrency: 2, workerSlots: [100] },
   longWait: { emulatedMs: 6 * 3600_000, realMs: 4000, pollIntervalSeconds: 1 },
   emulatorDomains: 100,
+  rateLimit: { rollouts: 4, domains: 5, ratePerSecond: 10, associationMs: 500 },
 };
 
 export interface ScenarioReport {

@@ -43,7 +43,11 @@ export interface BenchStack {
    * Starts another worker process on a task queue of its own (optionally under /usr/bin/time -v,
    * optionally with another number of concurrent activity slots than the default 100).
    */
-  startWorker(options?: { timed?: boolean; maxActivities?: number }): Promise<WorkerHandle>;
+  startWorker(options?: {
+    timed?: boolean;
+    maxActivities?: number;
+    awsCallsPerSecond?: number;
+  }): Promise<WorkerHandle>;
   /** Emulator back to empty, durations set, domains seeded, staging bucket created. */
   resetAws(options: { durations: Record<string, number>; domains: readonly string[] }): Promise<void>;
   stop(): Promise<void>;
@@ -79,7 +83,7 @@ export async function startBenchStack(log: Log): Promise<BenchStack> {
     writeFileSync(bundlePath, code);
 
     const startWorker = async (
-      options: { timed?: boolean; maxActivities?: number } = {},
+      options: { timed?: boolean; maxActivities?: number; awsCallsPerSecond?: number } = {},
     ): Promise<WorkerHandle> => {
       const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
       const timeFile = join(dir, `${taskQueue}.time`);
@@ -91,6 +95,9 @@ export async function startBenchStack(log: Log): Promise<BenchStack> {
         BENCH_EMULATOR_URL: emulatorUrl,
         BENCH_WORKFLOW_BUNDLE: bundlePath,
         ...(options.maxActivities ? { BENCH_MAX_ACTIVITIES: String(options.maxActivities) } : {}),
+        ...(options.awsCallsPerSecond
+          ? { ROLLOUTS_AWS_CALLS_PER_SECOND: String(options.awsCallsPerSecond) }
+          : {}),
       };
       const nodeArgs = tsxArgs('bench/worker-process.ts');
       const timed = options.timed === true && hasGnuTime();

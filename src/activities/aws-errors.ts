@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes, type AwsErrorDetails } from '../model/failures.js';
+import { isThrottlingCode, jitteredRetryDelayMs } from './throttle-backoff.js';
 
 /** What the SDK's ServiceException carries that we use; also fits network errors (no $metadata). */
 interface SdkError {
@@ -80,11 +81,13 @@ export function toActivityFailure(
     .join(', ');
   const message = `${details.operation}${where ? ` (${where})` : ''}: ${details.code}: ${details.message}`;
   if (isRetryableAwsError(err)) {
+    const delay = isThrottlingCode(details.code) ? jitteredRetryDelayMs() : undefined;
     return ApplicationFailure.create({
       message,
       type: details.code,
       details: [details],
       nonRetryable: false,
+      ...(delay !== undefined ? { nextRetryDelay: delay } : {}),
     });
   }
   return ApplicationFailure.create({

@@ -26,7 +26,8 @@ import type {
   DomainPackageRow,
   PackageSummary,
 } from '../model/opensearch-packages.js';
-import { awsErrorDetails, isAwsError, toActivityFailure } from './aws-errors.js';
+import { awsErrorCode, awsErrorDetails, isAwsError, toActivityFailure } from './aws-errors.js';
+import { isThrottlingCode } from './throttle-backoff.js';
 import type { ActivityDeps } from './deps.js';
 import { notReady } from './polling.js';
 
@@ -183,7 +184,10 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
         return summarize(out.PackageDetails!);
       } catch (err) {
         // A lost response (5xx after the change) or "is COPYING" from our own earlier call.
-        const current = await describeBy('PackageID', input.packageId).catch(() => null);
+        // A throttled call was refused whole: no read to see whether it took effect.
+        const current = isThrottlingCode(awsErrorCode(err))
+          ? null
+          : await describeBy('PackageID', input.packageId).catch(() => null);
         if (current?.contentSha256 === input.sha256) return current;
         throw toActivityFailure(err, {
           service: 'es',

@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { queuedCalls } from '../client/queued-calls.js';
 import { awaitRunEnd, rolloutProgress, type RunEnd } from '../client/index.js';
 import type { Output } from './output.js';
 import { verificationText } from './verification.js';
@@ -97,6 +98,7 @@ export async function watchRun<T = unknown>(
   );
   let last: unknown = undefined;
   let queryError: string | undefined;
+  let lastQueued = 0;
   while (!closed && !failure) {
     try {
       const progress = await rolloutProgress(handle);
@@ -108,6 +110,18 @@ export async function watchRun<T = unknown>(
         else for (const l of changes) options.out.line(l);
       }
       last = progress;
+      const queued = await queuedCalls(handle).catch(() => undefined);
+      if (queued && queued.count !== lastQueued) {
+        if (options.out.json)
+          options.out.jsonLine({ type: 'queued-calls', workflowId: handle.workflowId, ...queued });
+        else if (queued.count > 0 || lastQueued > 0)
+          options.out.line(
+            queued.count > 0
+              ? `  waiting: ${queued.count} AWS call(s) queued for the call budget (or a worker), longest ${Math.round(queued.longestMs / 1000)} s`
+              : '  waiting: none (every due AWS call is with a worker)',
+          );
+        lastQueued = queued.count;
+      }
     } catch (err) {
       // A closed run or one with no worker right now: say so once, keep waiting for the end.
       const message = (err as Error).message;

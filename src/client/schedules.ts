@@ -4,6 +4,7 @@
  * not changed the run ends quickly with outcome 'unchanged' and no AWS mutation (the workflow finds
  * the content hash already published and every domain current at it).
  */
+import { CALL_PRIORITY } from '../model/call-priority.js';
 import {
   isGrpcServiceError,
   ScheduleAlreadyRunning,
@@ -142,7 +143,16 @@ export async function createDictionaryRefreshSchedule(
         taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
         // Temporal appends the scheduled time: runs are '<scheduleId>-<ISO time>'.
         workflowId: scheduleId,
-        args: [params],
+        // A scheduled refresh yields to rollouts a person started, unless its input says otherwise.
+        args: [
+          {
+            ...params,
+            priority: {
+              ...params.priority,
+              calls: options.input.priority?.calls ?? CALL_PRIORITY.scheduledRefresh,
+            },
+          },
+        ],
         staticSummary: `scheduled refresh: ${summary}`.slice(0, 200),
         staticDetails: `${details}\n- **schedule**: \`${scheduleId}\``,
         typedSearchAttributes: [

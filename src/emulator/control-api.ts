@@ -21,6 +21,8 @@
  *   DELETE /_emulator/calls                               -> {}
  *   GET    /_emulator/state                               -> EmulatorStateSnapshot
  *   POST   /_emulator/save                                -> {}   write the state file now
+ *   GET    /_emulator/rate-limits                         -> { limits, counts }   (rate-limits.ts)
+ *   PUT    /_emulator/rate-limits  { es?: {rate, burst} | null, iot?, s3? } -> { limits }
  *
  * Errors: HTTP 400 (bad body) or 404 (unknown route or resource) with { error: message }.
  */
@@ -108,6 +110,14 @@ export const faultRuleSchema = z
       (r.hangProbability ?? 0) > 0,
     { message: 'a fault rule needs at least one effect: a probability above 0 or latencyMs' },
   );
+
+const rateLimitSchema = z
+  .object({ rate: z.number().finite().positive(), burst: z.number().finite().min(1) })
+  .strict()
+  .nullable();
+const rateLimitsSchema = z
+  .object({ es: rateLimitSchema.optional(), iot: rateLimitSchema.optional(), s3: rateLimitSchema.optional() })
+  .strict();
 
 const clockSchema = z
   .object({ advanceMs: nonNegative.optional(), scale: z.number().finite().positive().optional() })
@@ -250,6 +260,13 @@ function route(
       return json({});
     case 'GET state':
       return json(core.snapshot());
+    case 'GET rate-limits':
+      return json({ limits: core.rateLimits.get(), counts: core.rateLimits.stats() });
+    case 'PUT rate-limits': {
+      const change = parse(rateLimitsSchema, body);
+      const set = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
+      return json({ limits: core.rateLimits.set(set) });
+    }
   }
   throw new ControlError(404, `no control route ${method} ${path}`);
 }

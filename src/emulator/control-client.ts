@@ -11,6 +11,7 @@ import type {
   FaultRule,
   ServiceName,
 } from './types.js';
+import type { RateLimit, RateLimitCounts, RateLimits } from './rate-limits.js';
 
 export type {
   ApplicationStatusValue,
@@ -130,6 +131,15 @@ export class EmulatorControl {
   /** Write the state file now instead of waiting for the debounce (no-op without a state file). */
   async save(): Promise<void> {
     await this.request('POST', 'save');
+  }
+
+  /** AWS's rate limits per API family (rate-limits.ts); `null` switches one off. */
+  async setRateLimits(change: Partial<Record<ServiceName, RateLimit | null>>): Promise<RateLimits> {
+    return (await this.request<{ limits: RateLimits }>('PUT', 'rate-limits', change)).limits;
+  }
+
+  async rateLimits(): Promise<{ limits: RateLimits; counts: RateLimitCounts }> {
+    return this.request('GET', 'rate-limits');
   }
 
   async health(): Promise<{ ok: boolean; region: string; accountId: string }> {

@@ -4,6 +4,7 @@ import { EmulatorClock } from './clock.js';
 import { FaultInjector } from './faults.js';
 import { IotService } from './iot.js';
 import { OpenSearchService } from './opensearch.js';
+import { RateLimiter } from './rate-limits.js';
 import { StateWriter, STATE_FORMAT, type SavedState } from './persistence.js';
 import { SeededRandom } from './prng.js';
 import { S3Service } from './s3.js';
@@ -28,6 +29,7 @@ export class EmulatorCore {
   readonly random: SeededRandom;
   readonly faults: FaultInjector;
   readonly calls = new CallLog();
+  readonly rateLimits = new RateLimiter();
   readonly s3: S3Service;
   readonly opensearch: OpenSearchService;
   readonly iot: IotService;
@@ -71,6 +73,7 @@ export class EmulatorCore {
     this.iot.reset();
     this.s3.reset();
     this.faults.clear();
+    this.rateLimits.clear();
     this.calls.clear();
     this.clock.reset();
     this.random.reset();

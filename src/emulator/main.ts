@@ -1,18 +1,21 @@
 /**
  * CLI: `npm run emulator -- --port 4566 [--host h] [--state-file f] [--seed n] [--seed-domains a,b,c]
- * [--domain-backing name=endpoint,configDir[,vpc] ...] [--region r] [--account-id id]`. Prints one
+ * [--domain-backing name=endpoint,configDir[,vpc] ...] [--region r] [--account-id id]
+ * [--rate-limit es[=rate[,burst]] ...]`. `--rate-limit` (repeatable; es, iot or s3) enforces AWS's
+ * request rate per account and Region (rate-limits.ts; without numbers, the assumed AWS limit). Prints one
  * line, `emulator listening on <url>`, once requests are accepted; SIGINT/SIGTERM stop it after the
  * state file has been written. `--domain-backing` (repeatable) seeds the domain if it is missing and
  * backs it by the real OpenSearch node at `endpoint` whose config directory is `configDir`
  * (control-client.ts backDomain).
  */
 import { parseArgs } from 'node:util';
+import { parseRateLimitFlag, type RateLimits } from './rate-limits.js';
 import { startEmulator, type DomainBacking, type EmulatorOptions } from './server.js';
 
 function usage(message: string): never {
   console.error(`emulator: ${message}`);
   console.error(
-    'usage: emulator [--port n] [--host h] [--state-file f] [--seed n] [--seed-domains a,b,c] [--domain-backing name=endpoint,configDir[,vpc] ...] [--region r] [--account-id id]',
+    'usage: emulator [--port n] [--host h] [--state-file f] [--seed n] [--seed-domains a,b,c] [--domain-backing name=endpoint,configDir[,vpc] ...] [--region r] [--account-id id] [--rate-limit es[=rate[,burst]] ...]',
   );
   process.exit(2);
 }
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
         'domain-backing': { type: 'string', multiple: true },
         region: { type: 'string' },
         'account-id': { type: 'string' },
+        'rate-limit': { type: 'string', multiple: true },
       },
       strict: true,
     }));
@@ -59,7 +63,17 @@ async function main(): Promise<void> {
   const port = integer(values.port, 'port');
   const backings = (values['domain-backing'] ?? []).map(parseBacking);
   const seed = integer(values.seed, 'seed');
+  const rateLimits: RateLimits = {};
+  for (const flag of values['rate-limit'] ?? []) {
+    try {
+      const { family, limit } = parseRateLimitFlag(flag);
+      rateLimits[family] = limit;
+    } catch (err) {
+      usage(err instanceof Error ? err.message : String(err));
+    }
+  }
   const options: EmulatorOptions = {
+    ...(Object.keys(rateLimits).length > 0 ? { rateLimits } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values['state-file'] !== undefined ? { stateFile: values['state-file'] } : {}),

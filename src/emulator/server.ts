@@ -8,6 +8,7 @@ import { EmulatorControl } from './control-client.js';
 import { EmulatorCore } from './core.js';
 import { AwsError } from './errors.js';
 import { loadStateFile } from './persistence.js';
+import { regionOfCredential, type RateLimits } from './rate-limits.js';
 import { classifyS3 } from './s3.js';
 import type { RawResponse, ServiceRequest } from './service.js';
 import { DEFAULT_DURATIONS, type CallResource, type Durations, type ServiceName } from './types.js';
@@ -40,6 +41,8 @@ export interface EmulatorOptions {
   region?: string;
   /** Default '123456789012'. */
   accountId?: string;
+  /** AWS's rate limits per API family (rate-limits.ts); off when absent. */
+  rateLimits?: RateLimits;
 }
 
 export interface RunningEmulator {
@@ -63,6 +66,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const saved = loadStateFile(options.stateFile);
     if (saved) core.restore(saved);
   }
+
+  if (options.rateLimits) core.rateLimits.set(options.rateLimits);
 
   const server = createServer((req, res) => {
     handleRequest(core, req, res).catch((err: unknown) => {
@@ -160,7 +165,14 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
     };
   }
 
-  const plan = core.faults.plan(service, operation, mutating);
+  const rateLimited = !core.rateLimits.take(
+    service,
+    core.accountId,
+    regionOfCredential(req.headers.authorization, core.region),
+  );
+  const plan = rateLimited
+    ? { latencyMs: 0, loseResponse: false, reject: 'throttle' as const }
+    : core.faults.plan(service, operation, mutating);
   if (plan.latencyMs > 0) await sleep(plan.latencyMs);
 
   let response: RawResponse;
@@ -224,6 +236,7 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
     httpStatus: response.status,
     ...(errorCode !== undefined ? { errorCode } : {}),
     ...(plan.kind !== undefined ? { fault: plan.kind } : {}),
+    ...(rateLimited ? { rateLimited: true as const } : {}),
     ...(Object.keys(resource).length > 0 ? { resource: { ...resource } } : {}),
   });
 }

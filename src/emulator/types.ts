@@ -114,6 +114,8 @@ export interface CallRecord {
   errorCode?: string;
   fault?: FaultKind;
   resource?: CallResource;
+  /** Answered ThrottlingException by the account's rate limit (rate-limits.ts), not by a fault rule. */
+  rateLimited?: true;
 }
 
 export interface ClockReading {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callPriority } from './call-priority.js';
 import { epochMs, failureSummary, type FailureSummary } from './failures.js';
 import {
   COMMIT_MESSAGE_MAX,
@@ -163,6 +164,7 @@ export const dictionaryRolloutInput = z
     dryRun: z.boolean().default(false),
     preflight: preflightInput.optional(),
     verification: verificationInput.optional(),
+    priority: callPriority.default(callPriority.parse({})),
   })
   .strict()
   .superRefine((input, ctx) => {

@@ -32,6 +32,13 @@ export interface DevServer {
   pid?: number;
 }
 
+/**
+ * Server 1.32 dispatches a task queue's tasks by `priorityKey` only with the new matcher, which
+ * the dev server leaves off (measured: docs/rate-limits.md); the rollouts' rollback-first order
+ * depends on it. A server without the setting ignores it.
+ */
+const PRIORITY_DISPATCH = { 'matching.useNewMatcher': true };
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -67,7 +74,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS))
     args.push('--search-attribute', `${name}=${type}`);
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {}))
+  for (const [key, value] of Object.entries({ ...PRIORITY_DISPATCH, ...options.dynamicConfig }))
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const child = spawn(cli.path, args, { stdio: ['ignore', options.serverOutput ?? 'ignore', 'pipe'] });

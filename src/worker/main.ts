@@ -9,6 +9,7 @@ import { createDataPlaneClients } from '../activities/opensearch-data-plane.js';
 import { awsTimeoutsFromEnv, createAwsClients, destroyAwsClients } from '../aws/clients.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../config.js';
 import { loadTracingConfig, startTracing, tracedBundlePath, type TracingConfig } from '../tracing/index.js';
+import { budgetWorkerOptions, loadAwsCallBudget, type AwsCallBudget } from './aws-call-budget.js';
 import { createRolloutWorker } from './create-worker.js';
 import { createJsonLogger } from './logger.js';
 
@@ -21,6 +22,7 @@ function defaultBundle(config: WorkerConfig): string | undefined {
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config: WorkerConfig;
+  let budget: AwsCallBudget;
   let tracingConfig: TracingConfig | undefined;
   let workflowBundlePath: string | undefined;
   try {
@@ -30,6 +32,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     // With tracing on, the prebuilt bundle that has the tracing interceptors compiled in.
     if (tracingConfig && workflowBundlePath) workflowBundlePath = tracedBundlePath(workflowBundlePath);
     awsTimeoutsFromEnv(env); // a bad AWS timeout stops the worker here too, named
+    budget = loadAwsCallBudget(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`package-rollouts worker: configuration error: ${err.message}\n`);
@@ -72,6 +75,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     dataConverter: config.dataConverter,
     failOnNondeterminism: config.failOnNondeterminism,
     tracing,
+    overrides: budgetWorkerOptions(budget),
   });
   let stopping = false;
   const stop = (signal: string) => {
@@ -93,6 +97,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     metrics: config.metricsAddress ?? 'off',
     awsRegion: env.AWS_REGION ?? '(SDK default chain)',
     awsEndpoint: env.AWS_ENDPOINT_URL ?? '(AWS)',
+    awsCallsPerSecond: budget.callsPerSecond ?? 'no budget',
     payloadEncryption: config.payloadKeyId ? `AES-256-GCM, key ${config.payloadKeyId}` : 'off',
     tracing: tracingConfig ? `OTLP ${tracingConfig.protocol} to ${tracingConfig.url}` : 'off',
   });

@@ -16,4 +16,6 @@ export const Patches = {
   stagingHeartbeat: 'staging-heartbeat',
   /** dictionaryRollout with `verification`: data-plane checks per domain after ACTIVE and after a rollback. */
   verifiedRollouts: 'verified-rollouts',
+  /** dictionaryRollout's AWS calls carry a task queue priority (rollback first; call-priority.ts). */
+  awsCallPriority: 'aws-call-priority',
 } as const;

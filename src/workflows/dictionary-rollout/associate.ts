@@ -3,10 +3,12 @@
  * flight until each is ACTIVE at that version, as one sliding window of at most maxConcurrency.
  * The rollback re-associates with the same two steps.
  */
+import type { ActivityOptions } from '@temporalio/workflow';
 import type { AssociationStatus } from '../../model/opensearch-packages.js';
 import { errorSummary } from '../failures.js';
 import { slidingWindow } from '../sliding-window.js';
 import { callOptions, domainWaitOptions, opensearchPackages } from './activities.js';
+import { callPriority } from './priority.js';
 import type { DictionaryRolloutState } from './state.js';
 
 /** Sends AssociatePackage: 'watch' while AWS works on it, or the domain's status when it is settled. */
@@ -15,11 +17,13 @@ export async function startAssociation(
   domain: string,
   version: string,
   summary: string,
+  priority: Pick<ActivityOptions, 'priority'> = {},
 ): Promise<AssociationStatus | 'watch'> {
   try {
-    const r = await opensearchPackages.associatePackage.executeWithOptions({ ...callOptions, summary }, [
-      { packageId, domain },
-    ]);
+    const r = await opensearchPackages.associatePackage.executeWithOptions(
+      { ...callOptions, ...priority, summary },
+      [{ packageId, domain }],
+    );
     return r === 'already-current' ? { domain, outcome: 'current', version } : 'watch';
   } catch (err) {
     return { domain, outcome: 'failed', error: errorSummary(err) };
@@ -35,7 +39,11 @@ export function waitForAssociations(
   summary: string,
 ): Promise<AssociationStatus[]> {
   return opensearchPackages.waitForAssociations.executeWithOptions(
-    { ...domainWaitOptions(state.input.policy.pollIntervalSeconds, watching), summary },
+    {
+      ...domainWaitOptions(state.input.policy.pollIntervalSeconds, watching),
+      ...callPriority(state),
+      summary,
+    },
     [{ packageId, targetVersion, watching }],
   );
 }

@@ -4,6 +4,7 @@
  */
 import { planWaves } from '../../model/dictionary-rollout.js';
 import { callOptions, opensearchPackages } from './activities.js';
+import { callPriority } from './priority.js';
 import type { DictionaryRolloutState } from './state.js';
 
 export async function planRollout(state: DictionaryRolloutState, packageId: string): Promise<void> {
@@ -12,7 +13,7 @@ export async function planRollout(state: DictionaryRolloutState, packageId: stri
   const rows = new Map(
     (
       await opensearchPackages.listDomainsForPackage.executeWithOptions(
-        { ...callOptions, summary: `read domains of ${packageId}` },
+        { ...callOptions, ...callPriority(state), summary: `read domains of ${packageId}` },
         [{ packageId }],
       )
     ).map((r) => [r.domain, r]),

@@ -14,6 +14,7 @@ import {
   stagingHeartbeatOptions,
   stagingOptions,
 } from './activities.js';
+import { callPriority } from './priority.js';
 import type { DictionaryRolloutState, PackageChange } from './state.js';
 
 /** The package's content and version before this run: what a rollback goes back to. */
@@ -33,7 +34,11 @@ export async function publish(state: DictionaryRolloutState): Promise<Published>
   const { input } = state;
   const options = patched(Patches.stagingHeartbeat) ? stagingHeartbeatOptions : stagingOptions;
   const staged = (state.staged = await staging.stageDictionary.executeWithOptions(
-    { ...options, summary: `stage ${input.packageName} in s3://${input.staging.bucket}` },
+    {
+      ...options,
+      ...callPriority(state),
+      summary: `stage ${input.packageName} in s3://${input.staging.bucket}`,
+    },
     [
       {
         source: input.source,
@@ -51,14 +56,14 @@ export async function publish(state: DictionaryRolloutState): Promise<Published>
   state.enter('packaging');
   let packageChange: PackageChange = 'unchanged';
   const before = await opensearchPackages.findPackageByName.executeWithOptions(
-    { ...callOptions, summary: `find package ${input.packageName}` },
+    { ...callOptions, ...callPriority(state), summary: `find package ${input.packageName}` },
     [{ packageName: input.packageName }],
   );
   const previous = before ? { version: before.availableVersion, sha256: before.contentSha256 } : undefined;
   let pkg = (state.pkg = before ?? undefined);
   if (!pkg) {
     pkg = state.pkg = await opensearchPackages.createPackage.executeWithOptions(
-      { ...callOptions, summary: `create package ${input.packageName}` },
+      { ...callOptions, ...callPriority(state), summary: `create package ${input.packageName}` },
       [
         {
           packageName: input.packageName,
@@ -77,7 +82,11 @@ export async function publish(state: DictionaryRolloutState): Promise<Published>
     const packageId = pkg.packageId;
     versionBeforeUpdate = pkg.availableVersion ?? '';
     pkg = state.pkg = await opensearchPackages.updatePackage.executeWithOptions(
-      { ...callOptions, summary: `update package ${packageId} to ${sha.slice(0, 12)}` },
+      {
+        ...callOptions,
+        ...callPriority(state),
+        summary: `update package ${packageId} to ${sha.slice(0, 12)}`,
+      },
       [
         {
           packageId,
@@ -97,6 +106,7 @@ export async function publish(state: DictionaryRolloutState): Promise<Published>
   const packageId = pkg.packageId;
   state.pkg = await opensearchPackages.waitForPackageAvailable.executeWithOptions(
     {
+      ...callPriority(state),
       ...packageWaitOptions(input.policy.pollIntervalSeconds),
       summary: `wait until ${packageId} is AVAILABLE`,
     },

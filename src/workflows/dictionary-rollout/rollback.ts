@@ -24,6 +24,7 @@ import {
 } from './activities.js';
 import { startAssociation, waitForAssociations } from './associate.js';
 import type { PreviousContent, Published } from './publish.js';
+import { callPriority } from './priority.js';
 import type { DictionaryRolloutState } from './state.js';
 import { verifyRestored } from './verify.js';
 
@@ -93,7 +94,11 @@ async function republishPrevious(
   // instead of making AWS copy from nothing into a COPY_FAILED version.
   const present = patched(Patches.rollbackChecksStagedObject)
     ? await staging.stagedObjectExists.executeWithOptions(
-        { ...callOptions, summary: `rollback: find previous content ${sha256.slice(0, 12)} in S3` },
+        {
+          ...callOptions,
+          ...callPriority(state),
+          summary: `rollback: find previous content ${sha256.slice(0, 12)} in S3`,
+        },
         [{ bucket: input.staging.bucket, key, sha256 }],
       )
     : true;
@@ -103,7 +108,11 @@ async function republishPrevious(
       FailureTypes.RollbackFailed,
     );
   await opensearchPackages.updatePackage.executeWithOptions(
-    { ...callOptions, summary: `republish previous content ${sha256.slice(0, 12)} of ${packageId}` },
+    {
+      ...callOptions,
+      ...callPriority(state),
+      summary: `republish previous content ${sha256.slice(0, 12)} of ${packageId}`,
+    },
     [
       {
         packageId,
@@ -117,6 +126,7 @@ async function republishPrevious(
   );
   const restored = await opensearchPackages.waitForPackageAvailable.executeWithOptions(
     {
+      ...callPriority(state),
       ...packageWaitOptions(input.policy.pollIntervalSeconds),
       summary: `wait until ${packageId} is AVAILABLE (rollback)`,
     },
@@ -143,6 +153,7 @@ async function restoreDomains(
           domain,
           version,
           `rollback: associate ${packageId} ${version} -> ${domain}`,
+          callPriority(state),
         ),
       poll: (watching) =>
         waitForAssociations(
@@ -173,7 +184,11 @@ async function dissociateDomains(
       start: async (domain) => {
         try {
           const r = await opensearchPackages.dissociatePackage.executeWithOptions(
-            { ...callOptions, summary: `rollback: dissociate ${packageId} from ${domain}` },
+            {
+              ...callOptions,
+              ...callPriority(state),
+              summary: `rollback: dissociate ${packageId} from ${domain}`,
+            },
             [{ packageId, domain }],
           );
           return r === 'already-dissociated' ? { domain, outcome: 'dissociated' } : 'watch';
