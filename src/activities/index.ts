@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps.js';
+import { createHealthGateActivities } from './health-gates.js';
 import { createIotActivities } from './iot.js';
 import { createOpenSearchApplicationActivities } from './opensearch-applications.js';
 import { createOpenSearchPackageActivities } from './opensearch-packages.js';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOpenSearchPackageActivities(deps),
     ...createOpenSearchApplicationActivities(deps),
     ...createIotActivities(deps),
+    ...createHealthGateActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -21,6 +21,8 @@
  *   DELETE /_emulator/calls                               -> {}
  *   GET    /_emulator/state                               -> EmulatorStateSnapshot
  *   POST   /_emulator/save                                -> {}   write the state file now
+ *   POST   /_emulator/alarms   { alarms: [{ name, state?, reason? }] } -> { created: string[] }
+ *   GET    /_emulator/alarms                              -> [{ name, state, reason }]
  *
  * Errors: HTTP 400 (bad body) or 404 (unknown route or resource) with { error: message }.
  */
@@ -84,7 +86,7 @@ const dataSourceStatusSchema = z.object({ arn: z.string().min(1), status: z.stri
 
 export const faultRuleSchema = z
   .object({
-    service: z.enum(['es', 'iot', 's3']).optional(),
+    service: z.enum(['es', 'iot', 's3', 'monitoring']).optional(),
     operation: z.string().min(1).optional(),
     mutatingOnly: z.boolean().optional(),
     throttleProbability: probability.optional(),
@@ -102,6 +104,20 @@ export const faultRuleSchema = z
       (r.loseResponseProbability ?? 0) > 0,
     { message: 'a fault rule needs at least one effect: a probability above 0 or latencyMs' },
   );
+
+const alarmSeedSchema = z
+  .object({
+    alarms: z.array(
+      z
+        .object({
+          name: z.string(),
+          state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']).optional(),
+          reason: z.string().optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
 
 const clockSchema = z
   .object({ advanceMs: nonNegative.optional(), scale: z.number().finite().positive().optional() })
@@ -244,6 +260,10 @@ function route(
       return json({});
     case 'GET state':
       return json(core.snapshot());
+    case 'POST alarms':
+      return json({ created: core.cloudwatch.seedAlarms(parse(alarmSeedSchema, body).alarms, core.now()) });
+    case 'GET alarms':
+      return json(core.cloudwatch.snapshot());
   }
   throw new ControlError(404, `no control route ${method} ${path}`);
 }

@@ -40,12 +40,16 @@ export const FailureTypes = {
   IotVersionConflict: 'IotVersionConflict',
   /** AWS errors that retrying cannot fix (AccessDenied, Validation, LimitExceeded, NotFound, ...). */
   AwsRequestRejected: 'AwsRequestRejected',
+  /** A health gate failed: an alarm fired, or a webhook gate did not answer 2xx after its retries. */
+  GateFailed: 'GateFailed',
+  /** A notification could not be delivered after its retries (reported, never fails a rollout). */
+  NotificationFailed: 'NotificationFailed',
 } as const;
 export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 
 /** What a failure carries about the AWS call behind it, for the Web UI and for callers. */
 export const awsErrorDetails = z.object({
-  service: z.enum(['es', 'iot', 's3', 'https']),
+  service: z.enum(['es', 'iot', 's3', 'https', 'monitoring']),
   operation: z.string(),
   code: z.string(),
   message: z.string(),
