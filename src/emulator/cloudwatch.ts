@@ -8,7 +8,7 @@
  * `monitoring`. Alarms are created through the control API (POST /_emulator/alarms); they are not
  * kept in the state file.
  */
-import { AwsError, constraintViolation, validation } from './errors.js';
+import { AwsError, constraintViolation } from './errors.js';
 import { epochSeconds, jsonBody, type ServiceRequest } from './service.js';
 
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801.';
@@ -50,6 +50,17 @@ export class CloudWatchService {
   }
 
   handle(req: ServiceRequest): unknown {
+    try {
+      return this.dispatch(req);
+    } catch (err) {
+      // CloudWatch's code for a constraint violation is ValidationError (its query-protocol name).
+      if (err instanceof AwsError && err.code === 'ValidationException')
+        throw new AwsError('ValidationError', 400, err.message);
+      throw err;
+    }
+  }
+
+  private dispatch(req: ServiceRequest): unknown {
     const body = jsonBody(req);
     switch (req.operation) {
       case 'DescribeAlarms':
@@ -142,7 +153,11 @@ export class CloudWatchService {
       );
     const reason = body.StateReason;
     if (typeof reason !== 'string' || reason.length > 1023)
-      throw validation('StateReason is required and must be at most 1023 characters');
+      throw new AwsError(
+        'ValidationError',
+        400,
+        'StateReason is required and must be at most 1023 characters',
+      );
     const alarm = this.alarms.get(name as string);
     if (!alarm) throw new AwsError('ResourceNotFound', 404, `Alarm ${String(name)} does not exist`);
     Object.assign(alarm, { state: state as AlarmState, reason, updatedAt: now });

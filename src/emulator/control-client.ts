@@ -132,7 +132,7 @@ export class EmulatorControl {
   async createAlarms(
     alarms: Array<{ name: string; state?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason?: string }>,
   ): Promise<string[]> {
-    return (await this.request<{ created: string[] }>('POST', '/_emulator/alarms', { alarms })).created;
+    return (await this.request<{ created: string[] }>('POST', '/alarms', { alarms })).created;
   }
 
   async save(): Promise<void> {

@@ -10,4 +10,8 @@ export const Patches = {
   rollbackChecksStagedObject: 'rollback-checks-staged-object',
   /** dictionaryRollout's rollback restores, then dissociates: one concurrency bound for both. */
   rollbackInOneWindow: 'rollback-in-one-window',
+  /** Health gates (issue 17): alarm check before wave 1, bake and gates after each wave. */
+  healthGates: 'health-gates',
+  /** Notifications (issue 17): webhook events of any workflow type. */
+  notifications: 'notifications',
 } as const;
