@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { WORKFLOW_CONTRACTS } from '../src/client/contract.js';
 import { DEFAULT_TASK_QUEUE } from '../src/model/constants.js';
 import { INLINE_TEXT_MAX_BYTES } from '../src/model/dictionary-rollout.js';
+import { notificationBody } from '../src/model/health-gates.js';
 
 export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
 /** A URN, not a URL: the files live in this repository, not at an address of their own. */
@@ -88,6 +89,15 @@ export function generateSchemas(): Map<string, string> {
       }),
     );
   }
+  files.set(
+    'notification.schema.json',
+    document(notificationBody, 'output', {
+      id: 'notification.schema.json',
+      title: 'notification',
+      description:
+        'The JSON body POSTed to the notifications URL of a rollout, one per event, in the order of seq (docs/health-gates.md). `text` is a one-line summary that Slack incoming webhooks show.',
+    }),
+  );
   files.set('contract.json', contractIndex());
   return files;
 }
@@ -112,6 +122,7 @@ function contractIndex(): string {
       signals: c.messages.signals,
     })),
     failureTypesCarryingResult: ['RolloutFailed', 'RolloutCancelled'],
+    notification: 'notification.schema.json',
   };
   return `${JSON.stringify(index, null, 2)}\n`;
 }
