@@ -9,11 +9,12 @@
 import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createHealthGateActivities } from '../activities/health-gates.js';
 import { FailureTypes } from '../model/failures.js';
-import type {
-  NotificationBody,
-  NotificationEvent,
-  NotificationReport,
-  NotificationsInput,
+import {
+  notificationsInput,
+  type NotificationBody,
+  type NotificationEvent,
+  type NotificationReport,
+  type NotificationsInput,
 } from '../model/health-gates.js';
 import { errorSummary } from './failures.js';
 import { Patches } from './patches.js';
@@ -80,5 +81,42 @@ export class Notifier {
     if (!this.enabled) return undefined;
     await this.chain;
     return { sent: this.report.sent, failed: [...this.report.failed] };
+  }
+}
+
+/**
+ * Started and finished events around a whole run, for the workflow types without events of their
+ * own (package removal, data source attachment, IoT release). The config is read from the raw
+ * input; an invalid one sends nothing (the run's own validation then refuses the input). The result
+ * carries the delivery report as `notifications`.
+ */
+export async function withNotifications<R extends object>(
+  rawInput: unknown,
+  run: () => Promise<R>,
+): Promise<R> {
+  const raw = (rawInput ?? {}) as { notifications?: unknown; packageName?: unknown };
+  const parsed =
+    raw.notifications === undefined ? undefined : notificationsInput.safeParse(raw.notifications);
+  if (!parsed?.success) return run();
+  const notifier = new Notifier(parsed.data);
+  const fields: NotificationFields = typeof raw.packageName === 'string' ? { package: raw.packageName } : {};
+  notifier.emit('started', 'started', fields);
+  try {
+    const result = await run();
+    const outcome = String(
+      (result as { outcome?: unknown; status?: unknown }).outcome ??
+        (result as { status?: unknown }).status ??
+        'succeeded',
+    );
+    notifier.emit('finished', `finished: ${outcome}`, { ...fields, outcome });
+    const notifications = await notifier.settle();
+    return notifications ? { ...result, notifications } : result;
+  } catch (err) {
+    notifier.emit('finished', `finished: failed: ${errorSummary(err).message}`, {
+      ...fields,
+      outcome: 'failed',
+    });
+    await notifier.settle();
+    throw err;
   }
 }

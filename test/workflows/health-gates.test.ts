@@ -5,6 +5,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
+import { startPackageRemoval } from '../../src/client/package-removal.js';
 import type { DictionaryRolloutInput, DictionaryRolloutResult } from '../../src/model/dictionary-rollout.js';
 import { InvalidInputError } from '../../src/model/validation.js';
 import { rolloutProgress } from '../../src/client/index.js';
@@ -345,6 +346,36 @@ describe('notifications', () => {
       [2, 'finished'],
     ]);
     expect(result.notifications?.failed[0]?.reason).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('notifications of the other workflow types', () => {
+  it('a package removal sends started and finished, and reports its deliveries', async () => {
+    const receiver = await startReceiver();
+    try {
+      const domains = domainNames('notifyrm', 2);
+      await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+      await settled((await start(rolloutInput('stopwords-notifyrm', domains, 'a\n'))).handle);
+      const { handle, workflowId } = await startPackageRemoval(
+        stack.client,
+        { packageName: 'stopwords-notifyrm', pollIntervalSeconds: 0.2, notifications: { url: receiver.url } },
+        { taskQueue: stack.taskQueue },
+      );
+      const result = await handle.result();
+      expect(result.notifications).toEqual({ sent: 2, failed: [] });
+      expect(receiver.received.map((r) => r.body)).toEqual([
+        expect.objectContaining({ seq: 1, event: 'started', workflowType: 'packageRemoval', workflowId }),
+        expect.objectContaining({
+          seq: 2,
+          event: 'finished',
+          workflowType: 'packageRemoval',
+          package: 'stopwords-notifyrm',
+        }),
+      ]);
+      await recordHistory(stack.client, workflowId, 'package-removal-notifications');
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
