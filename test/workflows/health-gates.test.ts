@@ -144,7 +144,7 @@ describe('alarm gates', () => {
       { name: `opensearch-${domains[1]}-jvm-pressure`, state: 'ALARM', reason: 'JVMMemoryPressure > 90' },
     ]);
     await stack.emulator.control.clearCalls();
-    const { handle } = await start(
+    const { handle, workflowId } = await start(
       rolloutInput('synonyms-prefire', domains, 'a\n', {
         policy: { gates: { alarms: { prefixes: ['opensearch-{domain}-jvm'] } } },
       }),
@@ -166,6 +166,7 @@ describe('alarm gates', () => {
       'DescribeAlarms',
       'DescribeAlarms',
     ]);
+    await recordHistory(stack.client, workflowId, 'dictionary-rollout-alarm-before-first-wave');
   });
 
   it('INSUFFICIENT_DATA fails the gate only when the input says so', async () => {
@@ -230,6 +231,7 @@ describe('webhook gates', () => {
     });
     expect(receiver.received[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(await historyText(workflowId)).not.toContain(TOKEN);
+    await recordHistory(stack.client, workflowId, 'dictionary-rollout-webhook-gates');
   });
 
   describe.each([
