@@ -6,7 +6,7 @@
  *
  *   npx tsx deploy/iam-policy.ts --staging-bucket my-staging --staging-prefix package-rollouts/ \
  *     --source dictionaries --source shared/synonyms/ --domain-prefix search- \
- *     --iot-package-prefix edge- [--region eu-west-1] [--account 123456789012] [--partition aws]
+ *     --iot-package-prefix edge- [--alarm-prefix opensearch-] [--region eu-west-1] [--account 123456789012] [--partition aws]
  *
  * deploy/iam-policy.json is this generator's output for placeholder parameters (`<staging-bucket>`
  * ...): a template to fill in by hand, kept in step by test/unit/iam-policy.test.ts.
@@ -32,6 +32,8 @@ export interface IamPolicyParameters {
   domainNamePrefix: string;
   /** IoT software packages the worker may create and publish: names starting with this. */
   iotPackagePrefix: string;
+  /** Alarms health gates may read: names starting with this ('' or absent = every alarm). */
+  alarmNamePrefix?: string;
   /** Default: any Region ('*'). */
   region?: string;
   /** Default: any account ('*'), with S3 kept to the worker's own account by a condition. */
@@ -142,6 +144,13 @@ export function generateIamPolicy(p: IamPolicyParameters): IamPolicy {
         Resource: s3(p.stagingBucket),
         Condition: OWN_ACCOUNT,
       },
+      {
+        // Health gates (docs/health-gates.md): alarms are only read, never changed.
+        Sid: 'HealthGatesReadAlarms',
+        Effect: 'Allow',
+        Action: ['cloudwatch:DescribeAlarms'],
+        Resource: `arn:${partition}:cloudwatch:${region}:${account}:alarm:${p.alarmNamePrefix ?? ''}*`,
+      },
     ],
   };
 }
@@ -153,6 +162,7 @@ export const TEMPLATE_PARAMETERS: IamPolicyParameters = {
   sourceBuckets: [{ bucket: '<source-bucket>', prefix: '<source-prefix>' }],
   domainNamePrefix: '<domain-name-prefix>',
   iotPackagePrefix: '<iot-package-prefix>',
+  alarmNamePrefix: '<alarm-name-prefix>',
 };
 
 export function parametersFromArgs(args: string[]): IamPolicyParameters {
@@ -164,6 +174,7 @@ export function parametersFromArgs(args: string[]): IamPolicyParameters {
       source: { type: 'string', multiple: true },
       'domain-prefix': { type: 'string' },
       'iot-package-prefix': { type: 'string' },
+      'alarm-prefix': { type: 'string' },
       region: { type: 'string' },
       account: { type: 'string' },
       partition: { type: 'string' },
@@ -187,6 +198,7 @@ export function parametersFromArgs(args: string[]): IamPolicyParameters {
     }),
     domainNamePrefix: required('domain-prefix'),
     iotPackagePrefix: required('iot-package-prefix'),
+    ...(values['alarm-prefix'] ? { alarmNamePrefix: values['alarm-prefix'] } : {}),
     ...(values.region ? { region: values.region } : {}),
     ...(values.account ? { account: values.account } : {}),
     ...(values.partition ? { partition: values.partition } : {}),

@@ -15,6 +15,7 @@ import { FailureTypes } from '../src/model/failures.js';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/model/search-attributes.js';
 import { WORKFLOW_IDENTITIES } from '../src/model/workflow-identity.js';
 import { INLINE_TEXT_MAX_BYTES } from '../src/model/dictionary-rollout.js';
+import { notificationBody } from '../src/model/health-gates.js';
 
 export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
 /** A URN, not a URL: the files live in this repository, not at an address of their own. */
@@ -107,6 +108,15 @@ export function generateSchemas(): Map<string, string> {
           }),
         );
       }
+  files.set(
+    'notification.schema.json',
+    document(notificationBody, 'output', {
+      id: 'notification.schema.json',
+      title: 'notification',
+      description:
+        'The JSON body POSTed to the notifications URL of a rollout, one per event, in the order of seq (docs/health-gates.md). `text` is a one-line summary that Slack incoming webhooks show.',
+    }),
+  );
   files.set('contract.json', contractIndex());
   return files;
 }
@@ -202,6 +212,7 @@ function contractIndex(): string {
     },
     updateRefusedFailureType: FailureTypes.UpdateRefused,
     payloads: PAYLOADS,
+    notification: 'notification.schema.json',
   };
   return `${JSON.stringify(index, null, 2)}\n`;
 }

@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps.js';
+import { createHealthGateActivities } from './health-gates.js';
 import { createIotActivities } from './iot.js';
 import { createOpenSearchApplicationActivities } from './opensearch-applications.js';
 import { createDataPlaneClients, createOpenSearchDataPlaneActivities } from './opensearch-data-plane.js';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIotActivities(deps),
     ...createOpenSearchDomainActivities(deps),
     ...createOpenSearchDataPlaneActivities(deps.dataPlane ?? createDataPlaneClients({ signing: 'sigv4' })),
+    ...createHealthGateActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +16,8 @@ export interface AwsClients {
   opensearchSingleAttempt: OpenSearchClient;
   iot: IoTClient;
   s3: S3Client;
+  /** Alarm gates (DescribeAlarms). */
+  cloudwatch: CloudWatchClient;
 }
 
 export interface AwsClientOptions {
@@ -76,6 +79,7 @@ export function createAwsClients(options: AwsClientOptions = {}, env = process.e
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     }),
+    cloudwatch: new CloudWatchClient(common),
   });
 }
 
@@ -84,6 +88,7 @@ export function destroyAwsClients(clients: AwsClients): void {
   clients.opensearchSingleAttempt.destroy();
   clients.iot.destroy();
   clients.s3.destroy();
+  clients.cloudwatch.destroy();
 }
 
 /**

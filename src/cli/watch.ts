@@ -49,6 +49,12 @@ export function headline(progress: unknown): string {
   if (typeof p.status === 'string') parts.push(`status ${p.status}`);
   if (p.paused === true) parts.push('PAUSED (rollouts resume <id>)');
   if (p.awaitingApproval === true) parts.push('WAITING FOR APPROVAL (rollouts approve <id>)');
+  if (typeof p.bakeUntil === 'number') parts.push(`baking until ${new Date(p.bakeUntil).toISOString()}`);
+  // Health gates (docs/health-gates.md): which gate failed, with its alarm or URL and why.
+  for (const g of Array.isArray(p.gateFailures) ? (p.gateFailures as Array<Record<string, unknown>>) : [])
+    parts.push(
+      `GATE FAILED ${String(g.gate)} ${String(g.alarm ?? g.webhook ?? '')}${g.url ? ` ${String(g.url)}` : ''}: ${String(g.reason)}`,
+    );
   const counts = new Map<string, number>();
   for (const item of itemsOf(progress).values()) counts.set(item.state!, (counts.get(item.state!) ?? 0) + 1);
   if (counts.size > 0) parts.push([...counts].map(([s, n]) => `${n} ${s}`).join(', '));

@@ -23,6 +23,8 @@
  *   POST   /_emulator/save                                -> {}   write the state file now
  *   GET    /_emulator/rate-limits                         -> { limits, counts }   (rate-limits.ts)
  *   PUT    /_emulator/rate-limits  { es?: {rate, burst} | null, iot?, s3? } -> { limits }
+ *   POST   /_emulator/alarms   { alarms: [{ name, state?, reason? }] } -> { created: string[] }
+ *   GET    /_emulator/alarms                              -> [{ name, state, reason }]
  *
  * Errors: HTTP 400 (bad body) or 404 (unknown route or resource) with { error: message }.
  */
@@ -86,7 +88,7 @@ const dataSourceStatusSchema = z.object({ arn: z.string().min(1), status: z.stri
 
 export const faultRuleSchema = z
   .object({
-    service: z.enum(['es', 'iot', 's3']).optional(),
+    service: z.enum(['es', 'iot', 's3', 'monitoring']).optional(),
     operation: z.string().min(1).optional(),
     mutatingOnly: z.boolean().optional(),
     throttleProbability: probability.optional(),
@@ -117,6 +119,19 @@ const rateLimitSchema = z
   .nullable();
 const rateLimitsSchema = z
   .object({ es: rateLimitSchema.optional(), iot: rateLimitSchema.optional(), s3: rateLimitSchema.optional() })
+  .strict();
+const alarmSeedSchema = z
+  .object({
+    alarms: z.array(
+      z
+        .object({
+          name: z.string(),
+          state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']).optional(),
+          reason: z.string().optional(),
+        })
+        .strict(),
+    ),
+  })
   .strict();
 
 const clockSchema = z
@@ -267,6 +282,10 @@ function route(
       const set = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
       return json({ limits: core.rateLimits.set(set) });
     }
+    case 'POST alarms':
+      return json({ created: core.cloudwatch.seedAlarms(parse(alarmSeedSchema, body).alarms, core.now()) });
+    case 'GET alarms':
+      return json(core.cloudwatch.snapshot());
   }
   throw new ControlError(404, `no control route ${method} ${path}`);
 }

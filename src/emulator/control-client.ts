@@ -129,6 +129,13 @@ export class EmulatorControl {
   }
 
   /** Write the state file now instead of waiting for the debounce (no-op without a state file). */
+  /** CloudWatch metric alarms (OK unless a state is given); SetAlarmState through the SDK moves them. */
+  async createAlarms(
+    alarms: Array<{ name: string; state?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason?: string }>,
+  ): Promise<string[]> {
+    return (await this.request<{ created: string[] }>('POST', '/alarms', { alarms })).created;
+  }
+
   async save(): Promise<void> {
     await this.request('POST', 'save');
   }

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { CallLog } from './call-log.js';
+import { CloudWatchService } from './cloudwatch.js';
 import { EmulatorClock } from './clock.js';
 import { FaultInjector } from './faults.js';
 import { IotService } from './iot.js';
@@ -33,6 +34,7 @@ export class EmulatorCore {
   readonly s3: S3Service;
   readonly opensearch: OpenSearchService;
   readonly iot: IotService;
+  readonly cloudwatch: CloudWatchService;
   durations: Durations;
   private readonly initialDurations: Durations;
   private readonly durationOverrides: Partial<Durations>;
@@ -55,6 +57,7 @@ export class EmulatorCore {
       s3: this.s3,
     });
     this.iot = new IotService({ region: this.region, accountId: this.accountId });
+    this.cloudwatch = new CloudWatchService({ region: this.region, accountId: this.accountId });
     this.writer = options.stateFile ? new StateWriter(options.stateFile, () => this.save()) : undefined;
   }
 
@@ -72,6 +75,7 @@ export class EmulatorCore {
     this.opensearch.reset();
     this.iot.reset();
     this.s3.reset();
+    this.cloudwatch.reset();
     this.faults.clear();
     this.rateLimits.clear();
     this.calls.clear();

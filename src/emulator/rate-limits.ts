@@ -24,12 +24,14 @@ export type RateLimits = Partial<Record<ServiceName, RateLimit>>;
  * What the emulator assumes AWS allows when a family's limit is switched on without numbers.
  * AWS publishes no per-operation figures for these control planes; these are assumptions, of the
  * order operators report (OpenSearch Service control plane ~10 requests/s), documented in
- * docs/rate-limits.md. S3's is its documented per-prefix PUT rate.
+ * docs/rate-limits.md. S3's is its documented per-prefix PUT rate, CloudWatch's its DescribeAlarms quota.
  */
 export const ASSUMED_AWS_LIMITS: Readonly<Record<ServiceName, RateLimit>> = {
   es: { rate: 10, burst: 20 },
   iot: { rate: 10, burst: 20 },
   s3: { rate: 3500, burst: 3500 },
+  // CloudWatch's documented DescribeAlarms quota: 9 transactions per second per Region.
+  monitoring: { rate: 9, burst: 9 },
 };
 
 interface Bucket {

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { handleControl } from './control-api.js';
 import { EmulatorControl } from './control-client.js';
 import { EmulatorCore } from './core.js';
+import { CLOUDWATCH_TARGET_PREFIX } from './cloudwatch.js';
 import { AwsError } from './errors.js';
 import { loadStateFile } from './persistence.js';
 import { regionOfCredential, type RateLimits } from './rate-limits.js';
@@ -146,6 +147,21 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
         throw new AwsError('NotImplemented', 501, `${method} ${rawPath} is not implemented by the emulator`);
       return core.s3.handle(s3, request);
     };
+  } else if (service === 'monitoring') {
+    // AWS JSON 1.0: the operation is in X-Amz-Target, not in the path.
+    const target = String(req.headers['x-amz-target'] ?? '');
+    operation = target.startsWith(CLOUDWATCH_TARGET_PREFIX)
+      ? target.slice(CLOUDWATCH_TARGET_PREFIX.length)
+      : 'UnknownOperation';
+    mutating = operation === 'SetAlarmState';
+    dispatch = (request) => {
+      const out = core.cloudwatch.handle(request);
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.0' },
+        body: JSON.stringify(out),
+      };
+    };
   } else {
     const target = service === 'es' ? core.opensearch : core.iot;
     const match = target.router.match(method, rawPath);
@@ -264,7 +280,7 @@ export function serviceOf(
 ): ServiceName {
   const credential = SCOPE.exec(headers.authorization ?? '')?.[1] ?? query.get('X-Amz-Credential') ?? '';
   const scoped = credential.split('/')[3];
-  if (scoped === 'es' || scoped === 'iot' || scoped === 's3') return scoped;
+  if (scoped === 'es' || scoped === 'iot' || scoped === 's3' || scoped === 'monitoring') return scoped;
   if (rawPath.startsWith('/2021-01-01/') || rawPath.startsWith('/2015-01-01/')) return 'es';
   if (rawPath.startsWith('/packages/') || rawPath === '/packages') return 'iot';
   return 's3';
@@ -288,6 +304,8 @@ function internalError(service: ServiceName): AwsError {
       return new AwsError('InternalServerException', 500, 'Internal server error');
     case 'es':
       return new AwsError('InternalException', 500, 'Internal error');
+    case 'monitoring':
+      return new AwsError('InternalServiceError', 500, 'Internal error');
   }
 }
 
@@ -314,6 +332,16 @@ function errorResponse(
       body: `${XML_DECLARATION}<Error>${element('Code', error.code)}${element('Message', error.message)}${extra}${element('RequestId', requestId)}</Error>`,
     };
   }
+  if (service === 'monitoring')
+    // AWS JSON 1.0, query-compatible: the code in __type and in x-amzn-query-error (Code;Fault).
+    return {
+      status: error.httpStatus,
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-query-error': `${error.code};${error.httpStatus >= 500 ? 'Receiver' : 'Sender'}`,
+      },
+      body: JSON.stringify({ __type: error.code, message: error.message }),
+    };
   return {
     status: error.httpStatus,
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': error.code },

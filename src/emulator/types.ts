@@ -3,7 +3,7 @@
  * that the control client can be used from any process without loading the server.
  */
 
-export type ServiceName = 'es' | 'iot' | 's3';
+export type ServiceName = 'es' | 'iot' | 's3' | 'monitoring';
 
 /** Milliseconds of the EMULATOR clock. */
 export interface Durations {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notificationReport, notificationsInput } from './health-gates.js';
 import { workspaceName } from './aws-rules.js';
 import { epochMs, failureSummary } from './failures.js';
 
@@ -93,6 +94,8 @@ export const dataSourceAttachmentInput = z
       .min(0.05, 'must be at least 0.05 seconds')
       .max(3600, 'must be at most 3600 seconds')
       .default(ATTACHMENT_POLL_INTERVAL_DEFAULT_SECONDS),
+    /** Webhook events (docs/health-gates.md): started and finished. */
+    notifications: notificationsInput.optional(),
   })
   .strict()
   .superRefine((input, ctx) => {
@@ -243,6 +246,7 @@ export const dataSourceAttachmentResult = z.object({
   requestedAt: epochMs,
   attachedAt: epochMs,
   finishedAt: epochMs,
+  notifications: notificationReport.optional().describe('notifications sent, and those not delivered'),
 });
 export type DataSourceAttachmentResult = z.infer<typeof dataSourceAttachmentResult>;
 

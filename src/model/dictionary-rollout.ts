@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { callPriority } from './call-priority.js';
 import { epochMs, failureSummary, type FailureSummary } from './failures.js';
 import {
+  bakeSeconds,
+  gateFailure,
+  healthGates,
+  notificationReport,
+  notificationsInput,
+} from './health-gates.js';
+import {
   COMMIT_MESSAGE_MAX,
   domainName,
   opensearchPackageName,
@@ -131,6 +138,9 @@ export const rolloutPolicy = z
       .max(24 * 3600)
       .default(45 * 60),
     pollIntervalSeconds: z.number().min(0.05).max(600).default(15),
+    /** Health gates (docs/health-gates.md): watched after each wave, for bakeSeconds. */
+    bakeSeconds,
+    gates: healthGates.optional(),
   })
   .strict();
 export type RolloutPolicy = z.infer<typeof rolloutPolicy>;
@@ -165,6 +175,7 @@ export const dictionaryRolloutInput = z
     preflight: preflightInput.optional(),
     verification: verificationInput.optional(),
     priority: callPriority.default(callPriority.parse({})),
+    notifications: notificationsInput.optional(),
   })
   .strict()
   .superRefine((input, ctx) => {
@@ -346,6 +357,8 @@ export const rolloutPhase = z.enum([
   'pausing-between-waves',
   'rolling-back',
   'done',
+  'checking-gates',
+  'baking',
 ]);
 export type RolloutPhase = z.infer<typeof rolloutPhase>;
 
@@ -360,6 +373,8 @@ export const dictionaryRolloutProgress = z.object({
   paused: z.boolean(),
   awaitingApproval: z.boolean(),
   domains: z.array(domainOutcome),
+  gateFailures: z.array(gateFailure).optional().describe('health gates that failed (docs/health-gates.md)'),
+  bakeUntil: epochMs.optional().describe('while baking: when the bake ends'),
 });
 export type DictionaryRolloutProgress = z.infer<typeof dictionaryRolloutProgress>;
 
@@ -398,6 +413,8 @@ export const dictionaryRolloutResult = z.object({
   notes: z
     .array(z.string())
     .describe('always worth saying: indexes see a new dictionary only after a refresh'),
+  gateFailures: z.array(gateFailure).optional().describe('health gates that failed (docs/health-gates.md)'),
+  notifications: notificationReport.optional().describe('notifications sent, and those not delivered'),
 });
 export type DictionaryRolloutResult = z.infer<typeof dictionaryRolloutResult>;
 

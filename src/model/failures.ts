@@ -57,12 +57,16 @@ export const FailureTypes = {
   InvalidDictionary: 'InvalidDictionary',
   /** A probe gave other tokens than expected, or the cluster was red; details hold expected and actual. */
   VerificationFailed: 'VerificationFailed',
+  /** A health gate failed: an alarm fired, or a webhook gate did not answer 2xx after its retries. */
+  GateFailed: 'GateFailed',
+  /** A notification could not be delivered after its retries (reported, never fails a rollout). */
+  NotificationFailed: 'NotificationFailed',
 } as const;
 export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 
 /** What a failure carries about the AWS call behind it, for the Web UI and for callers. */
 export const awsErrorDetails = z.object({
-  service: z.enum(['es', 'iot', 's3', 'https']),
+  service: z.enum(['es', 'iot', 's3', 'https', 'monitoring']),
   operation: z.string(),
   code: z.string(),
   message: z.string(),

@@ -5,6 +5,7 @@
  * govern.
  */
 import { z } from 'zod';
+import { notificationReport, notificationsInput } from './health-gates.js';
 import {
   IOT_ATTRIBUTE_KEY,
   IOT_ATTRIBUTES_MAX_BYTES,
@@ -170,6 +171,8 @@ export const iotPackageReleaseInput = z
         },
       )
       .default('off'),
+    /** Webhook events (docs/health-gates.md): started and finished. */
+    notifications: notificationsInput.optional(),
   })
   .strict()
   .superRefine((input, ctx) => {
@@ -455,5 +458,6 @@ export const iotPackageReleaseResult = z.object({
   notes: z.array(z.string()),
   startedAt: epochMs,
   finishedAt: epochMs,
+  notifications: notificationReport.optional().describe('notifications sent, and those not delivered'),
 });
 export type IotPackageReleaseResult = z.infer<typeof iotPackageReleaseResult>;

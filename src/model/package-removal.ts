@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notificationReport, notificationsInput } from './health-gates.js';
 import { domainName, opensearchPackageId, opensearchPackageName } from './aws-rules.js';
 import { MAX_DOMAINS } from './dictionary-rollout.js';
 import { epochMs, failureSummary } from './failures.js';
@@ -31,6 +32,8 @@ export const packageRemovalInput = z
       .max(24 * 3600)
       .default(45 * 60),
     pollIntervalSeconds: z.number().min(0.05).max(600).default(15),
+    /** Webhook events (docs/health-gates.md): started and finished. */
+    notifications: notificationsInput.optional(),
   })
   .strict()
   .superRefine((input, ctx) => {
@@ -86,6 +89,7 @@ export const packageRemovalResult = z.object({
   }),
   startedAt: epochMs,
   finishedAt: epochMs,
+  notifications: notificationReport.optional().describe('notifications sent, and those not delivered'),
 });
 export type PackageRemovalResult = z.infer<typeof packageRemovalResult>;
 

@@ -1,6 +1,6 @@
 /**
  * The one way the worker connects to a URL a user gave it (the `url` dictionary source today;
- * webhooks and notification targets later): resolve the name once, check every address it
+ * webhook gates and notification targets): resolve the name once, check every address it
  * resolves to, and connect to the address that was checked, never to a second lookup's answer
  * (DNS rebinding). Each redirect is checked the same way before it is followed.
  *
@@ -234,10 +234,42 @@ export function createOutboundGuard(policy: OutboundPolicy) {
     }
   }
 
-  return { check, get };
+  /**
+   * POST a JSON body to a user-given URL under the policy (webhook gates, notifications). A
+   * redirect is not followed: a POST that moved is an answer that is not 2xx.
+   */
+  async function post(
+    raw: string,
+    options: { field: string; body: string; headers?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<{ response: IncomingMessage; url: URL }> {
+    const { url, target } = await check(raw, options.field);
+    const response = await connect(url, target, options.signal, {
+      method: 'POST',
+      body: options.body,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(options.body)),
+        ...options.headers,
+      },
+    });
+    return { response, url };
+  }
+
+  return { check, get, post };
 }
 
-function connect(url: URL, target: ResolvedAddress, signal?: AbortSignal): Promise<IncomingMessage> {
+interface Send {
+  method: 'POST';
+  body: string;
+  headers: Record<string, string>;
+}
+
+function connect(
+  url: URL,
+  target: ResolvedAddress,
+  signal?: AbortSignal,
+  send?: Send,
+): Promise<IncomingMessage> {
   // net.connect asks this instead of DNS: the address already checked, nothing else.
   const pinned: LookupFunction = (_hostname, options, callback) => {
     if (options.all) callback(null, [{ address: target.address, family: target.family }]);
@@ -247,11 +279,16 @@ function connect(url: URL, target: ResolvedAddress, signal?: AbortSignal): Promi
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: 'GET', lookup: pinned, signal, headers: { 'accept-encoding': 'identity' } },
+      {
+        method: send?.method ?? 'GET',
+        lookup: pinned,
+        signal,
+        headers: { 'accept-encoding': 'identity', ...send?.headers },
+      },
       resolve,
     );
     req.on('error', reject);
-    req.end();
+    req.end(send?.body);
   });
 }
 

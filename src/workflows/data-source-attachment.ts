@@ -31,6 +31,7 @@ import {
 import { FailureTypes } from '../model/failures.js';
 import { awsCallOptions, pollingOptions } from './activity-options.js';
 import { errorSummary, parseWorkflowInput } from './failures.js';
+import { withNotifications } from './notifier.js';
 import { dataSourceAttachmentMessages } from './messages.js';
 import { WorkflowTypes } from '../model/constants.js';
 import { publishIdentity, publishStatus } from './search-attributes.js';
@@ -60,6 +61,10 @@ const opensearchApplications = proxyActivities<ApplicationActivities>(callOption
  *   on the same attachment.
  */
 export async function dataSourceAttachment(rawInput: unknown): Promise<DataSourceAttachmentResult> {
+  return withNotifications(rawInput, () => attach(rawInput));
+}
+
+async function attach(rawInput: unknown): Promise<DataSourceAttachmentResult> {
   const startedAt = Date.now();
   let input: DataSourceAttachmentParams;
   try {

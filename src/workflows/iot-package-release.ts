@@ -36,6 +36,7 @@ import {
 } from '../model/iot-package-release.js';
 import { RolloutTargetVersion } from '../model/search-attributes.js';
 import { errorSummary, parseWorkflowInput, updateRefused } from './failures.js';
+import { withNotifications } from './notifier.js';
 import { iotPackageReleaseMessages } from './messages.js';
 import { WorkflowTypes } from '../model/constants.js';
 import { publishIdentity, publishStatus } from './search-attributes.js';
@@ -68,6 +69,10 @@ const MAX_LIST_PAGES = 100;
  * ('unchanged'); a version that exists with other content fails with IotVersionConflict.
  */
 export async function iotPackageRelease(rawInput: unknown): Promise<IotPackageReleaseResult> {
+  return withNotifications(rawInput, () => release(rawInput));
+}
+
+async function release(rawInput: unknown): Promise<IotPackageReleaseResult> {
   const startedAt = Date.now();
   let input: IotPackageReleaseParams;
   try {

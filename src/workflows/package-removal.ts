@@ -17,6 +17,7 @@ import {
 } from '../model/package-removal.js';
 import { awsCallOptions, latestDeadline, pollingOptions } from './activity-options.js';
 import { errorSummary, parseWorkflowInput, surfaceActivityFailure } from './failures.js';
+import { withNotifications } from './notifier.js';
 import { packageRemovalMessages } from './messages.js';
 import { WorkflowTypes } from '../model/constants.js';
 import { publishIdentity, publishStatus } from './search-attributes.js';
@@ -39,11 +40,13 @@ const opensearchPackages = proxyActivities<PackageActivities>(callOptions);
  * again: a domain already dissociated and a package already deleted count as done.
  */
 export async function packageRemoval(rawInput: unknown): Promise<PackageRemovalResult> {
-  return removePackage(rawInput).catch((err: unknown) => {
-    if (!(err instanceof ApplicationFailure && err.type === FailureTypes.RolloutFailed))
-      publishStatus('failed');
-    throw surfaceActivityFailure(err);
-  });
+  return withNotifications(rawInput, () =>
+    removePackage(rawInput).catch((err: unknown) => {
+      if (!(err instanceof ApplicationFailure && err.type === FailureTypes.RolloutFailed))
+        publishStatus('failed');
+      throw surfaceActivityFailure(err);
+    }),
+  );
 }
 
 async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {

@@ -18,4 +18,8 @@ export const Patches = {
   verifiedRollouts: 'verified-rollouts',
   /** dictionaryRollout's AWS calls carry a task queue priority (rollback first; call-priority.ts). */
   awsCallPriority: 'aws-call-priority',
+  /** Health gates (issue 17): alarm check before wave 1, bake and gates after each wave. */
+  healthGates: 'health-gates',
+  /** Notifications (issue 17): webhook events of any workflow type. */
+  notifications: 'notifications',
 } as const;

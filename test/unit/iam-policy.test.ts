@@ -26,6 +26,7 @@ const PARAMETERS: IamPolicyParameters = {
   ],
   domainNamePrefix: 'search-',
   iotPackagePrefix: 'edge-',
+  alarmNamePrefix: 'opensearch-',
   region: 'eu-west-1',
   account: '123456789012',
 };
@@ -36,6 +37,7 @@ const PREFIX: Record<string, string> = {
   '@aws-sdk/client-opensearch': 'es',
   '@aws-sdk/client-iot': 'iot',
   '@aws-sdk/client-s3': 's3',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
 };
 
 /**
@@ -203,6 +205,8 @@ describe('the generated IAM policy (least privilege for the worker)', () => {
       'search-',
       '--iot-package-prefix',
       'edge-',
+      '--alarm-prefix',
+      'opensearch-',
       '--region',
       'eu-west-1',
       '--account',

@@ -20,6 +20,17 @@ export async function betweenWaves(state: DictionaryRolloutState): Promise<void>
   if (policy.approvalBetweenWaves) {
     state.awaitingApproval = true;
     state.enter('waiting-for-approval');
+    state.notifier.emit(
+      'waiting-for-approval',
+      `waiting for approval of wave ${next} of ${state.waves.length}`,
+      {
+        package: state.input.packageName,
+        ...(state.targetVersion ? { version: state.targetVersion } : {}),
+        wave: next,
+        waves: state.waves.length,
+        domains: state.waves[next - 1] ?? [],
+      },
+    );
     await condition(() => state.approvedThrough >= next || state.cancelRequested);
     state.awaitingApproval = false;
   }

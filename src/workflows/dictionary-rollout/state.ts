@@ -11,6 +11,7 @@ import type {
   RolloutPhase,
 } from '../../model/dictionary-rollout.js';
 import { FailureTypes } from '../../model/failures.js';
+import type { GateFailure } from '../../model/health-gates.js';
 import {
   referencePathOf,
   type AssociationStatus,
@@ -19,6 +20,7 @@ import {
 import { countVerifications, verificationLine, type VerificationCounts } from '../../model/verification.js';
 import type { RolloutStatusValue } from '../../model/search-attributes.js';
 import type { ApproveWaveArgs } from '../../model/dictionary-rollout.js';
+import { Notifier } from '../notifier.js';
 import { publishStatus } from '../search-attributes.js';
 
 export type PackageChange = DictionaryRolloutResult['packageChange'];
@@ -48,9 +50,14 @@ export class DictionaryRolloutState {
   /** Cancellation is graceful: start nothing new, let in-flight domains finish, apply the policy. */
   cancelRequested = false;
   readonly outcomes: Map<string, DomainOutcome>;
+  /** Health gates that failed (gates.ts), and when a bake under way ends. */
+  readonly gateFailures: GateFailure[] = [];
+  bakeUntil: number | undefined;
+  readonly notifier: Notifier;
 
   constructor(readonly input: DictionaryRolloutParams) {
     this.outcomes = new Map(input.domains.map((d) => [d, { domain: d, state: 'pending', wave: -1 }]));
+    this.notifier = new Notifier(input.notifications);
   }
 
   outcome(domain: string): DomainOutcome {
@@ -81,6 +88,8 @@ export class DictionaryRolloutState {
       paused: this.paused,
       awaitingApproval: this.awaitingApproval,
       domains: [...this.outcomes.values()],
+      ...(this.gateFailures.length ? { gateFailures: [...this.gateFailures] } : {}),
+      ...(this.bakeUntil !== undefined ? { bakeUntil: this.bakeUntil } : {}),
     };
   }
 
@@ -157,6 +166,10 @@ export class DictionaryRolloutState {
         `| ${count('current')} | ${count('skipped')} | ${count('associating')} | ${failed} | ${count('pending', 'not-started')} | ${count('rolled-back')} |`,
         this.input.verification ? verificationLine(this.verificationCounts()) : '',
         waves.length ? `\nwave ${Math.min(currentWave + 1, waves.length)} of ${waves.length}` : '',
+        ...this.gateFailures.map(
+          (g) =>
+            `\n**gate failed** (${g.gate}${g.alarm ? ` \`${g.alarm}\`` : ''}${g.webhook ? ` \`${g.webhook}\` ${g.url ?? ''}` : ''}, ${g.wave < 0 ? 'before wave 1' : `after wave ${g.wave + 1}`}): ${g.reason}`,
+        ),
       ].join('\n'),
     );
     if (status) publishStatus(status, failed);
@@ -210,6 +223,7 @@ export class DictionaryRolloutState {
       notes: [
         `Indexes read a new dictionary version only after POST <index>/_plugins/_refresh_search_analyzers (updateable analyzers, OpenSearch / Elasticsearch >= 7.8) or a close and reopen of the index.`,
       ],
+      ...(this.gateFailures.length ? { gateFailures: [...this.gateFailures] } : {}),
     };
   }
 }

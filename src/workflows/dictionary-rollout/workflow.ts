@@ -16,6 +16,7 @@ import { parseWorkflowInput, surfaceActivityFailure, updateRefused } from '../fa
 import { dictionaryRolloutMessages as messages } from '../messages.js';
 import { WorkflowTypes } from '../../model/constants.js';
 import { publishIdentity, publishStatus } from '../search-attributes.js';
+import { checkBeforeFirstWave, gatesApply } from './gates.js';
 import { planRollout } from './plan.js';
 import { publish } from './publish.js';
 import { rollback } from './rollback.js';
@@ -72,27 +73,48 @@ function handleMessages(state: DictionaryRolloutState): void {
 async function roll(state: DictionaryRolloutState): Promise<DictionaryRolloutResult> {
   const { input } = state;
   const { policy } = input;
+  const pkgFields = { package: input.packageName };
+  state.notifier.emit(
+    'started',
+    `rollout of ${input.packageName} to ${input.domains.length} domain(s) started`,
+    {
+      ...pkgFields,
+      domains: input.domains,
+    },
+  );
+  // A rollout does not start into an alarm that is already firing: checked before anything changes.
+  if (gatesApply(state) && !(await checkBeforeFirstWave(state))) return notStarted(state);
   const published = await publish(state);
   await planRollout(state, published.packageId);
   if (input.dryRun) {
     state.markUnreached();
     state.phase = 'done';
     state.report('succeeded');
-    return state.result('dry-run', published.packageChange);
+    return finish(state, state.result('dry-run', published.packageChange));
   }
 
   await runWaves(state, published.packageId);
 
-  const failed = state.count('failed');
+  // A failed gate counts as a failure of the rollout, as a failed domain does.
+  const failed = state.count('failed') + state.gateFailures.length;
   if (policy.failurePolicy === 'rollback' && (failed > 0 || state.cancelRequested)) {
     state.enter('rolling-back');
     await rollback(state, published);
+    state.notifier.emit(
+      'rolled-back',
+      `rolled back: ${state.count('rolled-back')} domain(s) put back, ${state.count('rollback-failed')} could not be`,
+      { ...pkgFields, ...(state.targetVersion ? { version: state.targetVersion } : {}) },
+    );
   }
 
   state.phase = 'done';
   const outcome = state.finalOutcome(published.packageChange, failed);
-  const final = state.result(outcome, published.packageChange);
+  const final = await finish(state, state.result(outcome, published.packageChange));
   state.report(outcome);
+  const gate = state.gateFailures[0];
+  const gateNote = gate
+    ? `; gate failed (${gate.gate} ${gate.alarm ?? gate.webhook ?? ''}: ${gate.reason})`
+    : '';
   if (outcome === 'cancelled')
     throw ApplicationFailure.create({
       message: `rollout cancelled: ${final.counts.current} domain(s) current, ${final.counts.notStarted} not started`,
@@ -104,11 +126,44 @@ async function roll(state: DictionaryRolloutState): Promise<DictionaryRolloutRes
     throw ApplicationFailure.create({
       message:
         outcome === 'rolled-back'
-          ? `${failed} of ${input.domains.length} domain(s) failed; rolled back: ${final.counts.rolledBack} domain(s) put back, ${final.counts.failed} could not be (rollback policy)`
-          : `${final.counts.failed} of ${input.domains.length} domain(s) failed; rollout ${outcome} (${policy.failurePolicy} policy)`,
+          ? `${failed - state.gateFailures.length} of ${input.domains.length} domain(s) failed${gateNote}; rolled back: ${final.counts.rolledBack} domain(s) put back, ${final.counts.failed} could not be (rollback policy)`
+          : `${final.counts.failed} of ${input.domains.length} domain(s) failed${gateNote}; rollout ${outcome} (${policy.failurePolicy} policy)`,
       type: FailureTypes.RolloutFailed,
       nonRetryable: true,
       details: [final],
     });
   return final;
+}
+
+/** The last event, then every delivery settled (bounded by the retries) and reported in the result. */
+async function finish(
+  state: DictionaryRolloutState,
+  result: DictionaryRolloutResult,
+): Promise<DictionaryRolloutResult> {
+  state.notifier.emit(
+    'finished',
+    `rollout of ${state.input.packageName} finished: ${result.outcome} (${result.counts.current} current, ${result.counts.failed} failed, ${result.counts.rolledBack} rolled back)`,
+    {
+      package: state.input.packageName,
+      ...(result.targetVersion ? { version: result.targetVersion } : {}),
+      outcome: result.outcome,
+    },
+  );
+  const notifications = await state.notifier.settle();
+  return notifications ? { ...result, notifications } : result;
+}
+
+/** An alarm was firing before wave 1: nothing was published or associated; the run says why. */
+async function notStarted(state: DictionaryRolloutState): Promise<never> {
+  state.markUnreached();
+  state.phase = 'done';
+  const final = await finish(state, state.result('failed', 'unchanged'));
+  state.report('failed');
+  const gate = state.gateFailures[0]!;
+  throw ApplicationFailure.create({
+    message: `rollout not started: ${gate.alarm ? `alarm ${gate.alarm} is ${gate.state ?? 'ALARM'}` : 'alarms could not be read'} before wave 1 (${gate.reason}); nothing was changed`,
+    type: FailureTypes.RolloutFailed,
+    nonRetryable: true,
+    details: [final],
+  });
 }
