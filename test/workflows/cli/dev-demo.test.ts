@@ -101,7 +101,7 @@ describe('rollouts dev (npm run demo)', () => {
     expect(ended.stderr).toMatch(/SIGINT: stopping the worker, the emulator and the dev server/);
     // The UI (and so the dev server that serves it) is gone.
     await expect(fetch(ui)).rejects.toThrow();
-  });
+  }, 300_000); // two OpenSearch nodes start before the sample rollout
 });
 
 describe('rollouts dev pointed elsewhere by environment only', () => {
