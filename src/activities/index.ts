@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps.js';
 import { createIotActivities } from './iot.js';
 import { createOpenSearchApplicationActivities } from './opensearch-applications.js';
 import { createOpenSearchPackageActivities } from './opensearch-packages.js';
+import { createOpenSearchPluginActivities } from './opensearch-plugins.js';
 import { createS3Activities } from './s3.js';
 
 /**
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOpenSearchPackageActivities(deps),
     ...createOpenSearchApplicationActivities(deps),
     ...createIotActivities(deps),
+    ...createOpenSearchPluginActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

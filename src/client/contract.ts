@@ -27,11 +27,13 @@ import {
   packageRemovalProgress,
   packageRemovalResult,
 } from '../model/package-removal.js';
+import { pluginRolloutInput, pluginRolloutProgress, pluginRolloutResult } from '../model/plugin-rollout.js';
 import {
   dataSourceAttachmentMessages,
   dictionaryRolloutMessages,
   iotPackageReleaseMessages,
   packageRemovalMessages,
+  pluginRolloutMessages,
 } from '../workflows/messages.js';
 
 // ---- the contract ----------------------------------------------------------------------------
@@ -96,5 +98,14 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
     result: iotPackageReleaseResult,
     progress: iotPackageReleaseProgress,
     messages: messageNames(iotPackageReleaseMessages),
+  },
+  {
+    workflowType: WorkflowTypes.pluginRollout,
+    stem: 'plugin-rollout',
+    workflowId: 'plugin-rollout/<bundle.plugin.packageName>',
+    input: pluginRolloutInput,
+    result: pluginRolloutResult,
+    progress: pluginRolloutProgress,
+    messages: messageNames(pluginRolloutMessages),
   },
 ];

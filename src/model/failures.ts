@@ -40,6 +40,12 @@ export const FailureTypes = {
   IotVersionConflict: 'IotVersionConflict',
   /** AWS errors that retrying cannot fix (AccessDenied, Validation, LimitExceeded, NotFound, ...). */
   AwsRequestRejected: 'AwsRequestRejected',
+  /** A plugin's engine version differs from a target domain's (plugin rollout; nothing was changed). */
+  EngineVersionMismatch: 'EngineVersionMismatch',
+  /** A target domain has a configuration change in progress (plugin rollout pre-flight; nothing was changed). */
+  DomainChangeInProgress: 'DomainChangeInProgress',
+  /** A domain's blue/green deployment ended FAILED. */
+  DeploymentFailed: 'DeploymentFailed',
 } as const;
 export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 

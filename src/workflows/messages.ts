@@ -9,6 +9,7 @@ import type { DataSourceAttachmentProgress } from '../model/data-source-attachme
 import type { DictionaryRolloutPlan, DictionaryRolloutProgress } from '../model/dictionary-rollout.js';
 import type { IotApproval, IotApproveArgs, IotPackageReleaseProgress } from '../model/iot-package-release.js';
 import type { PackageRemovalProgress } from '../model/package-removal.js';
+import type { PluginRolloutProgress } from '../model/plugin-rollout.js';
 
 // ---- dictionaryRollout ------------------------------------------------------------------------
 
@@ -51,4 +52,10 @@ export const iotPackageReleaseMessages = {
   approve: defineUpdate<IotApproval, [IotApproveArgs | undefined]>('approve'),
   /** Fire-and-forget twin of the update, for callers that cannot wait for an answer. */
   approveSignal: defineSignal<[IotApproveArgs | undefined]>('approve'),
+};
+
+// ---- pluginRollout ----------------------------------------------------------------------------
+
+export const pluginRolloutMessages = {
+  progress: defineQuery<PluginRolloutProgress>('progress'),
 };
