@@ -93,6 +93,7 @@ export class AssociationStore {
     const row: Association = {
       packageId: pkg.id,
       version: target,
+      ...(Array.isArray(prerequisites) ? { prerequisites: prerequisites.map(String) } : {}),
       requestedAt: now,
       settledAt: now + durationMs,
       ...(domain.settings.failAssociation !== undefined
@@ -174,7 +175,6 @@ export class AssociationStore {
       const answer = this.associatePackage(single, bulk).DomainPackageDetails as JsonObject;
       return {
         ...answer,
-        ...(Array.isArray(item.prerequisites) ? { PrerequisitePackageIDList: item.prerequisites } : {}),
         ...(item.configuration !== undefined ? { AssociationConfiguration: item.configuration } : {}),
       };
     });
@@ -377,6 +377,7 @@ export function rowDetails(
     DomainPackageStatus: status,
     PackageVersion: row.version,
     ReferencePath: referencePath(pkg.id),
+    ...(row.prerequisites?.length ? { PrerequisitePackageIDList: row.prerequisites } : {}),
     ...(errorDetails ? { ErrorDetails: errorDetails } : {}),
   };
 }

@@ -37,6 +37,8 @@ export interface Settling {
 export interface Association extends Settling {
   packageId: string;
   version: string;
+  /** PrerequisitePackageIDList as the association was requested. */
+  prerequisites?: string[];
   dissociation?: Settling;
 }
 

@@ -139,14 +139,14 @@ export const pluginRolloutInput = z
           'the plugin requires a configuration (packageConfiguration.configurationRequirement REQUIRED): give bundle.config',
         path: ['bundle', 'config'],
       });
-    if (cfg.licenseRequirement === 'NONE' && input.bundle.license)
+    if (input.action === 'install' && cfg.licenseRequirement === 'NONE' && input.bundle.license)
       ctx.addIssue({
         code: 'custom',
         message:
           "the plugin's licenseRequirement is NONE: drop bundle.license or set it to OPTIONAL / REQUIRED",
         path: ['bundle', 'license'],
       });
-    if (cfg.configurationRequirement === 'NONE' && input.bundle.config)
+    if (input.action === 'install' && cfg.configurationRequirement === 'NONE' && input.bundle.config)
       ctx.addIssue({
         code: 'custom',
         message:
