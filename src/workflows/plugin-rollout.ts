@@ -129,7 +129,7 @@ async function rollOutPlugin(rawInput: unknown): Promise<PluginRolloutResult> {
     else todo.push(domain);
   }
   report();
-  const targets = (domain: string) =>
+  const targets = () =>
     removing
       ? bundle.filter((b) => b.packageId).map((b) => ({ packageId: b.packageId! }))
       : bundle.map((b) => ({ packageId: b.packageId!, ...(b.version ? { version: b.version } : {}) }));
@@ -164,7 +164,7 @@ async function rollOutPlugin(rawInput: unknown): Promise<PluginRolloutResult> {
             {
               watching: watching.map((w): DeploymentWatch => ({
                 ...w,
-                packages: targets(w.domain),
+                packages: targets(),
                 removing,
                 ...(seen.has(w.domain) ? { seen: seen.get(w.domain) } : {}),
               })),

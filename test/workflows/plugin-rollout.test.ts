@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-opensearch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pluginRolloutResult, startPluginRollout } from '../../src/client/plugin-rollout.js';
 import { FailureTypes } from '../../src/model/failures.js';
