@@ -37,6 +37,7 @@ import {
   DeletePackageCommand,
   DescribeDataSourceAttachmentCommand,
   DescribeDomainCommand,
+  DescribeDomainChangeProgressCommand,
   DescribeDomainsCommand,
   DescribePackagesCommand,
   DetachDataSourceCommand,
@@ -225,6 +226,7 @@ describe('every answer against its operation shape', () => {
     expect(some.DomainStatusList!.map((d) => d.DomainName)).toEqual(['search', 'fresh']);
     await opensearch.send(new ListDomainNamesCommand({}));
     await opensearch.send(new ListDomainNamesCommand({ EngineType: 'Elasticsearch' }));
+    await opensearch.send(new DescribeDomainChangeProgressCommand({ DomainName: 'search' }));
 
     const created = await opensearch.send(
       new CreatePackageCommand({
