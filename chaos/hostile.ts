@@ -27,6 +27,7 @@ import { runCli } from '../src/cli/run.js';
 import { startDataSourceAttachment } from '../src/client/data-source-attachment.js';
 import { startDictionaryRollout } from '../src/client/dictionary-rollout.js';
 import { startIotPackageRelease } from '../src/client/iot-package-release.js';
+import { startPluginRollout } from '../src/client/plugin-rollout.js';
 import { startPackageRemoval } from '../src/client/package-removal.js';
 import type { EmulatorControl } from '../src/emulator/control-client.js';
 import { WorkflowTypes, type WorkflowType } from '../src/model/constants.js';
@@ -64,6 +65,7 @@ const starters: Record<WorkflowType, Starter> = {
   [WorkflowTypes.packageRemoval]: startPackageRemoval as Starter,
   [WorkflowTypes.dataSourceAttachment]: startDataSourceAttachment as Starter,
   [WorkflowTypes.iotPackageRelease]: startIotPackageRelease as Starter,
+  [WorkflowTypes.pluginRollout]: startPluginRollout as Starter,
 };
 
 /** The CLI command that takes each workflow's input with --input (others have none yet). */

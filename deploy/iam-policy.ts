@@ -89,6 +89,20 @@ export function generateIamPolicy(p: IamPolicyParameters): IamPolicy {
         Condition: OWN_ACCOUNT,
       },
       {
+        // Plugin rollouts: the bundle in one call, and the blue/green deployment it starts.
+        Sid: 'OpenSearchPluginDeploymentsOnPrefixedDomains',
+        Effect: 'Allow',
+        Action: [
+          'es:AssociatePackages',
+          'es:DescribeDomain',
+          'es:DescribeDomainChangeProgress',
+          'es:DissociatePackages',
+          'es:ListPackagesForDomain',
+        ],
+        Resource: `arn:${partition}:es:${region}:${account}:domain/${p.domainNamePrefix}*`,
+        Condition: OWN_ACCOUNT,
+      },
+      {
         Sid: 'OpenSearchApplicationDataSources',
         Effect: 'Allow',
         Action: [

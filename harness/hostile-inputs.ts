@@ -38,6 +38,7 @@ const D = WorkflowTypes.dictionaryRollout;
 const R = WorkflowTypes.packageRemoval;
 const A = WorkflowTypes.dataSourceAttachment;
 const I = WorkflowTypes.iotPackageRelease;
+const P = WorkflowTypes.pluginRollout;
 
 /** A valid input of each workflow; every case changes one thing. */
 export const validInputs = {
@@ -54,6 +55,12 @@ export const validInputs = {
     dataSourceArn: 'arn:aws:es:us-east-1:123456789012:domain/hostile-1',
   },
   [I]: { packageName: 'hostile-firmware', versionName: '1.0.0' },
+  [P]: {
+    engineVersion: 'OpenSearch_2.19',
+    bundle: { plugin: { packageName: 'hostile-plugin', source: { kind: 'inline', text: 'PK' } } },
+    staging: { bucket: 'hostile-staging' },
+    domains: ['hostile-1'],
+  },
 } as const satisfies Record<WorkflowType, Record<string, unknown>>;
 
 type Obj = Record<string, unknown>;
@@ -66,6 +73,7 @@ const url = (u: string) => ({ kind: 'url', url: u });
 const removal = (change: Obj) => ({ ...validInputs[R], ...change });
 const attach = (change: Obj) => ({ ...validInputs[A], ...change });
 const iot = (change: Obj) => ({ ...validInputs[I], ...change });
+const plugin = (change: Obj) => ({ ...validInputs[P], ...change });
 const repeat = (s: string, n: number) => s.repeat(n);
 
 // prettier-ignore
@@ -196,6 +204,17 @@ export const hostileInputs: HostileInput[] = [
   { id: 'i-default-but-draft', workflow: I, category: 'conflicting-options', input: iot({ publish: 'no', makeDefault: true }), field: 'makeDefault', rule: /DRAFT version cannot be the default/ },
   { id: 'i-deprecate-but-draft', workflow: I, category: 'conflicting-options', input: iot({ publish: 'no', deprecateOlder: { keepLast: 2 } }), field: 'deprecateOlder' },
   { id: 'i-keep-last-zero', workflow: I, category: 'wrong-type', input: iot({ deprecateOlder: { keepLast: 0 } }), field: 'deprecateOlder.keepLast' },
+  // ---- dictionaryRollout: plugin types belong to the plugin rollout ---------------------------
+  { id: 'd-package-type-zip-plugin', workflow: D, category: 'wrong-type', input: dict({ packageType: 'ZIP-PLUGIN' }), field: 'packageType', rule: /plugin rollout/ },
+  { id: 'd-package-type-license', workflow: D, category: 'wrong-type', input: dict({ packageType: 'PACKAGE-LICENSE' }), field: 'packageType', rule: /plugin rollout/ },
+  { id: 'd-package-type-config', workflow: D, category: 'wrong-type', input: dict({ packageType: 'PACKAGE-CONFIG' }), field: 'packageType', rule: /plugin rollout/ },
+  // ---- pluginRollout ----------------------------------------------------------------------------
+  { id: 'p-no-engine-version', workflow: P, category: 'missing-field', input: without(validInputs[P], 'engineVersion'), field: 'engineVersion', rule: /required to install a ZIP-PLUGIN/ },
+  { id: 'p-engine-too-old', workflow: P, category: 'aws-name-rule', input: plugin({ engineVersion: 'OpenSearch_2.13' }), field: 'engineVersion', rule: /2\.15 or later/ },
+  { id: 'p-engine-elasticsearch', workflow: P, category: 'aws-name-rule', input: plugin({ engineVersion: 'Elasticsearch_7.10' }), field: 'engineVersion', rule: /OpenSearch_X\.Y/ },
+  { id: 'p-license-missing', workflow: P, category: 'missing-field', input: plugin({ bundle: { plugin: { ...validInputs[P].bundle.plugin, packageConfiguration: { licenseRequirement: 'REQUIRED' } } } }), field: 'bundle.license', rule: /requires a license/ },
+  { id: 'p-config-missing', workflow: P, category: 'missing-field', input: plugin({ bundle: { plugin: { ...validInputs[P].bundle.plugin, packageConfiguration: { configurationRequirement: 'REQUIRED' } } } }), field: 'bundle.config', rule: /requires a configuration/ },
+  { id: 'p-plugin-source-missing', workflow: P, category: 'missing-field', input: plugin({ bundle: { plugin: { packageName: 'hostile-plugin' } } }), field: 'bundle.plugin.source', rule: /required to install/ },
 ];
 
 /**

@@ -5,6 +5,7 @@ import { createOpenSearchApplicationActivities } from './opensearch-applications
 import { createDataPlaneClients, createOpenSearchDataPlaneActivities } from './opensearch-data-plane.js';
 import { createOpenSearchDomainActivities } from './opensearch-domains.js';
 import { createOpenSearchPackageActivities } from './opensearch-packages.js';
+import { createOpenSearchPluginActivities } from './opensearch-plugins.js';
 import { createS3Activities } from './s3.js';
 
 /**
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOpenSearchDomainActivities(deps),
     ...createOpenSearchDataPlaneActivities(deps.dataPlane ?? createDataPlaneClients({ signing: 'sigv4' })),
     ...createHealthGateActivities(deps),
+    ...createOpenSearchPluginActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

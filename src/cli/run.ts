@@ -29,6 +29,7 @@ import {
   statusCommand,
   watchCommand,
 } from './commands/operate.js';
+import { pluginCommand } from './commands/plugin.js';
 import { removeCommand } from './commands/remove.js';
 import {
   scheduleCreateCommand,
@@ -49,6 +50,7 @@ export const COMMANDS: Command[] = [
   attachCommand,
   iotReleaseCommand,
   removeCommand,
+  pluginCommand,
   statusCommand,
   watchCommand,
   approveCommand,

@@ -32,11 +32,13 @@ import {
   packageRemovalProgress,
   packageRemovalResult,
 } from '../model/package-removal.js';
+import { pluginRolloutInput, pluginRolloutProgress, pluginRolloutResult } from '../model/plugin-rollout.js';
 import {
   dataSourceAttachmentMessages,
   dictionaryRolloutMessages,
   iotPackageReleaseMessages,
   packageRemovalMessages,
+  pluginRolloutMessages,
 } from '../workflows/messages.js';
 
 // ---- the contract ----------------------------------------------------------------------------
@@ -119,5 +121,15 @@ export const WORKFLOW_CONTRACTS: WorkflowContract[] = [
       progress: { answer: iotPackageReleaseProgress },
       approve: { argument: iotApproveArgs, answer: iotApproval },
     },
+  },
+  {
+    workflowType: WorkflowTypes.pluginRollout,
+    stem: 'plugin-rollout',
+    workflowId: 'plugin-rollout/<bundle.plugin.packageName>',
+    input: pluginRolloutInput,
+    result: pluginRolloutResult,
+    progress: pluginRolloutProgress,
+    messages: messageNames(pluginRolloutMessages),
+    payloads: { progress: { answer: pluginRolloutProgress } },
   },
 ];

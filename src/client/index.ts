@@ -41,6 +41,7 @@ export * from './dictionary-rollout.js';
 export * from './package-removal.js';
 export * from './data-source-attachment.js';
 export * from './iot-package-release.js';
+export * from './plugin-rollout.js';
 export * from './results.js';
 export * from './schedules.js';
 export { InvalidInputError, type InputIssue } from '../model/validation.js';
@@ -80,6 +81,7 @@ export const RolloutKinds: Record<string, WorkflowType> = {
   remove: WorkflowTypes.packageRemoval,
   attach: WorkflowTypes.dataSourceAttachment,
   'iot-release': WorkflowTypes.iotPackageRelease,
+  plugin: WorkflowTypes.pluginRollout,
 };
 
 /** A workflow type from a short name or the type itself; undefined when it is neither. */

@@ -46,6 +46,7 @@ const durationsSchema = z
     packageDeletingMs: nonNegative,
     applicationCreatingMs: nonNegative,
     attachmentExpiryMs: nonNegative,
+    blueGreenMs: nonNegative,
   })
   .partial()
   .strict();

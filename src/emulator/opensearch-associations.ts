@@ -1,5 +1,12 @@
 import { AwsError, validation } from './errors.js';
 import type { Association, Domain, DomainStore } from './opensearch-domains.js';
+import {
+  PLUGIN_PACKAGE_TYPES,
+  refuseWhileChanging,
+  requireSameEngine,
+  startChange,
+  type ConfigChange,
+} from './opensearch-deployments.js';
 import { availableVersionOf, packageStatus, type Package, type PackageStore } from './opensearch-packages.js';
 import { paginate } from './pagination.js';
 import { epochSeconds, jsonBody, type JsonObject, type ServiceRequest } from './service.js';
@@ -27,7 +34,11 @@ export class AssociationStore {
     private readonly env: { durations: () => Durations },
   ) {}
 
-  associatePackage(req: ServiceRequest): JsonObject {
+  /**
+   * `bulk`: the call is one package of an AssociatePackages list — prerequisites may come with it
+   * in the same list, and a plugin's blue/green deployment is one for the whole list.
+   */
+  associatePackage(req: ServiceRequest, bulk?: BulkCall): JsonObject {
     const pkg = this.packages.requirePackage(req.params.PackageID ?? '', req);
     const domain = this.domains.requireDomain(req);
     const body = jsonBody(req);
@@ -40,6 +51,7 @@ export class AssociationStore {
     const prerequisites = body.PrerequisitePackageIDList;
     if (Array.isArray(prerequisites)) {
       for (const prerequisite of prerequisites) {
+        if (bulk?.packageIds.has(String(prerequisite))) continue; // associated with it, in this call
         const row = domain.associations.get(String(prerequisite));
         if (!row || rowStatus(row, now) !== 'ACTIVE') {
           throw validation(
@@ -73,10 +85,15 @@ export class AssociationStore {
         `Domain ${domain.name} already has the maximum of ${MAX_PACKAGES_PER_DOMAIN} packages associated`,
       );
     }
-    const durationMs = domain.settings.associationMs ?? this.env.durations().associationMs;
+    const plugin = PLUGIN_PACKAGE_TYPES.has(pkg.type);
+    if (plugin) requireSameEngine(pkg, domain);
+    const durationMs = plugin
+      ? this.pluginChange(domain, now, bulk, `associate ${pkg.id}`)
+      : (domain.settings.associationMs ?? this.env.durations().associationMs);
     const row: Association = {
       packageId: pkg.id,
       version: target,
+      ...(Array.isArray(prerequisites) ? { prerequisites: prerequisites.map(String) } : {}),
       requestedAt: now,
       settledAt: now + durationMs,
       ...(domain.settings.failAssociation !== undefined
@@ -88,7 +105,7 @@ export class AssociationStore {
     return { DomainPackageDetails: rowDetails(pkg, domain, row, now) };
   }
 
-  dissociatePackage(req: ServiceRequest): JsonObject {
+  dissociatePackage(req: ServiceRequest, bulk?: BulkCall): JsonObject {
     const pkg = this.packages.requirePackage(req.params.PackageID ?? '', req);
     const domain = this.domains.requireDomain(req);
     const now = req.now;
@@ -116,7 +133,9 @@ export class AssociationStore {
         `Package ${pkg.id} is in use by one or more indexes on domain ${domain.name}. Move the indexes off the package before dissociating it`,
       );
     }
-    const durationMs = domain.settings.dissociationMs ?? this.env.durations().dissociationMs;
+    const durationMs = PLUGIN_PACKAGE_TYPES.has(pkg.type)
+      ? this.pluginChange(domain, now, bulk, `dissociate ${pkg.id}`)
+      : (domain.settings.dissociationMs ?? this.env.durations().dissociationMs);
     row.dissociation = {
       requestedAt: now,
       settledAt: now + durationMs,
@@ -139,16 +158,27 @@ export class AssociationStore {
     const domainName = requiredString(body.DomainName, 'domainName');
     const list = body.PackageList;
     if (!Array.isArray(list)) throw validation('PackageList must be a list');
-    return {
-      DomainPackageDetailsList: list.map((raw: unknown, index) => {
-        const item = (raw ?? {}) as JsonObject;
-        const packageId = requiredString(item.PackageID, `packageList.${index + 1}.member.packageID`);
-        const single = subRequest(req, packageId, domainName, {
-          PrerequisitePackageIDList: item.PrerequisitePackageIDList,
-        });
-        return this.associatePackage(single).DomainPackageDetails;
-      }),
-    };
+    const items = list.map((raw: unknown, index) => {
+      const item = (raw ?? {}) as JsonObject;
+      return {
+        packageId: requiredString(item.PackageID, `packageList.${index + 1}.member.packageID`),
+        prerequisites: item.PrerequisitePackageIDList,
+        configuration: item.AssociationConfiguration,
+      };
+    });
+    const bulk: BulkCall = { packageIds: new Set(items.map((i) => i.packageId)) };
+    this.checkBundle(req, domainName, items, bulk);
+    const details = items.map((item) => {
+      const single = subRequest(req, item.packageId, domainName, {
+        PrerequisitePackageIDList: item.prerequisites,
+      });
+      const answer = this.associatePackage(single, bulk).DomainPackageDetails as JsonObject;
+      return {
+        ...answer,
+        ...(item.configuration !== undefined ? { AssociationConfiguration: item.configuration } : {}),
+      };
+    });
+    return { DomainPackageDetailsList: details };
   }
 
   /** DissociatePackages: DissociatePackage for each package id of the list, in order, as above. */
@@ -157,12 +187,68 @@ export class AssociationStore {
     const domainName = requiredString(body.DomainName, 'domainName');
     const list = body.PackageList;
     if (!Array.isArray(list)) throw validation('PackageList must be a list');
+    const ids = list.map((id: unknown, index) => requiredString(id, `packageList.${index + 1}.member`));
+    const bulk: BulkCall = { packageIds: new Set(ids) };
     return {
-      DomainPackageDetailsList: list.map((id: unknown, index) => {
-        const packageId = requiredString(id, `packageList.${index + 1}.member`);
-        return this.dissociatePackage(subRequest(req, packageId, domainName, {})).DomainPackageDetails;
-      }),
+      DomainPackageDetailsList: ids.map(
+        (packageId) =>
+          this.dissociatePackage(subRequest(req, packageId, domainName, {}), bulk).DomainPackageDetails,
+      ),
     };
+  }
+
+  /**
+   * AssociatePackages checks the whole list before it changes anything: every prerequisite is
+   * associated or in the list, every ZIP-PLUGIN fits the domain's engine version, and a plugin
+   * whose PackageConfiguration makes a license (configuration) REQUIRED comes with a
+   * PACKAGE-LICENSE (PACKAGE-CONFIG) package, in the list or already on the domain.
+   */
+  private checkBundle(
+    req: ServiceRequest,
+    domainName: string,
+    items: Array<{ packageId: string; prerequisites: unknown }>,
+    bulk: BulkCall,
+  ): void {
+    const domain = this.domains.requireDomain({ ...req, params: { DomainName: domainName }, resource: {} });
+    const packages = items.map((i) => this.packages.requirePackage(i.packageId));
+    const present = new Set([...bulk.packageIds, ...domain.associations.keys()]);
+    const typesPresent = new Set(
+      [...present].map((id) => this.packages.byId.get(id)?.type).filter((t) => t !== undefined),
+    );
+    items.forEach((item, index) => {
+      const pkg = packages[index]!;
+      if (Array.isArray(item.prerequisites))
+        for (const prerequisite of item.prerequisites)
+          if (!present.has(String(prerequisite)))
+            throw validation(
+              `Prerequisite package ${String(prerequisite)} of ${pkg.id} is neither associated with ${domainName} nor in this request`,
+            );
+      if (PLUGIN_PACKAGE_TYPES.has(pkg.type)) requireSameEngine(pkg, domain);
+      const needs = pkg.configuration;
+      if (needs?.LicenseRequirement === 'REQUIRED' && !typesPresent.has('PACKAGE-LICENSE'))
+        throw validation(`Package ${pkg.id} requires a license: associate a PACKAGE-LICENSE package with it`);
+      if (needs?.ConfigurationRequirement === 'REQUIRED' && !typesPresent.has('PACKAGE-CONFIG'))
+        throw validation(
+          `Package ${pkg.id} requires a configuration: associate a PACKAGE-CONFIG package with it`,
+        );
+    });
+    if (packages.some((p) => PLUGIN_PACKAGE_TYPES.has(p.type))) refuseWhileChanging(domain, req.now);
+  }
+
+  /**
+   * A plugin package's association or dissociation is a configuration change of the domain: the
+   * first of a call starts the blue/green deployment (refused while another runs); the others of
+   * the same call join it. Returns how long the row takes to settle: until the deployment ends.
+   */
+  private pluginChange(domain: Domain, now: number, bulk: BulkCall | undefined, what: string): number {
+    if (bulk?.change) {
+      bulk.change.properties.push(what);
+      return bulk.change.endsAt - now;
+    }
+    refuseWhileChanging(domain, now);
+    const change = startChange(domain, now, this.env.durations().blueGreenMs, [what]);
+    if (bulk) bulk.change = change;
+    return change.endsAt - now;
   }
 
   listDomainsForPackage(req: ServiceRequest): JsonObject {
@@ -231,6 +317,12 @@ export class AssociationStore {
   }
 }
 
+/** The packages of one AssociatePackages / DissociatePackages call, and the deployment it started. */
+interface BulkCall {
+  packageIds: Set<string>;
+  change?: ConfigChange;
+}
+
 /** One package of a bulk call as its single-package request; the call log keeps the domain. */
 function subRequest(
   req: ServiceRequest,
@@ -285,6 +377,7 @@ export function rowDetails(
     DomainPackageStatus: status,
     PackageVersion: row.version,
     ReferencePath: referencePath(pkg.id),
+    ...(row.prerequisites?.length ? { PrerequisitePackageIDList: row.prerequisites } : {}),
     ...(errorDetails ? { ErrorDetails: errorDetails } : {}),
   };
 }

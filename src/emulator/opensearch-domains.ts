@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AwsError, validation } from './errors.js';
+import { changeProgress, changeStatusMembers, type ConfigChange } from './opensearch-deployments.js';
 import { jsonBody, type JsonObject, type ServiceRequest } from './service.js';
 import type { DomainBacking, DomainConfiguration, Durations } from './types.js';
 import { oneOf, optionalString, requiredString, type StringRule } from './validation.js';
@@ -36,6 +37,8 @@ export interface Settling {
 export interface Association extends Settling {
   packageId: string;
   version: string;
+  /** PrerequisitePackageIDList as the association was requested. */
+  prerequisites?: string[];
   dissociation?: Settling;
 }
 
@@ -57,6 +60,8 @@ export interface Domain {
   clusterConfig: unknown;
   settings: DomainSettings;
   associations: Map<string, Association>;
+  /** The latest configuration change (a blue/green deployment), see opensearch-deployments.ts. */
+  change?: ConfigChange;
 }
 
 export class DomainStore {
@@ -101,6 +106,12 @@ export class DomainStore {
   /** DescribeDomain / DescribeElasticsearchDomain. */
   describeDomain(req: ServiceRequest): JsonObject {
     return { DomainStatus: this.domainStatus(this.requireDomain(req), req) };
+  }
+
+  /** DescribeDomainChangeProgress: the stages of the domain's latest configuration change. */
+  describeDomainChangeProgress(req: ServiceRequest): JsonObject {
+    const changeId = req.query.get('changeid') ?? undefined;
+    return changeProgress(this.requireDomain(req), req.now, changeId);
   }
 
   /** DescribeDomains / DescribeElasticsearchDomains: 1-5 names; names of no domain are left out. */
@@ -204,6 +215,7 @@ export class DomainStore {
             ClusterConfig: clusterConfigFor(domain.clusterConfig, false),
           }),
       DomainProcessingStatus: deleted ? 'Deleting' : processing ? 'Creating' : 'Active',
+      ...(deleted || processing || legacy ? {} : changeStatusMembers(domain, now)),
     };
   }
 

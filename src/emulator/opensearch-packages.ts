@@ -53,6 +53,8 @@ export interface Package {
   type: PackageType;
   description?: string;
   engineVersion?: string;
+  /** PackageConfiguration as given on create / update (what a plugin requires: license, configuration). */
+  configuration?: JsonObject;
   createdAt: number;
   sequence: number;
   /** Successful uploads in order, possibly followed by one in flight or one that failed. */
@@ -100,6 +102,10 @@ export class PackageStore {
     if (type === 'ZIP-PLUGIN' && engineVersion === undefined) {
       throw validation('EngineVersion is required for packages of type ZIP-PLUGIN');
     }
+    if (type !== 'ZIP-PLUGIN' && engineVersion !== undefined) {
+      throw validation('EngineVersion can only be specified for packages of type ZIP-PLUGIN');
+    }
+    const configuration = packageConfiguration(body.PackageConfiguration);
     const existingId = this.idByName.get(name);
     if (existingId !== undefined) {
       req.resource.packageId = existingId;
@@ -118,6 +124,7 @@ export class PackageStore {
       type,
       ...(description !== undefined ? { description } : {}),
       ...(engineVersion !== undefined ? { engineVersion } : {}),
+      ...(configuration !== undefined ? { configuration } : {}),
       createdAt: req.now,
       sequence: ++this.sequence,
       uploads: [],
@@ -137,6 +144,7 @@ export class PackageStore {
     const source = packageSource(body.PackageSource);
     const description = optionalString(body.PackageDescription, 'packageDescription', { max: 1024 });
     const commitMessage = optionalString(body.CommitMessage, 'commitMessage', { max: 160 });
+    const configuration = packageConfiguration(body.PackageConfiguration);
     const pkg = this.requirePackage(id);
     req.resource.packageName = pkg.name;
     const status = packageStatus(pkg, req.now);
@@ -149,6 +157,7 @@ export class PackageStore {
     const version = `v${pkg.uploads.length + 1}`;
     pkg.uploads.push(this.startUpload(pkg, version, source, commitMessage, req.now));
     if (description !== undefined) pkg.description = description;
+    if (configuration !== undefined) pkg.configuration = configuration;
     return { PackageDetails: this.packageDetails(pkg, req) };
   }
 
@@ -329,6 +338,7 @@ export class PackageStore {
         ? {}
         : {
             ...(pkg.engineVersion !== undefined ? { EngineVersion: pkg.engineVersion } : {}),
+            ...(pkg.configuration !== undefined ? { AvailablePackageConfiguration: pkg.configuration } : {}),
             PackageOwner: this.env.accountId,
           }),
     };
@@ -375,4 +385,38 @@ export function packageLastUpdated(pkg: Package, now: number): number {
     last = Math.max(last, upload.validatedAt);
   if (pkg.deleteRequestedAt !== undefined) last = Math.max(last, pkg.deleteRequestedAt);
   return last;
+}
+
+const REQUIREMENT_LEVELS = ['REQUIRED', 'OPTIONAL', 'NONE'] as const;
+
+/** PackageConfiguration: LicenseRequirement and ConfigurationRequirement are required members. */
+function packageConfiguration(raw: unknown): JsonObject | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw validation('PackageConfiguration must be an object');
+  const c = raw as JsonObject;
+  const license = oneOf(
+    requiredString(c.LicenseRequirement, 'packageConfiguration.licenseRequirement'),
+    'packageConfiguration.licenseRequirement',
+    REQUIREMENT_LEVELS,
+  );
+  const config = oneOf(
+    requiredString(c.ConfigurationRequirement, 'packageConfiguration.configurationRequirement'),
+    'packageConfiguration.configurationRequirement',
+    REQUIREMENT_LEVELS,
+  );
+  return {
+    LicenseRequirement: license,
+    ConfigurationRequirement: config,
+    ...(c.LicenseFilepath !== undefined
+      ? {
+          LicenseFilepath: optionalString(c.LicenseFilepath, 'packageConfiguration.licenseFilepath', {
+            max: 1024,
+          }),
+        }
+      : {}),
+    ...(typeof c.RequiresRestartForConfigurationUpdate === 'boolean'
+      ? { RequiresRestartForConfigurationUpdate: c.RequiresRestartForConfigurationUpdate }
+      : {}),
+  };
 }

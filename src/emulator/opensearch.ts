@@ -61,6 +61,7 @@ export const OPENSEARCH_ROUTES: RouteSpec[] = [
     ['GET', '/opensearch/domain/{DomainName}', 'DescribeDomain', false],
     ['DELETE', '/opensearch/domain/{DomainName}', 'DeleteDomain', true],
     ['POST', '/opensearch/domain-info', 'DescribeDomains', false],
+    ['GET', '/opensearch/domain/{DomainName}/progress', 'DescribeDomainChangeProgress', false],
     ['POST', '/opensearch/application', 'CreateApplication', true],
     ['GET', '/opensearch/application/{id}', 'GetApplication', false],
     ['DELETE', '/opensearch/application/{id}', 'DeleteApplication', true],
@@ -135,6 +136,8 @@ export class OpenSearchService {
       case 'DeleteDomain':
       case 'DeleteElasticsearchDomain':
         return this.deleteDomain(req);
+      case 'DescribeDomainChangeProgress':
+        return this.domains.describeDomainChangeProgress(req);
       case 'ListDomainNames':
         return this.domains.listDomainNames(req);
       case 'CreatePackage':

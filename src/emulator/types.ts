@@ -23,6 +23,8 @@ export interface Durations {
   applicationCreatingMs: number;
   /** Data source attachment PENDING -> FAILED. */
   attachmentExpiryMs: number;
+  /** The blue/green deployment a plugin package's association or dissociation starts. */
+  blueGreenMs: number;
 }
 
 export const DEFAULT_DURATIONS: Readonly<Durations> = Object.freeze({
@@ -34,6 +36,7 @@ export const DEFAULT_DURATIONS: Readonly<Durations> = Object.freeze({
   packageDeletingMs: 0,
   applicationCreatingMs: 0,
   attachmentExpiryMs: 24 * 60 * 60 * 1000,
+  blueGreenMs: 2000,
 });
 
 /** A real OpenSearch node standing in for the domain's nodes (see opensearch-backing.ts). */

@@ -6,5 +6,6 @@ export const WorkflowTypes = {
   packageRemoval: 'packageRemoval',
   dataSourceAttachment: 'dataSourceAttachment',
   iotPackageRelease: 'iotPackageRelease',
+  pluginRollout: 'pluginRollout',
 } as const;
 export type WorkflowType = (typeof WorkflowTypes)[keyof typeof WorkflowTypes];

@@ -12,7 +12,6 @@ import {
   COMMIT_MESSAGE_MAX,
   domainName,
   opensearchPackageName,
-  opensearchPackageType,
   PACKAGE_DESCRIPTION_MAX,
   s3BucketName,
   s3Key,
@@ -31,6 +30,9 @@ export function stagedKey(prefix: string, sha256: string, packageType: string): 
   return `${prefix}${sha256}${packageType === 'TXT-DICTIONARY' ? '.txt' : '.zip'}`;
 }
 export const MAX_DOMAINS = 1000;
+const DICTIONARY_TYPE_ONLY =
+  'must be TXT-DICTIONARY: a dictionary rollout takes dictionaries only; ZIP-PLUGIN, PACKAGE-LICENSE and ' +
+  'PACKAGE-CONFIG packages go through the plugin rollout (workflow type pluginRollout, `rollouts plugin`)';
 /** Room kept in PackageDescription for the content marker ` [sha256:<64 hex>]`. */
 export const CONTENT_MARKER_LENGTH = ' [sha256:]'.length + 64;
 
@@ -148,7 +150,11 @@ export type RolloutPolicy = z.infer<typeof rolloutPolicy>;
 export const dictionaryRolloutInput = z
   .object({
     packageName: opensearchPackageName,
-    packageType: opensearchPackageType.default('TXT-DICTIONARY'),
+    /**
+     * TXT-DICTIONARY only. A plugin (ZIP-PLUGIN, with its PACKAGE-LICENSE / PACKAGE-CONFIG) is a
+     * blue/green deployment of the domain, not a dictionary: it goes through pluginRollout.
+     */
+    packageType: z.literal('TXT-DICTIONARY', { error: DICTIONARY_TYPE_ONLY }).default('TXT-DICTIONARY'),
     description: z
       .string()
       .max(

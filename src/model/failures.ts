@@ -61,6 +61,12 @@ export const FailureTypes = {
   GateFailed: 'GateFailed',
   /** A notification could not be delivered after its retries (reported, never fails a rollout). */
   NotificationFailed: 'NotificationFailed',
+  /** A plugin's engine version differs from a target domain's (plugin rollout; nothing was changed). */
+  EngineVersionMismatch: 'EngineVersionMismatch',
+  /** A target domain has a configuration change in progress (plugin rollout pre-flight; nothing was changed). */
+  DomainChangeInProgress: 'DomainChangeInProgress',
+  /** A domain's blue/green deployment ended FAILED. */
+  DeploymentFailed: 'DeploymentFailed',
 } as const;
 export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 

@@ -18,7 +18,8 @@ import {
 
 /**
  * A value made from a workflow's input: text parts as they are; a field part is the first of its
- * fields that the input has. A template that is one field alone is that field's value as it is.
+ * fields that the input has (a name with dots is a path into nested objects, e.g.
+ * `bundle.plugin.packageName`). A template that is one field alone is that field's value as it is.
  */
 export type TemplatePart = { text: string } | { inputField: readonly string[] };
 
@@ -102,6 +103,16 @@ export const WORKFLOW_IDENTITIES: Record<WorkflowType, WorkflowIdentity> = {
       },
     ],
   },
+  pluginRollout: {
+    idTemplate: [text('plugin-rollout/'), field('bundle.plugin.packageName')],
+    idConflictPolicy: 'FAIL',
+    idReusePolicy: 'ALLOW_DUPLICATE',
+    searchAttributes: [
+      ...common('pluginRollout'),
+      { key: RolloutTarget, value: [field('bundle.plugin.packageName')] },
+      domains,
+    ],
+  },
   iotPackageRelease: {
     idTemplate: [text('iot-package-release/'), field('packageName'), text('/'), field('versionName')],
     idConflictPolicy: 'FAIL',
@@ -120,13 +131,22 @@ export function fillTemplate(parts: readonly TemplatePart[], input: object): unk
   for (const part of parts) {
     if ('text' in part) values.push(part.text);
     else {
-      const record = input as Record<string, unknown>;
-      const name = part.inputField.find((n) => record[n] !== undefined);
+      const name = part.inputField.find((n) => fieldValue(input, n) !== undefined);
       if (name === undefined) return undefined;
-      values.push(record[name]);
+      values.push(fieldValue(input, name));
     }
   }
   return values.length === 1 ? values[0] : values.map(String).join('');
+}
+
+/** The value at a field name; dots walk into nested objects. */
+function fieldValue(input: object, path: string): unknown {
+  let value: unknown = input;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
 }
 
 export function workflowIdOf(type: WorkflowType, input: object): string {

@@ -13,6 +13,7 @@ import type {
 } from '../model/dictionary-rollout.js';
 import type { IotApproval, IotApproveArgs, IotPackageReleaseProgress } from '../model/iot-package-release.js';
 import type { PackageRemovalProgress } from '../model/package-removal.js';
+import type { PluginRolloutProgress } from '../model/plugin-rollout.js';
 
 // ---- dictionaryRollout ------------------------------------------------------------------------
 
@@ -50,4 +51,10 @@ export const iotPackageReleaseMessages = {
   approve: defineUpdate<IotApproval, [IotApproveArgs | undefined]>('approve'),
   /** Fire-and-forget twin of the update, for callers that cannot wait for an answer. */
   approveSignal: defineSignal<[IotApproveArgs | undefined]>('approve'),
+};
+
+// ---- pluginRollout ----------------------------------------------------------------------------
+
+export const pluginRolloutMessages = {
+  progress: defineQuery<PluginRolloutProgress>('progress'),
 };

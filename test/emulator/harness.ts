@@ -48,6 +48,7 @@ export const SLOW: Durations = {
   packageDeletingMs: 0,
   applicationCreatingMs: 30_000,
   attachmentExpiryMs: 24 * 60 * 60 * 1000,
+  blueGreenMs: 900_000,
 };
 
 export interface Harness extends AwsClients {

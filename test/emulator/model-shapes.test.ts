@@ -37,6 +37,7 @@ import {
   DeletePackageCommand,
   DescribeDataSourceAttachmentCommand,
   DescribeDomainCommand,
+  DescribeDomainChangeProgressCommand,
   DescribeDomainsCommand,
   DescribePackagesCommand,
   DetachDataSourceCommand,
@@ -225,6 +226,7 @@ describe('every answer against its operation shape', () => {
     expect(some.DomainStatusList!.map((d) => d.DomainName)).toEqual(['search', 'fresh']);
     await opensearch.send(new ListDomainNamesCommand({}));
     await opensearch.send(new ListDomainNamesCommand({ EngineType: 'Elasticsearch' }));
+    await opensearch.send(new DescribeDomainChangeProgressCommand({ DomainName: 'search' }));
 
     const created = await opensearch.send(
       new CreatePackageCommand({
@@ -281,6 +283,37 @@ describe('every answer against its operation shape', () => {
     expect((await failure(opensearch.send(new DeletePackageCommand({ PackageID: id })))).name).toBe(
       'ConflictException',
     );
+    // A plugin: one blue/green deployment, on the domain and in its change progress, then over.
+    await h.putObject('staging', 'plugin.zip', 'PK\u0003\u0004plugin');
+    const plugin = (
+      await opensearch.send(
+        new CreatePackageCommand({
+          PackageName: 'shape-plugin',
+          PackageType: 'ZIP-PLUGIN',
+          EngineVersion: 'OpenSearch_2.19',
+          PackageConfiguration: { LicenseRequirement: 'NONE', ConfigurationRequirement: 'NONE' },
+          PackageSource: { S3BucketName: 'staging', S3Key: 'plugin.zip' },
+        }),
+      )
+    ).PackageDetails!.PackageID!;
+    await h.advance(120_000);
+    await opensearch.send(
+      new AssociatePackagesCommand({
+        DomainName: 'search',
+        PackageList: [
+          {
+            PackageID: plugin,
+            AssociationConfiguration: { KeyStoreAccessOption: { KeyStoreAccessEnabled: false } },
+          },
+        ],
+      }),
+    );
+    await opensearch.send(new DescribeDomainCommand({ DomainName: 'search' })); // Processing, Modifying
+    await opensearch.send(new DescribeDomainChangeProgressCommand({ DomainName: 'search' })); // stages
+    await h.advance(900_000);
+    await opensearch.send(new DescribeDomainCommand({ DomainName: 'search' })); // Completed
+    await opensearch.send(new DescribeDomainChangeProgressCommand({ DomainName: 'search' }));
+
     const unused = (
       await opensearch.send(
         new DescribePackagesCommand({ Filters: [{ Name: 'PackageName', Value: ['missing-source'] }] }),

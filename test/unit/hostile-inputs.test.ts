@@ -18,6 +18,7 @@ import { dictionaryRolloutInput } from '../../src/model/dictionary-rollout.js';
 import { FailureTypes } from '../../src/model/failures.js';
 import { iotPackageReleaseInput } from '../../src/model/iot-package-release.js';
 import { packageRemovalInput } from '../../src/model/package-removal.js';
+import { pluginRolloutInput } from '../../src/model/plugin-rollout.js';
 import { InvalidInputError, parseOrThrow, validate } from '../../src/model/validation.js';
 import {
   hostileContents,
@@ -32,6 +33,7 @@ const schemas: Record<WorkflowType, z.ZodType> = {
   [WorkflowTypes.packageRemoval]: packageRemovalInput,
   [WorkflowTypes.dataSourceAttachment]: dataSourceAttachmentInput,
   [WorkflowTypes.iotPackageRelease]: iotPackageReleaseInput,
+  [WorkflowTypes.pluginRollout]: pluginRolloutInput,
 };
 
 /** A client that must never be used: validation happens before anything is sent. */

@@ -29,7 +29,7 @@ export const DICTIONARY_INPUT_OPTIONS: Options = {
   'package-type': {
     type: 'string',
     arg: 'type',
-    help: 'TXT-DICTIONARY | ZIP-PLUGIN | PACKAGE-LICENSE | PACKAGE-CONFIG [TXT-DICTIONARY]',
+    help: 'TXT-DICTIONARY only (plugins: `rollouts plugin`) [TXT-DICTIONARY]',
     field: 'packageType',
   },
   description: {

@@ -99,16 +99,26 @@ class Contract:
     @staticmethod
     def fill(template: list[dict], workflow_input: dict) -> Any:
         """A contract template: {"text"} parts as they are, {"inputField": [a, b]} the first field
-        the input has. A template that is one field alone keeps the field's JSON value (a list)."""
+        the input has (a name with dots is a path into nested objects). A template that is one
+        field alone keeps the field's JSON value (a list)."""
+
+        def at(path: str) -> Any:
+            value: Any = workflow_input
+            for key in path.split("."):
+                if not isinstance(value, dict) or key not in value:
+                    return None
+                value = value[key]
+            return value
+
         values = []
         for part in template:
             if "text" in part:
                 values.append(part["text"])
                 continue
-            present = [name for name in part["inputField"] if name in workflow_input]
+            present = [name for name in part["inputField"] if at(name) is not None]
             if not present:
                 raise KeyError(f"input has none of {part['inputField']}")
-            values.append(workflow_input[present[0]])
+            values.append(at(present[0]))
         return values[0] if len(values) == 1 else "".join(str(v) for v in values)
 
     def workflow_id(self, workflow_type: str, workflow_input: dict) -> str:

@@ -11,6 +11,7 @@ describe('--help', () => {
       'attach',
       'iot-release',
       'remove',
+      'plugin',
       'status',
       'watch',
       'approve',
