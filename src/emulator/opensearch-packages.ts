@@ -21,6 +21,10 @@ import { oneOf, optionalInteger, optionalString, requiredString, type StringRule
  * it (COPYING -> VALIDATING -> AVAILABLE, or COPY_FAILED / VALIDATION_FAILED), each successful
  * upload becoming the next version; DeletePackage waits out DELETING. Every status is computed from
  * the upload's timestamps when it is read.
+ *
+ * Just over 400 lines on purpose: one store class over one map of packages, whose operations share
+ * the version and status rules at the end of the file; the request checks are already apart
+ * (opensearch-package-checks.ts).
  */
 
 /** Not adjustable in AWS. */

@@ -1,13 +1,6 @@
 import { z } from 'zod';
 import { callPriority } from './call-priority.js';
-import { epochMs, failureSummary, type FailureSummary } from './failures.js';
-import {
-  bakeSeconds,
-  gateFailure,
-  healthGates,
-  notificationReport,
-  notificationsInput,
-} from './health-gates.js';
+import { bakeSeconds, healthGates, notificationsInput } from './health-gates.js';
 import {
   COMMIT_MESSAGE_MAX,
   domainName,
@@ -18,7 +11,7 @@ import {
   s3Prefix,
   utf8Length,
 } from './aws-rules.js';
-import { domainVerification, preflightInput, verificationCounts, verificationInput } from './verification.js';
+import { preflightInput, verificationInput } from './verification.js';
 
 /** Inline dictionaries travel in the workflow input (and so in history): keep them small. */
 export const INLINE_TEXT_MAX_BYTES = 32 * 1024;
@@ -280,149 +273,8 @@ export function commitMessageFor(sha256: string): string {
   return `package-rollouts ${contentMarker(sha256)}`.slice(0, COMMIT_MESSAGE_MAX);
 }
 
-// ---- progress and result: declared once (zod, for the JSON Schemas), the types derived -----
-
-export const domainState = z.enum([
-  'pending', // not started yet
-  'skipped', // already current before this run: no AssociatePackage call
-  'associating',
-  'current', // ACTIVE at the target version
-  'failed',
-  'not-started', // halted, cancelled or dry-run before it was reached
-  'rolling-back',
-  'rolled-back',
-  'rollback-failed',
-]);
-export type DomainState = z.infer<typeof domainState>;
-
-/** Why a domain failed: a stable type, a message, and AWS's code / request id when AWS said no. */
-export type DomainError = FailureSummary;
-
-export const domainOutcome = z.object({
-  domain: z.string(),
-  state: domainState,
-  wave: z.number().int().describe('0-based wave index; -1 before planning'),
-  previousVersion: z.string().optional().describe('the version before this run; absent = no association'),
-  version: z.string().optional().describe('the version the domain has now, as far as the workflow last saw'),
-  referencePath: z
-    .string()
-    .optional()
-    .describe(
-      "AWS's ReferencePath on this domain (analyzers/<PackageID>): what analyzers use as synonyms_path",
-    ),
-  startedAt: epochMs.optional(),
-  finishedAt: epochMs.optional(),
-  error: failureSummary.optional(),
-  verification: domainVerification.optional(),
-});
-export type DomainOutcome = z.infer<typeof domainOutcome>;
-
-/** What the `plan` query answers once the plan is known. */
-export const dictionaryRolloutPlan = z
-  .object({
-    packageId: z.string().optional(),
-    targetVersion: z.string().optional(),
-    waves: z.array(z.array(z.string())).describe('domains to associate, wave by wave (wave 1 first)'),
-    skipped: z.array(z.string()).describe('already ACTIVE at the target version: no AssociatePackage call'),
-  })
-  .strict();
-export type DictionaryRolloutPlan = z.infer<typeof dictionaryRolloutPlan>;
-
-/** The argument of the `approve` update and signal. Waves are numbered from 1 for people. */
-export const approveWaveArgs = z
-  .object({
-    wave: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .describe(
-        'approve every wave up to this one, numbered from 1; default: the wave waiting for approval (progress.currentWave + 1)',
-      ),
-  })
-  .strict();
-export type ApproveWaveArgs = z.input<typeof approveWaveArgs>;
-
-/** What the `approve` update answers. */
-export const approvedWave = z
-  .number()
-  .int()
-  .min(1)
-  .describe(
-    'the highest wave approved so far, numbered from 1 (progress.currentWave counts from 0: the wave waiting for approval is currentWave + 1)',
-  );
-
-export const rolloutPhase = z.enum([
-  'staging',
-  'packaging',
-  'waiting-for-package',
-  'planning',
-  'associating',
-  'waiting-for-approval',
-  'paused',
-  'pausing-between-waves',
-  'rolling-back',
-  'done',
-  'checking-gates',
-  'baking',
-]);
-export type RolloutPhase = z.infer<typeof rolloutPhase>;
-
-export const dictionaryRolloutProgress = z.object({
-  phase: rolloutPhase,
-  packageName: z.string(),
-  packageId: z.string().optional(),
-  targetVersion: z.string().optional(),
-  contentSha256: z.string().optional(),
-  waves: z.array(z.array(z.string())),
-  currentWave: z.number().int(),
-  paused: z.boolean(),
-  awaitingApproval: z.boolean(),
-  domains: z.array(domainOutcome),
-  gateFailures: z.array(gateFailure).optional().describe('health gates that failed (docs/health-gates.md)'),
-  bakeUntil: epochMs.optional().describe('while baking: when the bake ends'),
-});
-export type DictionaryRolloutProgress = z.infer<typeof dictionaryRolloutProgress>;
-
-export const rolloutOutcome = z.enum([
-  'succeeded',
-  'unchanged',
-  'partial',
-  'failed',
-  'rolled-back',
-  'cancelled',
-  'dry-run',
-]);
-export type RolloutOutcome = z.infer<typeof rolloutOutcome>;
-
-export const dictionaryRolloutResult = z.object({
-  outcome: rolloutOutcome,
-  packageName: z.string(),
-  packageId: z.string(),
-  targetVersion: z.string().describe('e.g. "v3"'),
-  referencePath: z.string().describe('what analyzers reference (synonyms_path): analyzers/<PackageID>'),
-  contentSha256: z.string(),
-  packageChange: z.enum(['created', 'updated', 'unchanged']),
-  stagedObject: z.object({ bucket: z.string(), key: z.string(), sizeBytes: z.number() }),
-  waves: z.number().int(),
-  counts: z.object({
-    current: z.number().int(),
-    skipped: z.number().int(),
-    failed: z.number().int(),
-    notStarted: z.number().int(),
-    rolledBack: z.number().int(),
-  }),
-  domains: z.array(domainOutcome),
-  verification: verificationCounts.optional().describe('sums over the domains (verification input only)'),
-  startedAt: epochMs,
-  finishedAt: epochMs,
-  notes: z
-    .array(z.string())
-    .describe('always worth saying: indexes see a new dictionary only after a refresh'),
-  gateFailures: z.array(gateFailure).optional().describe('health gates that failed (docs/health-gates.md)'),
-  notifications: notificationReport.optional().describe('notifications sent, and those not delivered'),
-});
-export type DictionaryRolloutResult = z.infer<typeof dictionaryRolloutResult>;
+// Progress, plan and result shapes live in dictionary-rollout-result.ts (one file each to read whole).
+export * from './dictionary-rollout-result.js';
 
 /** One rollout per package at a time: the id derives from the package name. */
 export function dictionaryRolloutWorkflowId(packageName: string): string {

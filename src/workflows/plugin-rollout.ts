@@ -6,6 +6,10 @@
  * content), and each domain gets the whole bundle in one AssociatePackages call (the license and
  * the configuration name the plugin as prerequisite), which starts a blue/green deployment: the
  * wait follows it through DescribeDomain / DescribeDomainChangeProgress, a few domains at a time.
+ *
+ * Just over 400 lines on purpose: one run is one sequence (check the domains, publish the bundle,
+ * deploy domain by domain) over one outcomes map, and reads best in the order it runs. When it
+ * gains steps (health gates, verification), make it a folder as dictionary-rollout/ is.
  */
 import { ApplicationFailure, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type {
