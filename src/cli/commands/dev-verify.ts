@@ -73,10 +73,14 @@ async function request(node: OpenSearchNode, method: string, path: string, body?
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-/** An index whose search analyzer reads the package's file (updateable: refreshed in place). */
-async function ensureIndex(node: OpenSearchNode, referencePath: string): Promise<void> {
-  if ((await fetch(`${node.endpoint}/${INDEX}`, { method: 'HEAD' })).status === 200) return;
-  await request(node, 'PUT', `/${INDEX}`, {
+/**
+ * An index whose search analyzer reads the package's file (updateable: refreshed in place).
+ * False when the node has no such file to build it from: the domain is not associated yet, or the
+ * emulator's state comes from a run that did not keep the file's bytes.
+ */
+async function ensureIndex(node: OpenSearchNode, referencePath: string): Promise<boolean> {
+  if ((await fetch(`${node.endpoint}/${INDEX}`, { method: 'HEAD' })).status === 200) return true;
+  const created = await request(node, 'PUT', `/${INDEX}`, {
     settings: {
       number_of_shards: 1,
       number_of_replicas: 0,
@@ -87,6 +91,7 @@ async function ensureIndex(node: OpenSearchNode, referencePath: string): Promise
     },
     mappings: { properties: { title: { type: 'text', analyzer: 'standard', search_analyzer: ANALYZER } } },
   });
+  return created.status === 200;
 }
 
 async function probeTokens(node: OpenSearchNode): Promise<string[]> {
@@ -120,13 +125,22 @@ export async function verifiedSample(
   const referencePath = await referencePathOf(aws, input.packageName);
   const [canary, node] = [...dp.nodes][0]!;
   let probes: NonNullable<DictionaryRolloutInput['verification']>['probes'] = [];
+  let indexed = false;
   if (referencePath) {
-    for (const n of dp.nodes.values()) await ensureIndex(n, referencePath);
+    indexed = true;
+    for (const n of dp.nodes.values()) indexed = (await ensureIndex(n, referencePath)) && indexed;
+    if (!indexed)
+      out.line(
+        `The package exists from an earlier run, but not every node has its file to build the index from (an emulator state saved before files were kept): "${PROBE_TEXT}" is probed after the rollout.`,
+      );
+  }
+  if (indexed) {
     out.line(
       `_analyze "${PROBE_TEXT}" on ${canary} before the rollout: [${(await probeTokens(node)).join(', ')}]`,
     );
     probes = [{ index: INDEX, analyzer: ANALYZER, text: PROBE_TEXT, expectedTokens }];
-  } else out.line(`First run: no index reads the package yet; "${PROBE_TEXT}" is probed after the rollout.`);
+  } else if (!referencePath)
+    out.line(`First run: no index reads the package yet; "${PROBE_TEXT}" is probed after the rollout.`);
   return {
     ...input,
     preflight: { format: 'solr' },
@@ -139,9 +153,9 @@ export async function printTokensAfter(dp: DemoDataPlane, aws: AwsClients, packa
   const referencePath = await referencePathOf(aws, packageName);
   if (!referencePath) return;
   for (const [domain, node] of dp.nodes) {
-    await ensureIndex(node, referencePath);
-    out.line(
-      `_analyze "${PROBE_TEXT}" on ${domain} after the rollout: [${(await probeTokens(node)).join(', ')}]`,
-    );
+    const tokens = (await ensureIndex(node, referencePath))
+      ? `[${(await probeTokens(node)).join(', ')}]`
+      : '(no index: this node has no file of the package, the domain is not associated with it)';
+    out.line(`_analyze "${PROBE_TEXT}" on ${domain} after the rollout: ${tokens}`);
   }
 }
