@@ -83,7 +83,8 @@ export function generateIamPolicy(p: IamPolicyParameters): IamPolicy {
       {
         Sid: 'OpenSearchPackageAssociationsOnPrefixedDomains',
         Effect: 'Allow',
-        // DescribeDomain: a verified rollout reads the domain's data-plane endpoint.
+        // DescribeDomain: a verified rollout reads the domain's data-plane endpoint, and a plugin
+        // rollout its engine version and deployment (granted once, here).
         Action: ['es:AssociatePackage', 'es:DescribeDomain', 'es:DissociatePackage'],
         Resource: `arn:${partition}:es:${region}:${account}:domain/${p.domainNamePrefix}*`,
         Condition: OWN_ACCOUNT,
@@ -94,7 +95,6 @@ export function generateIamPolicy(p: IamPolicyParameters): IamPolicy {
         Effect: 'Allow',
         Action: [
           'es:AssociatePackages',
-          'es:DescribeDomain',
           'es:DescribeDomainChangeProgress',
           'es:DissociatePackages',
           'es:ListPackagesForDomain',

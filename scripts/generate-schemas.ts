@@ -28,7 +28,7 @@ const INPUT_NOTES: Record<string, string> = {
     `source.text is at most ${INLINE_TEXT_MAX_BYTES} bytes of UTF-8 (it is recorded in workflow history); ` +
     `S3 keys and prefixes have no '.' or '..' segments, no leading '/', no control characters; ` +
     `percentages strictly increase and end at 100; explicit waves list every domain exactly once; ` +
-    `canary is smaller than the number of domains; preflight checks only a TXT-DICTIONARY; a probe names ` +
+    `canary is smaller than the number of domains; a probe names ` +
     `exactly one of analyzer or field; verification.endpoints names only listed domains. ` +
     `A violation ends the run with failure type InvalidInput ` +
     `(details: { issues: [{ field, rule }] }) before any AWS call.`,

@@ -178,12 +178,6 @@ export const dictionaryRolloutInput = z
   })
   .strict()
   .superRefine((input, ctx) => {
-    if (input.preflight && input.preflight.format !== 'none' && input.packageType !== 'TXT-DICTIONARY')
-      ctx.addIssue({
-        code: 'custom',
-        message: 'checks only a TXT-DICTIONARY',
-        path: ['preflight', 'format'],
-      });
     for (const d of Object.keys(input.verification?.endpoints ?? {}))
       if (!input.domains.includes(d))
         ctx.addIssue({

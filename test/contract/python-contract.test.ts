@@ -69,6 +69,7 @@ async function scenario(
   const run: ScenarioRun = { checks: [], exitCode: null, done: false, stderr: '' };
   child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let readToEnd = false;
   try {
     for await (const line of createInterface({ input: child.stdout })) {
       const event = JSON.parse(line) as { event: string } & Record<string, unknown>;
@@ -82,9 +83,12 @@ async function scenario(
         child.stdin.write('go\n');
       }
     }
+    readToEnd = true;
   } finally {
-    // A failed checkpoint handler leaves the script waiting for its "go": end it.
-    if (child.exitCode === null) child.kill();
+    // A failed checkpoint handler leaves the script waiting for its "go": end it. Not after its
+    // output ended: the script may close stdout a moment before it exits, and killing it then
+    // turned a passing scenario into exit code null.
+    if (!readToEnd && child.exitCode === null) child.kill();
   }
   run.exitCode = await exited;
   return run;

@@ -46,8 +46,9 @@ describe('verified-rollout input', () => {
     expect(issues({ ...base, preflight: { format: 'yaml' } })).toEqual([
       'preflight.format: must be solr, wordnet, wordlist or none',
     ]);
+    // Only dictionaries reach the pre-flight: any other package type is refused before it.
     expect(issues({ ...base, packageType: 'ZIP-PLUGIN', preflight: { format: 'solr' } })).toEqual([
-      'preflight.format: checks only a TXT-DICTIONARY',
+      expect.stringMatching(/^packageType: must be TXT-DICTIONARY: .*plugin rollout/),
     ]);
     expect(
       issues({ ...base, verification: { probes: [{ index: 'p', text: 'car', expectedTokens: [] }] } }),
