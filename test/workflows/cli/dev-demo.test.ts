@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -71,7 +71,20 @@ describe('rollouts dev (npm run demo)', () => {
     expect(end.result!.domains.map((d) => d.previousVersion)).toEqual(['v1', 'v1', 'v1', 'v1']);
     // The second run had an index to probe: verified on every domain, the probe passed.
     expect(end.result!.verification).toMatchObject({ verified: 4, indexesRefreshed: 4, probesPassed: 4 });
-  }, 600_000); // two demo runs, each starting four OpenSearch nodes
+
+    // An emulator state saved by an earlier build kept no file bytes: the fresh nodes cannot build
+    // the probe's index from the version the domains are on. The demo says so and probes after the
+    // rollout instead of failing the canary's verification on a missing index.
+    const statePath = join(dataDir, 'emulator.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as { opensearch: { contents?: unknown } };
+    delete state.opensearch.contents;
+    writeFileSync(statePath, JSON.stringify(state));
+    const third = await runCli(['dev', '--exit-when-done', '--domains', '2', ...PORTS], env);
+    expect(third.code, `${third.stdout}\n${third.stderr}`).toBe(0);
+    expect(third.stdout).toContain('is probed after the rollout');
+    expect(third.stdout).toMatch(/dictionary-rollout\/demo-synonyms: succeeded/);
+    expect(third.stdout).toMatch(/_analyze "demo" on demo-search-1 after the rollout: \[demo\d{6}\]/);
+  }, 900_000); // three demo runs, each starting its OpenSearch nodes
 
   it('without Java it says so and rolls out as before, unverified', async () => {
     const dataHome = mkdtempSync(join(tmpdir(), 'rollouts-demo-'));
