@@ -68,7 +68,12 @@ async function scenario(
   );
   const run: ScenarioRun = { checks: [], exitCode: null, done: false, stderr: '' };
   child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code, signal) => {
+      if (signal) run.stderr += `\n(ended by ${signal})`;
+      resolve(code);
+    }),
+  );
   let readToEnd = false;
   try {
     for await (const line of createInterface({ input: child.stdout })) {
@@ -97,7 +102,7 @@ async function scenario(
 /** The script finished, every check passed, and the named checks were among them. */
 function expectPassed(run: ScenarioRun, required: string[]): void {
   expect(run.error ?? '', `the scenario broke:\n${run.error}\n${run.stderr}`).toBe('');
-  expect(run.exitCode).toBe(0);
+  expect(run.exitCode, run.stderr).toBe(0);
   expect(run.done).toBe(true);
   const failed = run.checks.filter((c) => !c.ok);
   expect(failed, JSON.stringify(failed, null, 2)).toEqual([]);

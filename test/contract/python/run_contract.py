@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -515,4 +516,9 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    code = asyncio.run(main())
+    # Everything is reported; leave without the interpreter's teardown, during which the SDK's
+    # native runtime threads can end the process by a signal (an exit code of null to the caller).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
