@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { destroyAwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
+import {
+  HELD_DOWNLOAD_HOLD_AT,
+  HELD_DOWNLOAD_SIZE,
+  startHeldDownload,
+  type HeldDownload,
+} from '../helpers/held-download.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import type { RunningProcess } from '../../harness/child-process.js';
 import { awsClientsFor, TEST_CREDENTIALS } from '../helpers/aws.js';
@@ -20,12 +25,12 @@ import { spawnWorker } from '../helpers/worker-process.js';
  * so the server retries the staging on the other worker after the heartbeat timeout, not after the
  * 5-minute start-to-close timeout, and the rollout ends as if nothing had happened.
  */
-const SIZE = 50 * 1000 * 1000;
-const HOLD_AT = 8_000_000;
+const SIZE = HELD_DOWNLOAD_SIZE;
+const HOLD_AT = HELD_DOWNLOAD_HOLD_AT;
 let emulator: RunningEmulator;
 let server: Server;
 let base: string;
-const requests: Array<{ at: number; sent: number }> = [];
+let requests: HeldDownload['requests'] = [];
 let connection: Connection;
 const workers: RunningProcess[] = [];
 
@@ -37,28 +42,8 @@ beforeAll(async () => {
   const aws = awsClientsFor(emulator);
   await aws.s3.send(new CreateBucketCommand({ Bucket: 'hb-kill-staging' }));
   destroyAwsClients(aws);
-  // 50 MB of dictionary lines. The first request stops after 8 MB and holds its connection open
-  // (the download is then in progress) until the worker running it is killed.
-  server = createServer((_req, res) => {
-    const request = { at: Date.now(), sent: 0 };
-    requests.push(request);
-    const first = requests.length === 1;
-    res.writeHead(200, { 'content-length': String(SIZE) });
-    const line = Buffer.from('car, automobile, auto\n');
-    const block = Buffer.concat(Array.from({ length: Math.ceil(400_000 / line.length) }, () => line));
-    const pump = () => {
-      while (!res.destroyed && request.sent < SIZE) {
-        if (first && request.sent >= HOLD_AT) return;
-        const piece = block.subarray(0, Math.min(block.length, SIZE - request.sent));
-        request.sent += piece.length;
-        if (!res.write(piece)) return void res.once('drain', pump);
-      }
-      if (!res.destroyed) res.end();
-    };
-    pump();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The first download holds at 8 MB until the test has killed the worker running it.
+  ({ server, base, requests } = await startHeldDownload());
   connection = await Connection.connect({ address: inject('temporalAddress') });
 });
 
