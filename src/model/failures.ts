@@ -67,12 +67,14 @@ export const FailureTypes = {
   DomainChangeInProgress: 'DomainChangeInProgress',
   /** A domain's blue/green deployment ended FAILED. */
   DeploymentFailed: 'DeploymentFailed',
+  /** A target's place (Region, role) cannot be reached: the role cannot be assumed, or the worker serves no other place. */
+  PlaceUnreachable: 'PlaceUnreachable',
 } as const;
 export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 
 /** What a failure carries about the AWS call behind it, for the Web UI and for callers. */
 export const awsErrorDetails = z.object({
-  service: z.enum(['es', 'iot', 's3', 'https', 'monitoring']),
+  service: z.enum(['es', 'iot', 's3', 'https', 'monitoring', 'sts']),
   operation: z.string(),
   code: z.string(),
   message: z.string(),
