@@ -7,6 +7,7 @@ import { createOpenSearchDomainActivities } from './opensearch-domains.js';
 import { createOpenSearchPackageActivities } from './opensearch-packages.js';
 import { createOpenSearchPluginActivities } from './opensearch-plugins.js';
 import { createS3Activities } from './s3.js';
+import { createFleetActivities } from './fleet.js';
 
 /**
  * Every activity the worker registers, built from injected clients (samples-typescript's
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOpenSearchDataPlaneActivities(deps.dataPlane ?? createDataPlaneClients({ signing: 'sigv4' })),
     ...createHealthGateActivities(deps),
     ...createOpenSearchPluginActivities(deps),
+    ...createFleetActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

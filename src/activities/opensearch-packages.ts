@@ -28,7 +28,9 @@ import type {
 } from '../model/opensearch-packages.js';
 import { awsErrorCode, awsErrorDetails, isAwsError, toActivityFailure } from './aws-errors.js';
 import { isThrottlingCode } from './throttle-backoff.js';
-import type { ActivityDeps } from './deps.js';
+import { awsClientsFor, type ActivityDeps } from './deps.js';
+import type { Place } from '../model/place.js';
+import type { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { notReady } from './polling.js';
 
 export type { DomainPackageRow, PackageSummary } from '../model/opensearch-packages.js';
@@ -76,9 +78,11 @@ function attempt(): number {
  * response aside); waits are activities that read once and throw NotReady, polled by retry.
  */
 export function createOpenSearchPackageActivities(deps: ActivityDeps) {
-  const { opensearch, opensearchSingleAttempt } = deps.aws;
+  /** The clients of the call's place (fleets), the worker's own when it names none. */
+  const clientsAt = (place: Place | undefined) => awsClientsFor(deps, place);
 
   async function describeBy(
+    opensearch: OpenSearchClient,
     name: 'PackageName' | 'PackageID',
     value: string,
   ): Promise<PackageSummary | null> {
@@ -96,7 +100,7 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
     }
   }
 
-  async function listRows(packageId: string): Promise<DomainPackageRow[]> {
+  async function listRows(opensearch: OpenSearchClient, packageId: string): Promise<DomainPackageRow[]> {
     const rows: DomainPackageRow[] = [];
     let NextToken: string | undefined;
     do {
@@ -115,12 +119,22 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
   }
 
   return {
-    async findPackageByName(input: { packageName: string }): Promise<PackageSummary | null> {
-      return describeBy('PackageName', input.packageName);
+    async findPackageByName(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
+      packageName: string;
+    }): Promise<PackageSummary | null> {
+      const { opensearch } = await clientsAt(input.place);
+      return describeBy(opensearch, 'PackageName', input.packageName);
     },
 
-    async describePackage(input: { packageId: string }): Promise<PackageSummary | null> {
-      return describeBy('PackageID', input.packageId);
+    async describePackage(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
+      packageId: string;
+    }): Promise<PackageSummary | null> {
+      const { opensearch } = await clientsAt(input.place);
+      return describeBy(opensearch, 'PackageID', input.packageId);
     },
 
     /**
@@ -129,12 +143,15 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
      * with the one package there is.
      */
     async createPackage(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
       packageName: string;
       packageType: string;
       description: string;
       bucket: string;
       key: string;
     }): Promise<PackageSummary> {
+      const { opensearch } = await clientsAt(input.place);
       try {
         const out = await opensearch.send(
           new CreatePackageCommand({
@@ -147,7 +164,7 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
         return summarize(out.PackageDetails!);
       } catch (err) {
         if (isAwsError(err, 'ResourceAlreadyExistsException')) {
-          const existing = await describeBy('PackageName', input.packageName);
+          const existing = await describeBy(opensearch, 'PackageName', input.packageName);
           if (existing) return existing;
         }
         throw toActivityFailure(err, { service: 'es', operation: 'CreatePackage' });
@@ -161,6 +178,8 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
      * carries this content's marker — then the earlier call took effect.
      */
     async updatePackage(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
       packageId: string;
       description: string;
       commitMessage: string;
@@ -168,8 +187,9 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
       bucket: string;
       key: string;
     }): Promise<PackageSummary> {
+      const { opensearch, opensearchSingleAttempt } = await clientsAt(input.place);
       if (attempt() > 1) {
-        const current = await describeBy('PackageID', input.packageId);
+        const current = await describeBy(opensearch, 'PackageID', input.packageId);
         if (current?.contentSha256 === input.sha256) return current;
       }
       try {
@@ -187,7 +207,7 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
         // A throttled call was refused whole: no read to see whether it took effect.
         const current = isThrottlingCode(awsErrorCode(err))
           ? null
-          : await describeBy('PackageID', input.packageId).catch(() => null);
+          : await describeBy(opensearch, 'PackageID', input.packageId).catch(() => null);
         if (current?.contentSha256 === input.sha256) return current;
         throw toActivityFailure(err, {
           service: 'es',
@@ -199,12 +219,15 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
 
     /** Polled by retry until AVAILABLE with this content; COPY_FAILED / VALIDATION_FAILED are final. */
     async waitForPackageAvailable(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
       packageId: string;
       sha256: string;
       /** After an UpdatePackage: the version before it, which must not count as the new one. */
       notVersion?: string;
     }): Promise<PackageSummary> {
-      const pkg = await describeBy('PackageID', input.packageId);
+      const { opensearch } = await clientsAt(input.place);
+      const pkg = await describeBy(opensearch, 'PackageID', input.packageId);
       if (!pkg)
         throw ApplicationFailure.nonRetryable(
           `package ${input.packageId} no longer exists`,
@@ -239,15 +262,23 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
       );
     },
 
-    async listDomainsForPackage(input: { packageId: string }): Promise<DomainPackageRow[]> {
-      return listRows(input.packageId);
+    async listDomainsForPackage(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
+      packageId: string;
+    }): Promise<DomainPackageRow[]> {
+      const { opensearch } = await clientsAt(input.place);
+      return listRows(opensearch, input.packageId);
     },
 
     /** "Package is already in desired state" means the domain is current: success, not failure. */
     async associatePackage(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
       packageId: string;
       domain: string;
     }): Promise<'started' | 'already-current'> {
+      const { opensearch } = await clientsAt(input.place);
       try {
         await opensearch.send(
           new AssociatePackageCommand({ PackageID: input.packageId, DomainName: input.domain }),
@@ -266,7 +297,9 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
           // "is ASSOCIATING": most often our own association, whose response was lost and which the
           // SDK (or Temporal) resent. The row tells: ASSOCIATING means it is under way, so watch it
           // (the wait checks the version). Anything else is an operation that clears by itself.
-          const current = (await listRows(input.packageId)).find((r) => r.domain === input.domain);
+          const current = (await listRows(opensearch, input.packageId)).find(
+            (r) => r.domain === input.domain,
+          );
           if (current?.status === 'ASSOCIATING') return 'started';
           throw ApplicationFailure.create({
             message: `AssociatePackage (${input.domain}): ${(err as Error).message}`,
@@ -285,11 +318,14 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
      * concurrency window.
      */
     async waitForAssociations(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
       packageId: string;
       targetVersion: string;
       watching: Array<{ domain: string; deadline: number }>;
     }): Promise<AssociationStatus[]> {
-      const rows = new Map((await listRows(input.packageId)).map((r) => [r.domain, r]));
+      const { opensearch } = await clientsAt(input.place);
+      const rows = new Map((await listRows(opensearch, input.packageId)).map((r) => [r.domain, r]));
       const now = Date.now();
       const settled = [];
       for (const w of input.watching) {
@@ -333,9 +369,12 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
      * final for that domain, with what to do about it. Not associated any more is success.
      */
     async dissociatePackage(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
       packageId: string;
       domain: string;
     }): Promise<'started' | 'already-dissociated'> {
+      const { opensearch } = await clientsAt(input.place);
       try {
         await opensearch.send(
           new DissociatePackageCommand({ PackageID: input.packageId, DomainName: input.domain }),
@@ -356,7 +395,9 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
           // Two conflicts look alike: an operation still running on this domain's row (e.g. our
           // own dissociation, whose response was lost and which the SDK resent), and an index
           // using the package. The row tells them apart.
-          const current = (await listRows(input.packageId)).find((r) => r.domain === input.domain);
+          const current = (await listRows(opensearch, input.packageId)).find(
+            (r) => r.domain === input.domain,
+          );
           if (!current) return 'already-dissociated';
           if (current.status === 'DISSOCIATING') return 'started';
           if (current.status === 'ASSOCIATING')
@@ -383,10 +424,13 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
 
     /** Polled by retry until every watched domain's row is gone or DISSOCIATION_FAILED. */
     async waitForDissociations(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
       packageId: string;
       watching: Array<{ domain: string; deadline: number }>;
     }): Promise<DissociationStatus[]> {
-      const rows = new Map((await listRows(input.packageId)).map((r) => [r.domain, r]));
+      const { opensearch } = await clientsAt(input.place);
+      const rows = new Map((await listRows(opensearch, input.packageId)).map((r) => [r.domain, r]));
       const now = Date.now();
       const settled = [];
       for (const w of input.watching) {
@@ -416,8 +460,13 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
      * DeletePackage answers DELETING; the package is gone only later. Polled by retry until it is
      * (not found, or DELETED); DELETE_FAILED is final, with AWS's ErrorDetails.
      */
-    async waitForPackageDeleted(input: { packageId: string }): Promise<'deleted'> {
-      const pkg = await describeBy('PackageID', input.packageId);
+    async waitForPackageDeleted(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
+      packageId: string;
+    }): Promise<'deleted'> {
+      const { opensearch } = await clientsAt(input.place);
+      const pkg = await describeBy(opensearch, 'PackageID', input.packageId);
       if (!pkg || pkg.status === 'DELETED') return 'deleted';
       if (pkg.status === 'DELETE_FAILED')
         throw ApplicationFailure.nonRetryable(
@@ -428,7 +477,12 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
       throw notReady(`package ${pkg.packageId} is ${pkg.status}`);
     },
 
-    async deletePackage(input: { packageId: string }): Promise<'deleted' | 'already-deleted'> {
+    async deletePackage(input: {
+      /** Fleets: the account and Region to call; absent = the worker's own. */
+      place?: Place;
+      packageId: string;
+    }): Promise<'deleted' | 'already-deleted'> {
+      const { opensearch } = await clientsAt(input.place);
       try {
         await opensearch.send(new DeletePackageCommand({ PackageID: input.packageId }));
         return 'deleted';

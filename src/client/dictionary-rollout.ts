@@ -1,5 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowTypes } from '../model/constants.js';
+import { targetKey } from '../model/fleet.js';
 import { startSearchAttributes, WORKFLOW_IDENTITIES } from '../model/workflow-identity.js';
 import { PACKAGE_NAME_PORTABLE_MAX } from '../model/aws-rules.js';
 import {
@@ -37,12 +38,13 @@ export function summarizeDictionaryRollout(p: DictionaryRolloutParams): { summar
       : p.source.kind === 'url'
         ? p.source.url
         : 'inline text';
-  const waves = planWaves(p.domains, p.policy.waves);
+  const keys = p.domains.map(targetKey);
+  const waves = planWaves(keys, p.policy.waves);
   const details = [
     `### Dictionary rollout of \`${p.packageName}\` (${p.packageType})`,
     `- **source**: ${source}`,
     `- **staging**: s3://${p.staging.bucket}/${p.staging.prefix}`,
-    `- **domains** (${p.domains.length}): ${p.domains.slice(0, 20).join(', ')}${p.domains.length > 20 ? ', ...' : ''}`,
+    `- **domains** (${p.domains.length}): ${keys.slice(0, 20).join(', ')}${p.domains.length > 20 ? ', ...' : ''}`,
     `- **waves** (${waves.length}, ${p.policy.waves.strategy}): ${waves.map((w) => w.length).join(' + ')} domain(s)` +
       `${p.policy.approvalBetweenWaves ? ', approval before each wave after the first' : ''}` +
       `${p.policy.pauseBetweenWavesSeconds ? `, ${p.policy.pauseBetweenWavesSeconds} s pause between waves` : ''}`,

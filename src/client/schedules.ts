@@ -14,6 +14,7 @@ import {
   type ScheduleHandle,
 } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE, WorkflowTypes } from '../model/constants.js';
+import { targetKey } from '../model/fleet.js';
 import {
   dictionaryRolloutInput,
   type DictionaryRolloutInput,
@@ -160,7 +161,7 @@ export async function createDictionaryRefreshSchedule(
           { key: RolloutTarget, value: params.packageName },
           { key: RolloutStatus, value: 'running' },
           // Left out when the list would pass Temporal's search attribute size limit (1,000 domains).
-          ...domainsPair(params.domains),
+          ...domainsPair(params.domains.map(targetKey)),
         ],
       },
       policies: { overlap: ScheduleOverlapPolicy[overlap] },
@@ -269,7 +270,7 @@ export async function describeDictionaryRefreshSchedule(
     overlap: d.policies.overlap ?? 'SKIP',
     taskQueue: d.action.taskQueue,
     source: params?.source,
-    domains: params?.domains,
+    domains: params?.domains.map(targetKey),
     recentRuns: runsOf(d.info.recentActions),
     nextRunTimes: d.info.nextActionTimes.map((t) => t.toISOString()),
     runsTaken: d.info.numActionsTaken,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { epochMs, failureSummary, type FailureSummary } from './failures.js';
 import { gateFailure, notificationReport } from './health-gates.js';
 import { domainVerification, verificationCounts } from './verification.js';
+import { placeRef } from './fleet.js';
 // ---- progress and result: declared once (zod, for the JSON Schemas), the types derived -----
 
 export const domainState = z.enum([
@@ -27,6 +28,15 @@ export type DomainError = FailureSummary;
 
 export const domainOutcome = z.object({
   domain: z.string(),
+  target: z
+    .string()
+    .optional()
+    .describe(
+      "fleets: the target key '<place>:<domain>' that identifies it in waves; absent for a plain name",
+    ),
+  place: placeRef
+    .optional()
+    .describe('fleets: where the domain is; absent = the worker’s own Region and account'),
   state: domainState,
   wave: z.number().int().describe('0-based wave index; -1 before planning'),
   previousVersion: z.string().optional().describe('the version before this run; absent = no association'),
@@ -43,6 +53,24 @@ export const domainOutcome = z.object({
   verification: domainVerification.optional(),
 });
 export type DomainOutcome = z.infer<typeof domainOutcome>;
+
+/** Fleets: one package per place (account and Region), and how its domains stand. */
+export const placeOutcome = z
+  .object({
+    place: placeRef,
+    packageId: z.string().describe("this place's package id ('' when it was never reached)"),
+    targetVersion: z.string().describe("the version this place's domains move to ('' when never reached)"),
+    packageChange: z.enum(['created', 'updated', 'unchanged']),
+    stagedObject: z.object({ bucket: z.string(), key: z.string() }).optional(),
+    domains: z.number().int(),
+    current: z.number().int(),
+    failed: z.number().int(),
+    error: failureSummary
+      .optional()
+      .describe('the place could not be prepared: its domains failed with this'),
+  })
+  .strict();
+export type PlaceOutcome = z.infer<typeof placeOutcome>;
 
 /** What the `plan` query answers once the plan is known. */
 export const dictionaryRolloutPlan = z
@@ -108,6 +136,7 @@ export const dictionaryRolloutProgress = z.object({
   domains: z.array(domainOutcome),
   gateFailures: z.array(gateFailure).optional().describe('health gates that failed (docs/health-gates.md)'),
   bakeUntil: epochMs.optional().describe('while baking: when the bake ends'),
+  places: z.array(placeOutcome).optional().describe('fleets: per place (docs/fleets.md)'),
 });
 export type DictionaryRolloutProgress = z.infer<typeof dictionaryRolloutProgress>;
 
@@ -148,5 +177,11 @@ export const dictionaryRolloutResult = z.object({
     .describe('always worth saying: indexes see a new dictionary only after a refresh'),
   gateFailures: z.array(gateFailure).optional().describe('health gates that failed (docs/health-gates.md)'),
   notifications: notificationReport.optional().describe('notifications sent, and those not delivered'),
+  places: z
+    .array(placeOutcome)
+    .optional()
+    .describe(
+      'fleets (domains with a region): one package per place; packageId/targetVersion above are then the first place’s',
+    ),
 });
 export type DictionaryRolloutResult = z.infer<typeof dictionaryRolloutResult>;

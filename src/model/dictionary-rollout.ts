@@ -3,7 +3,6 @@ import { callPriority } from './call-priority.js';
 import { bakeSeconds, healthGates, notificationsInput } from './health-gates.js';
 import {
   COMMIT_MESSAGE_MAX,
-  domainName,
   opensearchPackageName,
   PACKAGE_DESCRIPTION_MAX,
   s3BucketName,
@@ -12,6 +11,18 @@ import {
   utf8Length,
 } from './aws-rules.js';
 import { preflightInput, verificationInput } from './verification.js';
+import {
+  checkTargets,
+  domainTarget,
+  isFleet,
+  planRegionWaves,
+  regionsWaveSpec,
+  resolveTarget,
+  stagingBucketFor,
+  stagingBuckets,
+  targetKey,
+  targetKeyString,
+} from './fleet.js';
 
 /** Inline dictionaries travel in the workflow input (and so in history): keep them small. */
 export const INLINE_TEXT_MAX_BYTES = 32 * 1024;
@@ -103,12 +114,14 @@ export const waveSpec = z.discriminatedUnion(
       .object({
         strategy: z.literal('explicit'),
         waves: z
-          .array(z.array(domainName).min(1, 'a wave must not be empty'))
+          .array(z.array(targetKeyString).min(1, 'a wave must not be empty'))
           .min(1, 'needs at least one wave'),
       })
       .strict(),
+    /** Fleets: a canary in the first Region, then Region by Region (docs/fleets.md). */
+    regionsWaveSpec,
   ],
-  { error: "must have strategy 'sizes', 'percentages' or 'explicit'" },
+  { error: "must have strategy 'sizes', 'percentages', 'explicit' or 'regions'" },
 );
 export type WaveSpec = z.infer<typeof waveSpec>;
 
@@ -156,18 +169,19 @@ export const dictionaryRolloutInput = z
       )
       .default(''),
     source: dictionarySource,
-    staging: z.object({ bucket: s3BucketName, prefix: s3Prefix.default('package-rollouts/') }).strict(),
+    staging: z
+      .object({
+        bucket: s3BucketName,
+        prefix: s3Prefix.default('package-rollouts/'),
+        buckets: stagingBuckets,
+      })
+      .strict(),
+    /** Plain names (the worker's own Region and account) or `{ domain, region, roleArn? }` (fleets). */
     domains: z
-      .array(domainName)
+      .array(domainTarget)
       .min(1, 'needs at least 1 domain')
       .max(MAX_DOMAINS, `must list at most ${MAX_DOMAINS} domains`)
-      .superRefine((domains, ctx) => {
-        const seen = new Set<string>();
-        domains.forEach((d, i) => {
-          if (seen.has(d)) ctx.addIssue({ code: 'custom', message: `duplicate domain '${d}'`, path: [i] });
-          seen.add(d);
-        });
-      })
+      .superRefine((domains, ctx) => checkTargets(domains, ctx, []))
       .meta({ uniqueItems: true }),
     policy: rolloutPolicy.default(rolloutPolicy.parse({})),
     dryRun: z.boolean().default(false),
@@ -178,8 +192,10 @@ export const dictionaryRolloutInput = z
   })
   .strict()
   .superRefine((input, ctx) => {
+    const keys = input.domains.map(targetKey);
+    checkFleetInput(input, ctx);
     for (const d of Object.keys(input.verification?.endpoints ?? {}))
-      if (!input.domains.includes(d))
+      if (!keys.includes(d))
         ctx.addIssue({
           code: 'custom',
           message: `'${d}' is not in domains`,
@@ -187,7 +203,7 @@ export const dictionaryRolloutInput = z
         });
     const spec = input.policy.waves;
     if (spec.strategy === 'explicit') {
-      const targets = new Set(input.domains);
+      const targets = new Set(keys);
       const seen = new Set<string>();
       spec.waves.forEach((wave, w) =>
         wave.forEach((d, i) => {
@@ -206,7 +222,7 @@ export const dictionaryRolloutInput = z
           seen.add(d);
         }),
       );
-      const missing = input.domains.filter((d) => !seen.has(d));
+      const missing = keys.filter((d) => !seen.has(d));
       if (missing.length > 0)
         ctx.addIssue({
           code: 'custom',
@@ -226,9 +242,41 @@ export type DictionaryRolloutInput = z.input<typeof dictionaryRolloutInput>;
 /** What the workflow works with (defaults filled in). */
 export type DictionaryRolloutParams = z.output<typeof dictionaryRolloutInput>;
 
-/** Split domains into waves. Pure and deterministic: the workflow, dry-run and tests share it. */
+/** Fleet rules: a staging bucket for every other place; verification is for plain names only (for now). */
+function checkFleetInput(
+  input: {
+    domains: z.output<typeof domainTarget>[];
+    staging: { bucket: string; buckets?: Record<string, string> | undefined };
+    verification?: unknown;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (!isFleet(input.domains)) return;
+  const missing = new Set<string>();
+  input.domains.forEach((t, i) => {
+    const { place, placeKey } = resolveTarget(t);
+    if (place && !stagingBucketFor(input.staging, place) && !missing.has(placeKey)) {
+      missing.add(placeKey);
+      ctx.addIssue({
+        code: 'custom',
+        message: `no staging bucket for ${placeKey}: give staging.buckets['${place.region}'] (a bucket in that Region the place can read)`,
+        path: ['domains', i, 'region'],
+      });
+    }
+  });
+  if (input.verification !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'verification is not supported yet for domains with a region (fleet rollouts); use plain names',
+      path: ['verification'],
+    });
+}
+
+/** Split domains (target keys) into waves. Pure and deterministic: the workflow, dry-run and tests share it. */
 export function planWaves(domains: readonly string[], spec: WaveSpec): string[][] {
   if (spec.strategy === 'explicit') return spec.waves.map((w) => [...w]);
+  if (spec.strategy === 'regions') return planRegionWaves(domains, spec);
   const waves: string[][] = [];
   let next = 0;
   const take = (n: number) => {

@@ -16,6 +16,9 @@ export const RolloutTargetVersion = defineSearchAttributeKey(
   SearchAttributeType.KEYWORD,
 );
 
+/** Fleets: the Regions a rollout's domains are in (set by the workflow; plain names add none). */
+export const RolloutRegions = defineSearchAttributeKey('RolloutRegions', SearchAttributeType.KEYWORD_LIST);
+
 export const ALL_SEARCH_ATTRIBUTES = [
   RolloutKind,
   RolloutTarget,
@@ -23,6 +26,7 @@ export const ALL_SEARCH_ATTRIBUTES = [
   RolloutDomains,
   RolloutFailedDomains,
   RolloutTargetVersion,
+  RolloutRegions,
 ] as const;
 
 /** Name -> CLI type name, for `temporal server start-dev --search-attribute Name=Type`. */
@@ -33,6 +37,7 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS: Record<string, 'Keyword' | 'KeywordLi
   RolloutDomains: 'KeywordList',
   RolloutFailedDomains: 'Int',
   RolloutTargetVersion: 'Keyword',
+  RolloutRegions: 'KeywordList',
 };
 
 export const RolloutStatuses = [

@@ -6,6 +6,7 @@
  */
 import type { SearchAttributePair } from '@temporalio/common';
 import type { WorkflowType } from './constants.js';
+import { targetKey, type DomainTarget } from './fleet.js';
 import {
   domainsSearchAttribute,
   DOMAINS_SEARCH_ATTRIBUTE_MAX_BYTES,
@@ -159,7 +160,10 @@ export function startSearchAttributes(type: WorkflowType, input: object): Search
   for (const sa of WORKFLOW_IDENTITIES[type].searchAttributes) {
     const value = fillTemplate(sa.value, input);
     if (sa.key === RolloutDomains) {
-      const list = Array.isArray(value) ? domainsSearchAttribute(value.map(String)) : undefined;
+      // Fleet targets ({ domain, region, ... }) are listed by their target key (model/fleet.ts).
+      const list = Array.isArray(value)
+        ? domainsSearchAttribute(value.map((v) => (typeof v === 'string' ? v : targetKey(v as DomainTarget))))
+        : undefined;
       if (list) pairs.push({ key: RolloutDomains, value: list });
     } else if (typeof value === 'string') pairs.push({ key: sa.key, value } as SearchAttributePair);
   }

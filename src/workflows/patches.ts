@@ -22,4 +22,6 @@ export const Patches = {
   healthGates: 'health-gates',
   /** Notifications (issue 17): webhook events of any workflow type. */
   notifications: 'notifications',
+  /** Fleets (issue 18): domains with a place; a package per place (account and Region). */
+  fleetTargets: 'fleet-targets',
 } as const;

@@ -10,6 +10,7 @@ import { slidingWindow } from '../sliding-window.js';
 import { callOptions, domainWaitOptions, opensearchPackages } from './activities.js';
 import { callPriority } from './priority.js';
 import type { DictionaryRolloutState } from './state.js';
+import { associateFleetWave } from './fleet/associate.js';
 
 /** Sends AssociatePackage: 'watch' while AWS works on it, or the domain's status when it is settled. */
 export async function startAssociation(
@@ -54,6 +55,7 @@ export async function associateWave(
   packageId: string,
   domains: string[],
 ): Promise<void> {
+  if (state.fleet) return associateFleetWave(state, domains);
   const { policy } = state.input;
   const targetVersion = state.targetVersion!;
   const notStarted = await slidingWindow<AssociationStatus>(domains, {

@@ -125,7 +125,12 @@ export async function checkBeforeFirstWave(state: DictionaryRolloutState): Promi
   const alarms = state.input.policy.gates?.alarms;
   if (!alarms || alarms.names.length + alarms.prefixes.length === 0) return true;
   state.enter('checking-gates');
-  return watchAlarms(state, state.input.domains, 0, -1);
+  return watchAlarms(
+    state,
+    [...state.outcomes.values()].map((o) => o.domain),
+    0,
+    -1,
+  );
 }
 
 /** After a wave: bake while watching the alarms, then each webhook gate. False = a gate failed. */

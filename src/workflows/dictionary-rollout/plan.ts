@@ -19,7 +19,8 @@ export async function planRollout(state: DictionaryRolloutState, packageId: stri
     ).map((r) => [r.domain, r]),
   );
   const todo: string[] = [];
-  for (const domain of input.domains) {
+  // Plain names only here (fleets plan in fleet/plan.ts): a plain name is its own target key.
+  for (const domain of state.targets.keys()) {
     const o = state.outcome(domain);
     const r = rows.get(domain);
     o.previousVersion = r?.version;

@@ -20,7 +20,9 @@ import {
 import { countVerifications, verificationLine, type VerificationCounts } from '../../model/verification.js';
 import type { RolloutStatusValue } from '../../model/search-attributes.js';
 import type { ApproveWaveArgs } from '../../model/dictionary-rollout.js';
+import { isFleet, placeRefOf, resolveTarget, type ResolvedTarget } from '../../model/fleet.js';
 import { Notifier } from '../notifier.js';
+import { placeOutcomes, placesDetails, type PlaceRun } from './fleet/place-run.js';
 import { publishStatus } from '../search-attributes.js';
 
 export type PackageChange = DictionaryRolloutResult['packageChange'];
@@ -49,14 +51,28 @@ export class DictionaryRolloutState {
   staged: StagedObject | undefined;
   /** Cancellation is graceful: start nothing new, let in-flight domains finish, apply the policy. */
   cancelRequested = false;
+  /** Keyed by target key (a plain name, or `<place>:<domain>` for fleets: model/fleet.ts). */
   readonly outcomes: Map<string, DomainOutcome>;
+  /** Fleets: each target's domain name and place, by target key; and the per-place package work. */
+  readonly targets: Map<string, ResolvedTarget>;
+  readonly fleet: boolean;
+  readonly places = new Map<string, PlaceRun>();
   /** Health gates that failed (gates.ts), and when a bake under way ends. */
   readonly gateFailures: GateFailure[] = [];
   bakeUntil: number | undefined;
   readonly notifier: Notifier;
 
   constructor(readonly input: DictionaryRolloutParams) {
-    this.outcomes = new Map(input.domains.map((d) => [d, { domain: d, state: 'pending', wave: -1 }]));
+    this.targets = new Map(input.domains.map((t) => [resolveTarget(t).key, resolveTarget(t)]));
+    this.fleet = isFleet(input.domains);
+    this.outcomes = new Map(
+      [...this.targets.values()].map((t): [string, DomainOutcome] => [
+        t.key,
+        t.place
+          ? { domain: t.domain, target: t.key, place: placeRefOf(t.place), state: 'pending', wave: -1 }
+          : { domain: t.domain, state: 'pending', wave: -1 },
+      ]),
+    );
     this.notifier = new Notifier(input.notifications);
   }
 
@@ -90,6 +106,7 @@ export class DictionaryRolloutState {
       domains: [...this.outcomes.values()],
       ...(this.gateFailures.length ? { gateFailures: [...this.gateFailures] } : {}),
       ...(this.bakeUntil !== undefined ? { bakeUntil: this.bakeUntil } : {}),
+      ...(this.fleet ? { places: placeOutcomes(this) } : {}),
     };
   }
 
@@ -98,7 +115,9 @@ export class DictionaryRolloutState {
       packageId: this.pkg?.packageId,
       targetVersion: this.targetVersion,
       waves: this.waves,
-      skipped: [...this.outcomes.values()].filter((o) => o.state === 'skipped').map((o) => o.domain),
+      skipped: [...this.outcomes.values()]
+        .filter((o) => o.state === 'skipped')
+        .map((o) => o.target ?? o.domain),
     };
   }
 
@@ -124,8 +143,8 @@ export class DictionaryRolloutState {
   // ---- domains -----------------------------------------------------------------------------
 
   /** A domain's association settled (current, failed, or past its deadline): recorded as read. */
-  recordAssociation(status: AssociationStatus): void {
-    const o = this.outcome(status.domain);
+  recordAssociation(status: AssociationStatus, key = status.domain): void {
+    const o = this.outcome(key);
     o.state = status.outcome === 'current' ? 'current' : 'failed';
     o.version = status.version;
     if (status.referencePath) o.referencePath = status.referencePath;
@@ -166,6 +185,7 @@ export class DictionaryRolloutState {
         `| ${count('current')} | ${count('skipped')} | ${count('associating')} | ${failed} | ${count('pending', 'not-started')} | ${count('rolled-back')} |`,
         this.input.verification ? verificationLine(this.verificationCounts()) : '',
         waves.length ? `\nwave ${Math.min(currentWave + 1, waves.length)} of ${waves.length}` : '',
+        ...(this.fleet ? [placesDetails(this)] : []),
         ...this.gateFailures.map(
           (g) =>
             `\n**gate failed** (${g.gate}${g.alarm ? ` \`${g.alarm}\`` : ''}${g.webhook ? ` \`${g.webhook}\` ${g.url ?? ''}` : ''}, ${g.wave < 0 ? 'before wave 1' : `after wave ${g.wave + 1}`}): ${g.reason}`,
@@ -224,6 +244,7 @@ export class DictionaryRolloutState {
         `Indexes read a new dictionary version only after POST <index>/_plugins/_refresh_search_analyzers (updateable analyzers, OpenSearch / Elasticsearch >= 7.8) or a close and reopen of the index.`,
       ],
       ...(this.gateFailures.length ? { gateFailures: [...this.gateFailures] } : {}),
+      ...(this.fleet ? { places: placeOutcomes(this) } : {}),
     };
   }
 }

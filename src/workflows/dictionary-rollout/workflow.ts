@@ -22,6 +22,8 @@ import { publish } from './publish.js';
 import { rollback } from './rollback.js';
 import { DictionaryRolloutState } from './state.js';
 import { runWaves } from './waves.js';
+import { fleetPath } from './fleet/path.js';
+import { targetKey } from '../../model/fleet.js';
 
 export async function dictionaryRollout(rawInput: unknown): Promise<DictionaryRolloutResult> {
   const input: DictionaryRolloutParams = parseWorkflowInput(
@@ -79,13 +81,15 @@ async function roll(state: DictionaryRolloutState): Promise<DictionaryRolloutRes
     `rollout of ${input.packageName} to ${input.domains.length} domain(s) started`,
     {
       ...pkgFields,
-      domains: input.domains,
+      domains: input.domains.map(targetKey),
     },
   );
   // A rollout does not start into an alarm that is already firing: checked before anything changes.
   if (gatesApply(state) && !(await checkBeforeFirstWave(state))) return notStarted(state);
-  const published = await publish(state);
-  await planRollout(state, published.packageId);
+  const fleet = fleetPath(state);
+  const published = fleet ? await fleet.publish(state) : await publish(state);
+  if (fleet) await fleet.plan(state);
+  else await planRollout(state, published.packageId);
   if (input.dryRun) {
     state.markUnreached();
     state.phase = 'done';
@@ -99,7 +103,7 @@ async function roll(state: DictionaryRolloutState): Promise<DictionaryRolloutRes
   const failed = state.count('failed') + state.gateFailures.length;
   if (policy.failurePolicy === 'rollback' && (failed > 0 || state.cancelRequested)) {
     state.enter('rolling-back');
-    await rollback(state, published);
+    await (fleet ? fleet.rollback(state) : rollback(state, published));
     state.notifier.emit(
       'rolled-back',
       `rolled back: ${state.count('rolled-back')} domain(s) put back, ${state.count('rollback-failed')} could not be`,
