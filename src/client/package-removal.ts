@@ -1,4 +1,5 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { targetKey } from '../model/fleet.js';
 import { WorkflowTypes } from '../model/constants.js';
 import { startSearchAttributes, WORKFLOW_IDENTITIES } from '../model/workflow-identity.js';
 import {
@@ -17,7 +18,7 @@ export function summarizePackageRemoval(p: PackageRemovalParams): { summary: str
   const domains = p.domains === 'all' ? 'every associated domain' : `${p.domains.length} domain(s)`;
   return {
     summary: `remove package ${target} from ${domains}${p.deletePackage ? ', then delete it' : ''}`,
-    details: `### Package removal of \`${target}\`\n- **domains**: ${p.domains === 'all' ? 'all associated' : p.domains.join(', ')}\n- **delete afterwards**: ${p.deletePackage}\n- **concurrency**: ${p.maxConcurrency}`,
+    details: `### Package removal of \`${target}\`\n- **domains**: ${p.domains === 'all' ? 'all associated' : p.domains.map(targetKey).join(', ')}\n- **delete afterwards**: ${p.deletePackage}\n- **concurrency**: ${p.maxConcurrency}`,
   };
 }
 

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { notificationReport, notificationsInput } from './health-gates.js';
-import { domainName, opensearchPackageId, opensearchPackageName } from './aws-rules.js';
+import { opensearchPackageId, opensearchPackageName } from './aws-rules.js';
 import { MAX_DOMAINS } from './dictionary-rollout.js';
 import { epochMs, failureSummary } from './failures.js';
+import { checkTargets, domainTarget, placeRef } from './fleet.js';
+import { placeSchema } from './place.js';
 
 export const packageRemovalInput = z
   .object({
@@ -14,13 +16,22 @@ export const packageRemovalInput = z
       .union([
         z.literal('all'),
         z
-          .array(domainName)
+          .array(domainTarget)
           .min(1, "needs at least 1 domain (or 'all')")
           .max(MAX_DOMAINS, `must list at most ${MAX_DOMAINS} domains`)
-          .refine((d) => new Set(d).size === d.length, 'must not contain duplicates')
+          .superRefine((d, ctx) => checkTargets(d, ctx, []))
           .meta({ uniqueItems: true }),
       ])
       .default('all'),
+    /**
+     * Fleets, with domains 'all': the other places (Region, role) to remove the package from too,
+     * each by its name there (package ids differ per place). Listed targets bring their own place.
+     */
+    places: z
+      .array(placeSchema)
+      .min(1, 'needs at least 1 place when given')
+      .max(50, 'must list at most 50 places')
+      .optional(),
     /** Delete the package once no domain is associated with it any more. */
     deletePackage: z.boolean().default(true),
     maxConcurrency: z.number().int().min(1).max(100).default(10),
@@ -37,6 +48,21 @@ export const packageRemovalInput = z
   })
   .strict()
   .superRefine((input, ctx) => {
+    if (input.places && input.domains !== 'all')
+      ctx.addIssue({
+        code: 'custom',
+        message: "places is for domains 'all'; listed domains carry their own region",
+        path: ['places'],
+      });
+    const fleet =
+      Boolean(input.places) ||
+      (Array.isArray(input.domains) && input.domains.some((d) => typeof d !== 'string'));
+    if (fleet && input.packageId)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a removal across places names the package by packageName (its id differs per place)',
+        path: ['packageId'],
+      });
     if (Boolean(input.packageName) === Boolean(input.packageId))
       ctx.addIssue({
         code: 'custom',
@@ -62,6 +88,8 @@ export type RemovalDomainState = z.infer<typeof removalDomainState>;
 
 export const removalDomainOutcome = z.object({
   domain: z.string(),
+  target: z.string().optional().describe("fleets: the target key '<place>:<domain>'"),
+  place: placeRef.optional().describe('fleets: where the domain is'),
   state: removalDomainState,
   previousVersion: z.string().optional().describe('the version that was associated before the removal'),
   error: failureSummary.optional(),
@@ -89,6 +117,19 @@ export const packageRemovalResult = z.object({
   }),
   startedAt: epochMs,
   finishedAt: epochMs,
+  places: z
+    .array(
+      z
+        .object({
+          place: placeRef,
+          packageId: z.string().optional(),
+          packageDeletion: z.enum(['deleted', 'already-deleted', 'kept', 'failed', 'not-requested']),
+          keptBecause: z.string().optional(),
+        })
+        .strict(),
+    )
+    .optional()
+    .describe('fleets: the removal per place (its package there)'),
   notifications: notificationReport.optional().describe('notifications sent, and those not delivered'),
 });
 export type PackageRemovalResult = z.infer<typeof packageRemovalResult>;

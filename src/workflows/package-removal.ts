@@ -1,13 +1,11 @@
 import {
   ApplicationFailure,
   patched,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { createOpenSearchPackageActivities } from '../activities/opensearch-packages.js';
-import type { DomainError } from '../model/dictionary-rollout.js';
-import type { DissociationStatus } from '../model/opensearch-packages.js';
+import { RolloutRegions } from '../model/search-attributes.js';
 import { FailureTypes } from '../model/failures.js';
 import {
   packageRemovalInput,
@@ -15,24 +13,14 @@ import {
   type PackageRemovalResult,
   type RemovalDomainOutcome,
 } from '../model/package-removal.js';
-import { awsCallOptions, latestDeadline, pollingOptions } from './activity-options.js';
-import { errorSummary, parseWorkflowInput, surfaceActivityFailure } from './failures.js';
+import { parseWorkflowInput, surfaceActivityFailure } from './failures.js';
 import { withNotifications } from './notifier.js';
 import { packageRemovalMessages } from './messages.js';
 import { WorkflowTypes } from '../model/constants.js';
 import { publishIdentity, publishStatus } from './search-attributes.js';
 import { Patches } from './patches.js';
-import { slidingWindow } from './sliding-window.js';
-
-type PackageActivities = ReturnType<typeof createOpenSearchPackageActivities>;
-
-const callOptions = awsCallOptions([
-  FailureTypes.AwsRequestRejected,
-  FailureTypes.PackageInUse,
-  FailureTypes.DissociationFailed,
-]);
-/** OpenSearch Service package calls. */
-const opensearchPackages = proxyActivities<PackageActivities>(callOptions);
+import { isFleet } from '../model/fleet.js';
+import { overallDeletion, removalPlaces, removeAt, withPlaces } from './package-removal-places.js';
 
 /**
  * Removes a package: dissociates it from domains (bounded concurrency), waits until each domain's
@@ -86,137 +74,53 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
     finishedAt: Date.now(),
   });
 
-  // ---- resolve the package --------------------------------------------------------------------
-  const pkg = input.packageId
-    ? await opensearchPackages.describePackage.executeWithOptions(
-        { ...callOptions, summary: `describe package ${input.packageId}` },
-        [{ packageId: input.packageId }],
-      )
-    : await opensearchPackages.findPackageByName.executeWithOptions(
-        { ...callOptions, summary: `find package ${input.packageName}` },
-        [{ packageName: input.packageName! }],
-      );
-  if (!pkg) {
-    // Nothing to remove: already gone (a second run, or never created).
-    if (Array.isArray(input.domains))
-      for (const d of input.domains) outcomes.set(d, { domain: d, state: 'not-associated' });
+  // One place (the worker's own) for plain inputs; one per place across a fleet, side by side
+  // (behind the fleet-targets patch: plain runs never ask, so their histories are as they were).
+  const fleet = isFleet(input.domains) || input.places !== undefined;
+  if (fleet && !patched(Patches.fleetTargets))
+    throw ApplicationFailure.nonRetryable(
+      'a fleet removal replayed on code without fleet support',
+      FailureTypes.InvalidInput,
+    );
+  const runs = removalPlaces(input);
+  if (fleet)
+    upsertSearchAttributes([
+      { key: RolloutRegions, value: [...new Set(runs.flatMap((r) => (r.place ? [r.place.region] : [])))] },
+    ]);
+  const steps = {
+    input,
+    outcomes,
+    report,
+    setPhase: (p: typeof phase) => void (phase = p),
+    found: (run: { packageId?: string }) => void (fleet ? undefined : (packageId = run.packageId)),
+  };
+  await Promise.all(runs.map((run) => removeAt(steps, run)));
+  const gone = runs.every((r) => r.packageId === undefined && r.keptBecause === undefined);
+  if (gone) {
     phase = 'done';
     report();
     publishStatus('succeeded', 0);
-    return finish('already-removed', input.deletePackage ? 'already-deleted' : 'not-requested');
-  }
-  packageId = pkg.packageId;
-  const pid = pkg.packageId;
-  const rows = new Map(
-    (
-      await opensearchPackages.listDomainsForPackage.executeWithOptions(
-        { ...callOptions, summary: `read domains of ${pid}` },
-        [{ packageId: pid }],
-      )
-    ).map((r) => [r.domain, r]),
-  );
-  const targets = input.domains === 'all' ? [...rows.keys()].sort() : input.domains;
-  const todo: string[] = [];
-  for (const domain of targets) {
-    const r = rows.get(domain);
-    if (r) {
-      outcomes.set(domain, { domain, state: 'pending', previousVersion: r.version });
-      todo.push(domain);
-    } else outcomes.set(domain, { domain, state: 'not-associated' });
-  }
-
-  // ---- dissociate -----------------------------------------------------------------------------
-  phase = 'dissociating';
-  report();
-  await slidingWindow<DissociationStatus>(todo, {
-    maxConcurrency: input.maxConcurrency,
-    deadlineFor: () => Date.now() + input.dissociationDeadlineSeconds * 1000,
-    start: async (domain) => {
-      const o = outcomes.get(domain)!;
-      o.state = 'dissociating';
-      o.startedAt = Date.now();
-      try {
-        const r = await opensearchPackages.dissociatePackage.executeWithOptions(
-          { ...callOptions, summary: `dissociate ${pid} from ${domain}` },
-          [{ packageId: pid, domain }],
-        );
-        return r === 'already-dissociated' ? { domain, outcome: 'dissociated' } : 'watch';
-      } catch (err) {
-        return { domain, outcome: 'failed', error: errorSummary(err) };
-      }
-    },
-    poll: (watching) =>
-      opensearchPackages.waitForDissociations.executeWithOptions(
-        {
-          ...pollingOptions(input.pollIntervalSeconds, latestDeadline(watching), [
-            FailureTypes.AwsRequestRejected,
-          ]),
-          summary: `wait for ${watching.length} dissociation(s) of ${pid}`,
-        },
-        [{ packageId: pid, watching }],
-      ),
-    pollFailed: (domain, err) => ({ domain, outcome: 'failed', error: errorSummary(err) }),
-    settled: (s) => {
-      const o = outcomes.get(s.domain)!;
-      o.state = s.outcome === 'dissociated' ? 'dissociated' : 'failed';
-      o.finishedAt = Date.now();
-      if (s.error) o.error = s.error;
-    },
-    afterRound: report,
-  });
-
-  // ---- delete, only when nothing is associated any more --------------------------------------
-  let deletion: PackageRemovalResult['packageDeletion'] = 'not-requested';
-  let keptBecause: string | undefined;
-  let deletionError: DomainError | undefined;
-  if (input.deletePackage) {
-    phase = 'deleting';
-    report();
-    const remaining = await opensearchPackages.listDomainsForPackage.executeWithOptions(
-      { ...callOptions, summary: `check ${pid} has no domains left` },
-      [{ packageId: pid }],
+    return withPlaces(
+      finish('already-removed', input.deletePackage ? 'already-deleted' : 'not-requested'),
+      fleet,
+      runs,
     );
-    if (remaining.length === 0) {
-      deletion = await opensearchPackages.deletePackage.executeWithOptions(
-        { ...callOptions, summary: `delete package ${pid}` },
-        [{ packageId: pid }],
-      );
-      // Accepted is not gone: the package is DELETING until AWS has removed it. (Patched: runs
-      // started before this wait existed replay without it.)
-      if (deletion === 'deleted' && patched(Patches.removalWaitsForDeletion)) {
-        try {
-          await opensearchPackages.waitForPackageDeleted.executeWithOptions(
-            {
-              ...pollingOptions(input.pollIntervalSeconds, input.dissociationDeadlineSeconds * 1000, [
-                FailureTypes.PackageDeleteFailed,
-                FailureTypes.AwsRequestRejected,
-              ]),
-              summary: `wait until ${pid} is deleted`,
-            },
-            [{ packageId: pid }],
-          );
-        } catch (err) {
-          deletion = 'failed';
-          deletionError = errorSummary(err);
-          keptBecause = deletionError.message;
-        }
-      }
-    } else {
-      deletion = 'kept';
-      keptBecause = `still associated with ${remaining.length} domain(s): ${remaining
-        .map((r) => r.domain)
-        .slice(0, 10)
-        .join(', ')}`;
-    }
   }
+  const deletion = overallDeletion(runs.map((r) => r.deletion));
+  const keptBecause = runs.find((r) => r.keptBecause)?.keptBecause;
+  const deletionError = runs.find((r) => r.deletionError)?.deletionError;
 
   phase = 'done';
   report();
   const failed = count('failed');
-  const result = finish(
-    failed === 0 && !deletionError ? 'removed' : count('dissociated') > 0 ? 'partial' : 'failed',
-    deletion,
-    keptBecause,
+  const result = withPlaces(
+    finish(
+      failed === 0 && !deletionError ? 'removed' : count('dissociated') > 0 ? 'partial' : 'failed',
+      deletion,
+      keptBecause,
+    ),
+    fleet,
+    runs,
   );
   publishStatus(
     result.outcome === 'removed' ? 'succeeded' : result.outcome === 'partial' ? 'partial' : 'failed',

@@ -66,7 +66,11 @@ describe('JSON Schemas for other languages (schemas/)', () => {
     const schema = JSON.parse(generateSchemas().get('dictionary-rollout.input.schema.json')!);
     expect(schema.required).toEqual(['packageName', 'source', 'staging', 'domains']);
     expect(schema.properties.packageType.default).toBe('TXT-DICTIONARY');
-    expect(schema.properties.domains.items.pattern).toBe('^[a-z][a-z0-9-]+$');
+    // A domain is a plain name or, for fleets, { domain, region, roleArn?, externalId? }.
+    const [plain, placed] = schema.properties.domains.items.anyOf;
+    expect(plain.pattern).toBe('^[a-z][a-z0-9-]+$');
+    expect(placed.required).toEqual(['domain', 'region']);
+    expect(placed.properties.domain.pattern).toBe('^[a-z][a-z0-9-]+$');
     expect(schema.properties.domains.maxItems).toBe(1000);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.description).toMatch(/Workflow type 'dictionaryRollout', task queue 'package-rollouts'/);

@@ -16,7 +16,7 @@ describe('package removal input', () => {
     [{ packageName: 'abc', packageId: 'F1' }, 'packageName', /exactly one/],
     [{ packageId: 'x1' }, 'packageId', /OpenSearch package id/],
     [{ packageName: 'abc', domains: [] }, 'domains', /at least 1 domain/],
-    [{ packageName: 'abc', domains: ['dom-a', 'dom-a'] }, 'domains', /duplicates/],
+    [{ packageName: 'abc', domains: ['dom-a', 'dom-a'] }, 'domains[1]', /duplicate domain 'dom-a'/],
     [{ packageName: 'abc', domains: ['UPPER'] }, 'domains[0]', /DomainName rule/],
     [{ packageName: 'abc', maxConcurrency: 101 }, 'maxConcurrency', /./],
   ])('rejects %o naming %s', (input, field, rule) => {
