@@ -2,7 +2,16 @@ import type { z } from 'zod';
 import { dictionaryRolloutStart, dictionaryRolloutWarnings } from '../../client/dictionary-rollout.js';
 import { dictionaryRolloutInput, type DictionaryRolloutInput } from '../../model/dictionary-rollout.js';
 import { InvalidInputError } from '../../model/validation.js';
-import { bool, list, num, readList, str, type Options, type Values } from '../args.js';
+import { bool, list, num, str, type Options, type Values } from '../args.js';
+import {
+  FLEET_OPTIONS,
+  pairs,
+  parseTarget,
+  readTargetsFile,
+  STAGING_FOR_OPTION,
+  withRoles,
+  type TargetInput,
+} from '../fleet-args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import {
@@ -74,13 +83,20 @@ export const DICTIONARY_INPUT_OPTIONS: Options = {
     help: "key prefix in the staging bucket ['package-rollouts/']",
     field: 'staging.prefix',
   },
-  domains: { type: 'string', arg: 'a,b,c', help: 'target domains, comma-separated', field: 'domains' },
+  domains: {
+    type: 'string',
+    arg: 'a,b,c',
+    help: "target domains, comma-separated; 'region:name' places one in another Region (fleets)",
+    field: 'domains',
+  },
   'domains-file': {
     type: 'string',
     arg: 'path',
-    help: 'target domains, one per line (# comments)',
+    help: 'target domains, one per line (# comments), CSV domain,region,roleArn,externalId, or JSON',
     field: 'domains',
   },
+  ...FLEET_OPTIONS,
+  ...STAGING_FOR_OPTION,
   'max-concurrency': {
     type: 'string',
     arg: 'n',
@@ -203,8 +219,17 @@ export async function buildDictionaryInput(
   const domainsFile = str(values, 'domains-file');
   if (domains !== undefined && domainsFile !== undefined)
     throw new UsageError('give --domains or --domains-file, not both', options.command);
-  if (domains !== undefined) input.domains = list(domains);
-  if (domainsFile !== undefined) input.domains = readList(domainsFile, '--domains-file');
+  if (domains !== undefined) input.domains = list(domains).map(parseTarget);
+  if (domainsFile !== undefined) input.domains = readTargetsFile(domainsFile, '--domains-file');
+  const roles = pairs(values.role, 'role');
+  const externalIds = pairs(values['external-id'], 'external-id');
+  if ((roles.size > 0 || externalIds.size > 0) && Array.isArray(input.domains))
+    input.domains = withRoles(input.domains as TargetInput[], roles, externalIds);
+  const buckets = pairs(values['staging-bucket-for'], 'staging-bucket-for');
+  if (buckets.size > 0) {
+    staging.buckets = Object.fromEntries(buckets);
+    input.staging = staging;
+  }
 
   const policy = { ...((input.policy as Record<string, unknown> | undefined) ?? {}) };
   const setPolicy = (field: string, value: unknown) => {
@@ -225,6 +250,7 @@ export async function buildDictionaryInput(
     sizes && '--wave-sizes',
     percentages && '--wave-percentages',
     explicit && '--wave',
+    str(values, 'regions-order') && '--regions-order',
   ].filter(Boolean);
   if (strategies.length > 1)
     throw new UsageError(
@@ -241,6 +267,12 @@ export async function buildDictionaryInput(
   else if (percentages)
     policy.waves = { strategy: 'percentages', percentages, ...(canary !== undefined ? { canary } : {}) };
   else if (explicit) policy.waves = { strategy: 'explicit', waves: explicit.map(list) };
+  else if (str(values, 'regions-order') !== undefined)
+    policy.waves = {
+      strategy: 'regions',
+      order: list(str(values, 'regions-order')!),
+      ...(canary !== undefined ? { canary } : {}),
+    };
   else if (canary !== undefined)
     policy.waves =
       previousWaves && previousWaves.strategy !== 'explicit'

@@ -1,5 +1,13 @@
 import { packageRemovalStart } from '../../client/package-removal.js';
-import { bool, list, num, readList, str, type Options } from '../args.js';
+import { bool, list, num, str, type Options } from '../args.js';
+import {
+  FLEET_OPTIONS,
+  pairs,
+  parseTarget,
+  readTargetsFile,
+  withRoles,
+  type TargetInput,
+} from '../fleet-args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { inputWithFlags, START_OPTIONS, startFromCli } from './start.js';
@@ -14,7 +22,13 @@ const REMOVE_OPTIONS: Options = {
     help: 'dissociate from these domains only [every associated domain]',
     field: 'domains',
   },
-  'domains-file': { type: 'string', arg: 'path', help: 'domains, one per line', field: 'domains' },
+  'domains-file': {
+    type: 'string',
+    arg: 'path',
+    help: 'domains, one per line, CSV domain,region,roleArn,externalId, or JSON (fleets)',
+    field: 'domains',
+  },
+  ...FLEET_OPTIONS,
   'keep-package': {
     type: 'boolean',
     help: 'dissociate only; do not delete the package afterwards',
@@ -57,9 +71,13 @@ export const removeCommand: Command = {
     set('packageId', str(v, 'package-id'));
     if (str(v, 'domains') !== undefined && str(v, 'domains-file') !== undefined)
       throw new UsageError('give --domains or --domains-file, not both', ctx.command);
-    if (str(v, 'domains') !== undefined) input.domains = list(str(v, 'domains')!);
+    if (str(v, 'domains') !== undefined) input.domains = list(str(v, 'domains')!).map(parseTarget);
     if (str(v, 'domains-file') !== undefined)
-      input.domains = readList(str(v, 'domains-file')!, '--domains-file');
+      input.domains = readTargetsFile(str(v, 'domains-file')!, '--domains-file');
+    const roles = pairs(v.role, 'role');
+    const externalIds = pairs(v['external-id'], 'external-id');
+    if ((roles.size > 0 || externalIds.size > 0) && Array.isArray(input.domains))
+      input.domains = withRoles(input.domains as TargetInput[], roles, externalIds);
     if (bool(v, 'keep-package')) input.deletePackage = false;
     set('maxConcurrency', num(v, 'max-concurrency', REMOVE_OPTIONS));
     set('dissociationDeadlineSeconds', num(v, 'dissociation-deadline', REMOVE_OPTIONS));
