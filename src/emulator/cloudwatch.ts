@@ -5,8 +5,8 @@
  * `X-Amz-Target: GraniteServiceVersion20100801.<Operation>`, a JSON body, timestamps as epoch
  * seconds, and errors as `{ __type, message }` plus the `x-amzn-query-error: Code;Sender` header
  * that maps them back to the query protocol's codes. Requests are routed here by the SigV4 scope
- * `monitoring`. Alarms are created through the control API (POST /_emulator/alarms); they are not
- * kept in the state file.
+ * `monitoring`. Alarms are created through the control API (POST /_emulator/alarms), per account
+ * and Region (places.ts), and kept in the state file.
  */
 import { AwsError, constraintViolation } from './errors.js';
 import { epochSeconds, jsonBody, type ServiceRequest } from './service.js';
@@ -14,6 +14,8 @@ import { epochSeconds, jsonBody, type ServiceRequest } from './service.js';
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 export type AlarmState = (typeof ALARM_STATES)[number];
+
+export type SavedAlarm = Alarm;
 
 interface Alarm {
   name: string;
@@ -43,6 +45,15 @@ export class CloudWatchService {
       });
     }
     return alarms.map((a) => a.name);
+  }
+
+  save(): SavedAlarm[] {
+    return [...this.alarms.values()].map((a) => ({ ...a }));
+  }
+
+  restore(saved: SavedAlarm[] | undefined): void {
+    this.alarms.clear();
+    for (const a of saved ?? []) this.alarms.set(a.name, { ...a });
   }
 
   snapshot(): Array<{ name: string; state: AlarmState; reason: string }> {

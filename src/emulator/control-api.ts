@@ -25,6 +25,16 @@
  *   PUT    /_emulator/rate-limits  { es?: {rate, burst} | null, iot?, s3? } -> { limits }
  *   POST   /_emulator/alarms   { alarms: [{ name, state?, reason? }] } -> { created: string[] }
  *   GET    /_emulator/alarms                              -> [{ name, state, reason }]
+ *   GET    /_emulator/places                              -> [{ account, region }] (the default first)
+ *   POST   /_emulator/roles    { roles: [{ arn, externalId?, maxSessionDurationSeconds? }] } -> { registered }
+ *   GET    /_emulator/roles                               -> RoleSpec[]
+ *   GET    /_emulator/sessions                            -> SessionSnapshot[] (no secrets)
+ *   POST   /_emulator/sessions/expire  { roleArn? }       -> { expired: n }  end sessions now
+ *
+ * Places (places.ts): the routes that create, alter or show a place's resources (domains, domain
+ * configuration and backings, applications, data sources, alarms, state) act in the place named by
+ * the query `?region=&account=` (or `?roleArn=`, its account), the default account and Region for
+ * what is omitted. `GET calls` filters by them when given. Fault rules name theirs in the body.
  *
  * Errors: HTTP 400 (bad body) or 404 (unknown route or resource) with { error: message }.
  */
@@ -89,7 +99,7 @@ const dataSourceStatusSchema = z.object({ arn: z.string().min(1), status: z.stri
 
 export const faultRuleSchema = z
   .object({
-    service: z.enum(['es', 'iot', 's3', 'monitoring']).optional(),
+    service: z.enum(['es', 'iot', 's3', 'monitoring', 'sts']).optional(),
     operation: z.string().min(1).optional(),
     mutatingOnly: z.boolean().optional(),
     throttleProbability: probability.optional(),
@@ -100,6 +110,11 @@ export const faultRuleSchema = z
     resetBeforeProbability: probability.optional(),
     resetAfterProbability: probability.optional(),
     hangProbability: probability.optional(),
+    region: z.string().min(1).optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
   })
   .strict()
   .refine(
@@ -119,7 +134,12 @@ const rateLimitSchema = z
   .strict()
   .nullable();
 const rateLimitsSchema = z
-  .object({ es: rateLimitSchema.optional(), iot: rateLimitSchema.optional(), s3: rateLimitSchema.optional() })
+  .object({
+    es: rateLimitSchema.optional(),
+    iot: rateLimitSchema.optional(),
+    s3: rateLimitSchema.optional(),
+    sts: rateLimitSchema.optional(),
+  })
   .strict();
 const alarmSeedSchema = z
   .object({
@@ -134,6 +154,21 @@ const alarmSeedSchema = z
     ),
   })
   .strict();
+
+const rolesSchema = z
+  .object({
+    roles: z.array(
+      z
+        .object({
+          arn: z.string(),
+          externalId: z.string().optional(),
+          maxSessionDurationSeconds: z.number().optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+const expireSchema = z.object({ roleArn: z.string().optional() }).strict();
 
 const clockSchema = z
   .object({ advanceMs: nonNegative.optional(), scale: z.number().finite().positive().optional() })
@@ -207,6 +242,13 @@ function route(
     .map((s) => decodeURIComponent(s));
   const [first, second, third] = segments;
   const at = `${method} ${first ?? ''}${second !== undefined ? '/*' : ''}${third !== undefined ? `/${third}` : ''}`;
+  // The place a call addresses; read only by the routes that act in one.
+  const selector = {
+    ...(query.get('region') ? { region: query.get('region')! } : {}),
+    ...(query.get('account') ? { account: query.get('account')! } : {}),
+    ...(query.get('roleArn') ? { roleArn: query.get('roleArn')! } : {}),
+  };
+  const place = () => core.places.select(selector);
 
   switch (at) {
     case 'GET health':
@@ -220,13 +262,13 @@ function route(
       return json(core.setDurations(parse(durationsSchema, body)));
     case 'POST domains': {
       const { domains } = parse(seedSchema, body);
-      const created = core.opensearch.seedDomains(domains, core.now());
+      const created = place().opensearch.seedDomains(domains, core.now());
       core.markDirty();
       return json({ created });
     }
     case 'PUT domains/*/configuration': {
       const change = parse(domainConfigurationSchema, body);
-      if (!core.opensearch.configureDomain(second!, change)) {
+      if (!place().opensearch.configureDomain(second!, change)) {
         throw new ControlError(404, `no domain named ${second!}`);
       }
       core.markDirty();
@@ -234,7 +276,7 @@ function route(
     }
     case 'PUT applications/*/status': {
       const { status } = parse(applicationStatusSchema, body);
-      if (!core.opensearch.applications.setApplicationStatus(second!, status, core.now())) {
+      if (!place().opensearch.applications.setApplicationStatus(second!, status, core.now())) {
         throw new ControlError(404, `no application with id or name ${second!}`);
       }
       core.markDirty();
@@ -243,7 +285,7 @@ function route(
     case 'PUT data-sources/*': {
       if (second !== 'status') break;
       const { arn, status } = parse(dataSourceStatusSchema, body);
-      core.opensearch.applications.setDataSourceStatus(arn, status, core.now());
+      place().opensearch.applications.setDataSourceStatus(arn, status, core.now());
       core.markDirty();
       return json({});
     }
@@ -261,13 +303,23 @@ function route(
       core.markDirty();
       return json(reading);
     }
-    case 'GET calls':
+    case 'GET calls': {
+      const filter = {
+        ...(query.get('service') ? { service: query.get('service')! } : {}),
+        ...(query.get('operation') ? { operation: query.get('operation')! } : {}),
+      };
+      const account =
+        selector.roleArn !== undefined ? core.places.resolve(selector).account : selector.account;
       return json(
-        core.calls.list({
-          ...(query.get('service') ? { service: query.get('service')! } : {}),
-          ...(query.get('operation') ? { operation: query.get('operation')! } : {}),
-        }),
+        core.calls
+          .list(filter)
+          .filter(
+            (c) =>
+              (selector.region === undefined || c.region === selector.region) &&
+              (account === undefined || c.account === account),
+          ),
       );
+    }
     case 'GET calls/*':
       if (second !== 'counts') break;
       return json(core.calls.countsByOperation());
@@ -275,7 +327,7 @@ function route(
       core.calls.clear();
       return json({});
     case 'GET state':
-      return json(core.snapshot());
+      return json(core.snapshot(selector));
     case 'GET rate-limits':
       return json({ limits: core.rateLimits.get(), counts: core.rateLimits.stats() });
     case 'PUT rate-limits': {
@@ -283,10 +335,31 @@ function route(
       const set = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
       return json({ limits: core.rateLimits.set(set) });
     }
-    case 'POST alarms':
-      return json({ created: core.cloudwatch.seedAlarms(parse(alarmSeedSchema, body).alarms, core.now()) });
+    case 'POST alarms': {
+      const created = place().cloudwatch.seedAlarms(parse(alarmSeedSchema, body).alarms, core.now());
+      core.markDirty();
+      return json({ created });
+    }
     case 'GET alarms':
-      return json(core.cloudwatch.snapshot());
+      return json(place().cloudwatch.snapshot());
+    case 'GET places':
+      return json(core.places.all().map((p) => ({ account: p.account, region: p.region })));
+    case 'POST roles': {
+      const registered = core.sts.registerRoles(parse(rolesSchema, body).roles);
+      core.markDirty();
+      return json({ registered });
+    }
+    case 'GET roles':
+      return json(core.sts.listRoles());
+    case 'GET sessions':
+      return json(core.sts.listSessions());
+    case 'POST sessions/*': {
+      if (second !== 'expire') break;
+      const { roleArn } = parse(expireSchema, body);
+      const expired = core.sts.expireSessions(roleArn);
+      core.markDirty();
+      return json({ expired });
+    }
   }
   throw new ControlError(404, `no control route ${method} ${path}`);
 }

@@ -9,7 +9,10 @@ import type {
   Durations,
   EmulatorStateSnapshot,
   FaultRule,
+  PlaceSelector,
+  RoleSpec,
   ServiceName,
+  SessionSnapshot,
 } from './types.js';
 import type { RateLimit, RateLimitCounts, RateLimits } from './rate-limits.js';
 
@@ -23,17 +26,57 @@ export type {
   Durations,
   EmulatorStateSnapshot,
   FaultRule,
+  PlaceSelector,
+  RoleSpec,
+  SessionSnapshot,
 } from './types.js';
 
 /**
  * Typed client of the emulator's control API (see control-api.ts for the routes). Works from any
  * process: it only needs the emulator's base URL.
+ *
+ * Without a place it addresses the emulator's default account and Region; `at(place)` gives a
+ * client whose domain, alarm, application, state and call-log methods act in (or show) that
+ * account and Region, e.g. `control.at({ region: 'eu-west-1', account: '210987654321' })`.
  */
 export class EmulatorControl {
   private readonly baseUrl: string;
 
-  constructor(baseUrl: string) {
+  constructor(
+    baseUrl: string,
+    private readonly place: PlaceSelector = {},
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  /** The same emulator, addressing another account and/or Region (`roleArn`: that role's account). */
+  at(place: PlaceSelector): EmulatorControl {
+    return new EmulatorControl(this.baseUrl, { ...this.place, ...place });
+  }
+
+  /** Every account and Region that has had a request or control call, the default first. */
+  async places(): Promise<Array<{ account: string; region: string }>> {
+    return this.request('GET', 'places');
+  }
+
+  /** Roles STS lets callers assume (replacing any of the same ARN); keys it hands out act in the role's account. */
+  async registerRoles(roles: RoleSpec[]): Promise<string[]> {
+    return (await this.request<{ registered: string[] }>('POST', 'roles', { roles })).registered;
+  }
+
+  async roles(): Promise<RoleSpec[]> {
+    return this.request('GET', 'roles');
+  }
+
+  /** The sessions AssumeRole handed out (key ids, roles, expirations; no secrets). */
+  async sessions(): Promise<SessionSnapshot[]> {
+    return this.request('GET', 'sessions');
+  }
+
+  /** End sessions now (all, or one role's): requests with their keys answer ExpiredToken. */
+  async expireSessions(roleArn?: string): Promise<number> {
+    const body = roleArn !== undefined ? { roleArn } : {};
+    return (await this.request<{ expired: number }>('POST', 'sessions/expire', body)).expired;
   }
 
   /**
@@ -154,7 +197,11 @@ export class EmulatorControl {
   }
 
   private async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.baseUrl}/_emulator/${path}`, {
+    const [route, search = ''] = path.split('?');
+    const query = new URLSearchParams(search);
+    for (const [name, value] of Object.entries(this.place)) if (value !== undefined) query.set(name, value);
+    const url = `${this.baseUrl}/_emulator/${route!}${query.size > 0 ? `?${query.toString()}` : ''}`;
+    const response = await fetch(url, {
       method,
       ...(body !== undefined
         ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }

@@ -1,15 +1,17 @@
 import { randomInt } from 'node:crypto';
 import { CallLog } from './call-log.js';
-import { CloudWatchService } from './cloudwatch.js';
+import type { CloudWatchService } from './cloudwatch.js';
 import { EmulatorClock } from './clock.js';
 import { FaultInjector } from './faults.js';
-import { IotService } from './iot.js';
-import { OpenSearchService } from './opensearch.js';
+import type { IotService } from './iot.js';
+import type { OpenSearchService } from './opensearch.js';
+import { PlaceRegistry, type EmulatorPlace, type SavedPlace } from './places.js';
 import { RateLimiter } from './rate-limits.js';
 import { StateWriter, STATE_FORMAT, type SavedState } from './persistence.js';
 import { SeededRandom } from './prng.js';
 import { S3Service } from './s3.js';
-import type { Durations, EmulatorStateSnapshot } from './types.js';
+import { StsService } from './sts.js';
+import type { Durations, EmulatorStateSnapshot, PlaceSelector, RoleSpec } from './types.js';
 
 export interface CoreOptions {
   region: string;
@@ -20,6 +22,8 @@ export interface CoreOptions {
   durationOverrides?: Partial<Durations>;
   seed?: number;
   stateFile?: string;
+  /** Roles STS lets callers assume from the start (reset() returns to them). */
+  roles?: RoleSpec[];
 }
 
 /** All emulated state and the machinery around it, independent of HTTP. */
@@ -31,10 +35,11 @@ export class EmulatorCore {
   readonly faults: FaultInjector;
   readonly calls = new CallLog();
   readonly rateLimits = new RateLimiter();
+  /** S3 of every place (bucket names are global; each bucket belongs to a place). */
   readonly s3: S3Service;
-  readonly opensearch: OpenSearchService;
-  readonly iot: IotService;
-  readonly cloudwatch: CloudWatchService;
+  /** OpenSearch, IoT and CloudWatch state per account and Region; `opensearch` etc. are the default place's. */
+  readonly places: PlaceRegistry;
+  readonly sts: StsService;
   durations: Durations;
   private readonly initialDurations: Durations;
   private readonly durationOverrides: Partial<Durations>;
@@ -49,16 +54,25 @@ export class EmulatorCore {
     // Without a seed each run rolls differently; with one, a chaos run replays.
     this.random = new SeededRandom(options.seed ?? randomInt(0, 2 ** 31));
     this.faults = new FaultInjector(this.random);
-    this.s3 = new S3Service(this.region);
-    this.opensearch = new OpenSearchService({
-      region: this.region,
-      accountId: this.accountId,
-      durations: () => this.durations,
-      s3: this.s3,
-    });
-    this.iot = new IotService({ region: this.region, accountId: this.accountId });
-    this.cloudwatch = new CloudWatchService({ region: this.region, accountId: this.accountId });
+    this.s3 = new S3Service({ account: this.accountId, region: this.region });
+    this.places = new PlaceRegistry(
+      { account: this.accountId, region: this.region },
+      { durations: () => this.durations, s3: this.s3 },
+    );
+    this.sts = new StsService(this.accountId, options.roles ?? []);
     this.writer = options.stateFile ? new StateWriter(options.stateFile, () => this.save()) : undefined;
+  }
+
+  get opensearch(): OpenSearchService {
+    return this.places.defaultPlace.opensearch;
+  }
+
+  get iot(): IotService {
+    return this.places.defaultPlace.iot;
+  }
+
+  get cloudwatch(): CloudWatchService {
+    return this.places.defaultPlace.cloudwatch;
   }
 
   now(): number {
@@ -67,15 +81,15 @@ export class EmulatorCore {
 
   /** On a real-time tick: what moves with the clock alone and must show outside (backed domains' files). */
   tick(): void {
-    this.opensearch.syncBackings(this.now());
+    const now = this.now();
+    for (const place of this.places.all()) place.opensearch.syncBackings(now);
   }
 
   /** Everything back to a fresh start, including the dice, so a seeded run can be repeated. */
   reset(): void {
-    this.opensearch.reset();
-    this.iot.reset();
+    this.places.reset();
     this.s3.reset();
-    this.cloudwatch.reset();
+    this.sts.reset();
     this.faults.clear();
     this.rateLimits.clear();
     this.calls.clear();
@@ -99,10 +113,12 @@ export class EmulatorCore {
     await this.writer?.flush();
   }
 
-  snapshot(): EmulatorStateSnapshot {
+  /** One place's state (the default place's without a selector). */
+  snapshot(selector: PlaceSelector = {}): EmulatorStateSnapshot {
     const now = this.now();
-    const { domains, packages } = this.opensearch.snapshot(now);
-    const { applications, attachments } = this.opensearch.applications.snapshot(now);
+    const place = this.places.select(selector);
+    const { domains, packages } = place.opensearch.snapshot(now);
+    const { applications, attachments } = place.opensearch.applications.snapshot(now);
     return {
       clock: this.clock.read(),
       durations: { ...this.durations },
@@ -111,10 +127,12 @@ export class EmulatorCore {
         packages,
         applications,
         attachments,
-        dataSourceStatuses: this.opensearch.applications.dataSourceStatuses(),
+        dataSourceStatuses: place.opensearch.applications.dataSourceStatuses(),
       },
-      iot: { packages: this.iot.snapshot() },
-      s3: { buckets: this.s3.snapshot() },
+      iot: { packages: place.iot.snapshot() },
+      s3: { buckets: this.s3.snapshot({ account: place.account, region: place.region }) },
+      place: { account: place.account, region: place.region },
+      alarms: place.cloudwatch.snapshot(),
     };
   }
 
@@ -127,6 +145,13 @@ export class EmulatorCore {
       opensearch: this.opensearch.save(),
       iot: this.iot.save(),
       s3: this.s3.save(),
+      alarms: this.cloudwatch.save(),
+      backings: this.opensearch.backings.entries(),
+      places: this.places
+        .all()
+        .filter((p) => p !== this.places.defaultPlace && !p.isEmpty())
+        .map(savePlace),
+      sts: this.sts.save(),
     };
   }
 
@@ -134,7 +159,32 @@ export class EmulatorCore {
     this.clock.restore(saved.clock);
     this.durations = { ...this.initialDurations, ...saved.durations, ...this.durationOverrides };
     this.s3.restore(saved.s3);
-    this.opensearch.restore(saved.opensearch);
-    this.iot.restore(saved.iot);
+    this.places.reset();
+    restorePlace(this.places.defaultPlace, {
+      opensearch: saved.opensearch,
+      iot: saved.iot,
+      alarms: saved.alarms ?? [],
+      backings: saved.backings ?? {},
+    });
+    for (const p of saved.places ?? []) restorePlace(this.places.get(p), p);
+    this.sts.restore(saved.sts);
   }
+}
+
+function savePlace(place: EmulatorPlace): SavedPlace {
+  return {
+    account: place.account,
+    region: place.region,
+    opensearch: place.opensearch.save(),
+    iot: place.iot.save(),
+    alarms: place.cloudwatch.save(),
+    backings: place.opensearch.backings.entries(),
+  };
+}
+
+function restorePlace(place: EmulatorPlace, saved: Omit<SavedPlace, 'account' | 'region'>): void {
+  place.opensearch.restore(saved.opensearch);
+  place.iot.restore(saved.iot);
+  place.cloudwatch.restore(saved.alarms);
+  for (const [name, backing] of Object.entries(saved.backings)) place.opensearch.backings.set(name, backing);
 }

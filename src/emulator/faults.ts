@@ -42,11 +42,18 @@ export class FaultInjector {
    * Rules are consulted in the order they were added and every matching rule rolls its dice, so
    * the sequence of random draws, and therefore a seeded run, depends only on the call sequence.
    */
-  plan(service: ServiceName, operation: string, mutating: boolean): FaultPlan {
+  plan(
+    service: ServiceName,
+    operation: string,
+    mutating: boolean,
+    place?: { account: string; region: string },
+  ): FaultPlan {
     const plan: FaultPlan = { latencyMs: 0, loseResponse: false };
     if (this.rules.length === 0) return plan;
     for (const rule of this.rules) {
       if (rule.service !== undefined && rule.service !== service) continue;
+      if (rule.region !== undefined && rule.region !== place?.region) continue;
+      if (rule.account !== undefined && rule.account !== place?.account) continue;
       if (rule.operation !== undefined && rule.operation !== operation) continue;
       if (rule.mutatingOnly && !mutating) continue;
       if (rule.remaining !== undefined && rule.remaining <= 0) continue;

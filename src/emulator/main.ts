@@ -1,7 +1,8 @@
 /**
  * CLI: `npm run emulator -- --port 4566 [--host h] [--state-file f] [--seed n] [--seed-domains a,b,c]
  * [--domain-backing name=endpoint,configDir[,vpc] ...] [--region r] [--account-id id]
- * [--rate-limit es[=rate[,burst]] ...]`. `--rate-limit` (repeatable; es, iot or s3) enforces AWS's
+ * [--rate-limit es[=rate[,burst]] ...] [--role arn[,externalId] ...]`. `--role` (repeatable) registers an
+ * IAM role its STS lets callers assume (sts.ts): keys handed out for it act in the role's account. `--rate-limit` (repeatable; es, iot or s3) enforces AWS's
  * request rate per account and Region (rate-limits.ts; without numbers, the assumed AWS limit). Prints one
  * line, `emulator listening on <url>`, once requests are accepted; SIGINT/SIGTERM stop it after the
  * state file has been written. `--domain-backing` (repeatable) seeds the domain if it is missing and
@@ -10,12 +11,14 @@
  */
 import { parseArgs } from 'node:util';
 import { parseRateLimitFlag, type RateLimits } from './rate-limits.js';
+import { parseRoleFlag } from './sts.js';
+import type { RoleSpec } from './types.js';
 import { startEmulator, type DomainBacking, type EmulatorOptions } from './server.js';
 
 function usage(message: string): never {
   console.error(`emulator: ${message}`);
   console.error(
-    'usage: emulator [--port n] [--host h] [--state-file f] [--seed n] [--seed-domains a,b,c] [--domain-backing name=endpoint,configDir[,vpc] ...] [--region r] [--account-id id] [--rate-limit es[=rate[,burst]] ...]',
+    'usage: emulator [--port n] [--host h] [--state-file f] [--seed n] [--seed-domains a,b,c] [--domain-backing name=endpoint,configDir[,vpc] ...] [--region r] [--account-id id] [--rate-limit es[=rate[,burst]] ...] [--role arn[,externalId] ...]',
   );
   process.exit(2);
 }
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
         region: { type: 'string' },
         'account-id': { type: 'string' },
         'rate-limit': { type: 'string', multiple: true },
+        role: { type: 'string', multiple: true },
       },
       strict: true,
     }));
@@ -72,7 +76,16 @@ async function main(): Promise<void> {
       usage(err instanceof Error ? err.message : String(err));
     }
   }
+  const roles: RoleSpec[] = [];
+  for (const flag of values.role ?? []) {
+    try {
+      roles.push(parseRoleFlag(flag));
+    } catch (err) {
+      usage(err instanceof Error ? err.message : String(err));
+    }
+  }
   const options: EmulatorOptions = {
+    ...(roles.length > 0 ? { roles } : {}),
     ...(Object.keys(rateLimits).length > 0 ? { rateLimits } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),

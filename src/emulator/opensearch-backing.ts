@@ -16,8 +16,8 @@ import type { DomainBacking } from './types.js';
  * Statuses change with the emulator clock, not on events, so sync() compares what is on disk with
  * what the rows say now; it runs before every request is handled (a caller never sees ACTIVE
  * before the file is there), before every state snapshot, and on a short real-time tick.
- * Backings are wiring of one run, like fault rules: reset() forgets them, the state file does not
- * keep them.
+ * reset() forgets them; the state file keeps them (a restarted emulator rewrites the files, as it
+ * does not know what is on disk).
  */
 
 interface Backed extends DomainBacking {
@@ -53,6 +53,13 @@ export class DomainBackings {
     if (!backed) return undefined;
     const { written: _written, ...backing } = backed;
     return backing;
+  }
+
+  /** Every backed domain and its node, for the state file. */
+  entries(): Record<string, DomainBacking> {
+    const out: Record<string, DomainBacking> = {};
+    for (const name of this.byDomain.keys()) out[name] = this.get(name)!;
+    return out;
   }
 
   sync(domains: DomainStore, packages: PackageStore, now: number): void {

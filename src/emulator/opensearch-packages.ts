@@ -78,7 +78,9 @@ export class PackageStore {
   readonly contents = new Map<string, Buffer>();
   sequence = 0;
 
-  constructor(private readonly env: { accountId: string; durations: () => Durations; s3: S3Service }) {}
+  constructor(
+    private readonly env: { accountId: string; region?: string; durations: () => Durations; s3: S3Service },
+  ) {}
 
   reset(): void {
     this.byId.clear();
@@ -100,7 +102,7 @@ export class PackageStore {
     const name = requiredString(body.PackageName, 'packageName', PACKAGE_NAME);
     req.resource.packageName = name;
     const type = oneOf(requiredString(body.PackageType, 'packageType'), 'packageType', PACKAGE_TYPES);
-    const source = packageSource(body.PackageSource);
+    const source = this.sourceInRegion(packageSource(body.PackageSource));
     const description = optionalString(body.PackageDescription, 'packageDescription', { max: 1024 });
     const engineVersion = optionalString(body.EngineVersion, 'engineVersion', ENGINE_VERSION);
     if (type === 'ZIP-PLUGIN' && engineVersion === undefined) {
@@ -145,7 +147,7 @@ export class PackageStore {
     const body = jsonBody(req);
     const id = requiredString(body.PackageID, 'packageID');
     req.resource.packageId = id;
-    const source = packageSource(body.PackageSource);
+    const source = this.sourceInRegion(packageSource(body.PackageSource));
     const description = optionalString(body.PackageDescription, 'packageDescription', { max: 1024 });
     const commitMessage = optionalString(body.CommitMessage, 'commitMessage', { max: 160 });
     const configuration = packageConfiguration(body.PackageConfiguration);
@@ -163,6 +165,20 @@ export class PackageStore {
     if (description !== undefined) pkg.description = description;
     if (configuration !== undefined) pkg.configuration = configuration;
     return { PackageDetails: this.packageDetails(pkg, req) };
+  }
+
+  /**
+   * OpenSearch Service imports a package only from a bucket in the domain's Region: a bucket that
+   * lives in another Region is refused at the call (a missing bucket or object is a COPY_FAILED
+   * version, as before). The code is one CreatePackage's model lists; the wording is the emulator's.
+   */
+  private sourceInRegion<T extends { bucket: string }>(source: T): T {
+    const bucketRegion = this.env.s3.bucketRegion(source.bucket);
+    if (this.env.region !== undefined && bucketRegion !== undefined && bucketRegion !== this.env.region)
+      throw validation(
+        `The S3 bucket ${source.bucket} is in ${bucketRegion}: packages in ${this.env.region} must be imported from an S3 bucket in the same Region`,
+      );
+    return source;
   }
 
   /** The copy reads S3 at request time; the outcome shows once the emulated copy/validation time has passed. */

@@ -1,9 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
+import type { SavedAlarm } from './cloudwatch.js';
 import type { SavedIot } from './iot.js';
 import type { SavedOpenSearch } from './opensearch-snapshot.js';
+import type { SavedPlace } from './places.js';
 import type { SavedBucket } from './s3.js';
-import type { Durations } from './types.js';
+import type { SavedSts } from './sts.js';
+import type { DomainBacking, Durations } from './types.js';
 
 export const STATE_FORMAT = 1;
 
@@ -12,9 +15,19 @@ export interface SavedState {
   savedAt: string;
   clock: { aheadMs: number; scale: number };
   durations: Durations;
+  /** The default place's OpenSearch and IoT state (where files before places kept them). */
   opensearch: SavedOpenSearch;
   iot: SavedIot;
+  /** Every place's buckets, each with its Region and owner. */
   s3: SavedBucket[];
+  /** The default place's CloudWatch alarms (absent in files saved before they were kept). */
+  alarms?: SavedAlarm[];
+  /** The default place's domains backed by real OpenSearch nodes. */
+  backings?: Record<string, DomainBacking>;
+  /** Every other account and Region with state. */
+  places?: SavedPlace[];
+  /** Roles and the sessions handed out for them (no secrets: session tokens as sha256). */
+  sts?: SavedSts;
 }
 
 export function loadStateFile(path: string): SavedState | undefined {

@@ -32,6 +32,8 @@ export const ASSUMED_AWS_LIMITS: Readonly<Record<ServiceName, RateLimit>> = {
   s3: { rate: 3500, burst: 3500 },
   // CloudWatch's documented DescribeAlarms quota: 9 transactions per second per Region.
   monitoring: { rate: 9, burst: 9 },
+  // STS's documented request quota for AssumeRole and the other operations: 600 per second per account and Region.
+  sts: { rate: 600, burst: 600 },
 };
 
 interface Bucket {

@@ -17,6 +17,15 @@ interface Bucket {
   name: string;
   createdAt: number;
   objects: Map<string, S3Object>;
+  /** Where the bucket lives: bucket names are global, each bucket is in one Region and account. */
+  region: string;
+  owner: string;
+}
+
+/** The account and Region a request acts in (server.ts works them out from its signature). */
+export interface S3Caller {
+  account: string;
+  region: string;
 }
 
 export interface S3Operation {
@@ -29,7 +38,12 @@ export interface S3Operation {
 const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 /** Path-style addressing only: `/bucket` and `/bucket/key`. The query string picks sub-resources. */
-export function classifyS3(method: string, rawPath: string, query: URLSearchParams): S3Operation | undefined {
+export function classifyS3(
+  method: string,
+  rawPath: string,
+  query: URLSearchParams,
+  headers: ServiceRequest['headers'] = {},
+): S3Operation | undefined {
   const path = rawPath.startsWith('/') ? rawPath.slice(1) : rawPath;
   if (path === '') return method === 'GET' ? { operation: 'ListBuckets', mutating: false } : undefined;
   const slash = path.indexOf('/');
@@ -49,7 +63,10 @@ export function classifyS3(method: string, rawPath: string, query: URLSearchPara
   const key = decode(rawKey);
   switch (method) {
     case 'PUT':
-      return hasNoSubresource(query) ? { operation: 'PutObject', mutating: true, bucket, key } : undefined;
+      if (!hasNoSubresource(query)) return undefined;
+      return headers['x-amz-copy-source'] !== undefined
+        ? { operation: 'CopyObject', mutating: true, bucket, key }
+        : { operation: 'PutObject', mutating: true, bucket, key };
     case 'GET':
       return hasNoSubresource(query) ? { operation: 'GetObject', mutating: false, bucket, key } : undefined;
     case 'HEAD':
@@ -79,10 +96,19 @@ function decode(value: string): string {
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+/**
+ * S3 of every account and Region the emulator serves: bucket names are one global namespace, as on
+ * AWS, and each bucket belongs to the account and Region it was created in (CreateBucket's
+ * LocationConstraint, else the request's Region). ListBuckets lists the caller's own buckets.
+ * Objects are read from any Region (the SDK would follow S3's redirect) and from any of the
+ * emulator's accounts (the emulator keeps no bucket policies: it acts as if the owner's policy
+ * granted its other accounts read access), so CopyObject can copy a file staged once into each
+ * place's bucket; writing to another account's bucket is AccessDenied.
+ */
 export class S3Service {
   private readonly buckets = new Map<string, Bucket>();
 
-  constructor(private readonly region: string) {}
+  constructor(private readonly defaultPlace: S3Caller) {}
 
   reset(): void {
     this.buckets.clear();
@@ -93,27 +119,33 @@ export class S3Service {
     return this.buckets.get(bucket)?.objects.get(key);
   }
 
-  handle(op: S3Operation, req: ServiceRequest): RawResponse {
+  /** The Region a bucket lives in, or undefined when there is no such bucket. */
+  bucketRegion(bucket: string): string | undefined {
+    return this.buckets.get(bucket)?.region;
+  }
+
+  handle(op: S3Operation, req: ServiceRequest, caller: S3Caller = this.defaultPlace): RawResponse {
     const bucketName = op.bucket ?? '';
     switch (op.operation) {
       case 'ListBuckets':
-        return this.listBuckets();
+        return this.listBuckets(caller);
       case 'CreateBucket':
-        return this.createBucket(bucketName, req.now);
+        return this.createBucket(bucketName, req, caller);
       case 'HeadBucket':
-        this.requireBucket(bucketName);
-        return { status: 200, headers: { 'x-amz-bucket-region': this.region } };
+        return { status: 200, headers: { 'x-amz-bucket-region': this.requireBucket(bucketName).region } };
       case 'DeleteBucket':
-        return this.deleteBucket(this.requireBucket(bucketName));
+        return this.deleteBucket(this.writable(bucketName, caller));
       case 'ListObjectsV2':
         return this.listObjectsV2(this.requireBucket(bucketName), req.query);
       case 'PutObject':
-        return this.putObject(this.requireBucket(bucketName), op.key ?? '', req);
+        return this.putObject(this.writable(bucketName, caller), op.key ?? '', req);
+      case 'CopyObject':
+        return this.copyObject(this.writable(bucketName, caller), op.key ?? '', req);
       case 'GetObject':
       case 'HeadObject':
         return this.getOrHead(this.requireBucket(bucketName), op.key ?? '', op.operation === 'HeadObject');
       case 'DeleteObject':
-        this.requireBucket(bucketName).objects.delete(op.key ?? '');
+        this.writable(bucketName, caller).objects.delete(op.key ?? '');
         return { status: 204, headers: {} };
       default:
         throw new AwsError('NotImplemented', 501, `${op.operation} is not implemented by the emulator`);
@@ -128,8 +160,16 @@ export class S3Service {
     return bucket;
   }
 
-  private listBuckets(): RawResponse {
+  /** A bucket the caller may change: its own account's, in any Region. */
+  private writable(name: string, caller: S3Caller): Bucket {
+    const bucket = this.requireBucket(name);
+    if (bucket.owner !== caller.account) throw new AwsError('AccessDenied', 403, 'Access Denied');
+    return bucket;
+  }
+
+  private listBuckets(caller: S3Caller): RawResponse {
     const buckets = [...this.buckets.values()]
+      .filter((b) => b.owner === caller.account)
       .sort((a, b) => (a.name < b.name ? -1 : 1))
       .map(
         (b) =>
@@ -140,15 +180,26 @@ export class S3Service {
     return xml(body);
   }
 
-  private createBucket(name: string, now: number): RawResponse {
+  private createBucket(name: string, req: ServiceRequest, caller: S3Caller): RawResponse {
     if (!BUCKET_NAME.test(name) || name.includes('..')) {
       throw new AwsError('InvalidBucketName', 400, 'The specified bucket is not valid.', {
         BucketName: name,
       });
     }
-    if (this.buckets.has(name)) {
+    const region = locationConstraint(req.body) ?? caller.region;
+    const existing = this.buckets.get(name);
+    if (existing && existing.owner !== caller.account) {
+      throw new AwsError(
+        'BucketAlreadyExists',
+        409,
+        'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
+        { BucketName: name },
+      );
+    }
+    if (existing) {
       // us-east-1 answers 200 to the owner for historical reasons; every other region refuses.
-      if (this.region === 'us-east-1') return { status: 200, headers: { location: `/${name}` } };
+      if (region === 'us-east-1' && existing.region === 'us-east-1')
+        return { status: 200, headers: { location: `/${name}` } };
       throw new AwsError(
         'BucketAlreadyOwnedByYou',
         409,
@@ -156,7 +207,7 @@ export class S3Service {
         { BucketName: name },
       );
     }
-    this.buckets.set(name, { name, createdAt: now, objects: new Map() });
+    this.buckets.set(name, { name, createdAt: req.now, objects: new Map(), region, owner: caller.account });
     return { status: 200, headers: { location: `/${name}` } };
   }
 
@@ -187,6 +238,53 @@ export class S3Service {
     };
     bucket.objects.set(key, object);
     return { status: 200, headers: { etag: object.etag } };
+  }
+
+  /**
+   * CopyObject: `x-amz-copy-source: [/]bucket/key[?versionId=]` (URL-encoded); the source may be in
+   * any Region or account of the emulator. Metadata and content type are copied unless
+   * `x-amz-metadata-directive: REPLACE` gives new ones.
+   */
+  private copyObject(bucket: Bucket, key: string, req: ServiceRequest): RawResponse {
+    if (key.length > 1024) throw new AwsError('KeyTooLongError', 400, 'Your key is too long');
+    const header = headerValue(req.headers['x-amz-copy-source']) ?? '';
+    const raw = decode(header.split('?')[0]!.replace(/^\//, ''));
+    const slash = raw.indexOf('/');
+    if (slash <= 0 || slash === raw.length - 1)
+      throw new AwsError(
+        'InvalidArgument',
+        400,
+        'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
+      );
+    const source = this.requireBucket(raw.slice(0, slash));
+    const sourceKey = raw.slice(slash + 1);
+    const object = source.objects.get(sourceKey);
+    if (!object)
+      throw new AwsError('NoSuchKey', 404, 'The specified key does not exist.', { Key: sourceKey });
+    const replace = headerValue(req.headers['x-amz-metadata-directive']) === 'REPLACE';
+    if (source === bucket && sourceKey === key && !replace)
+      throw new AwsError(
+        'InvalidRequest',
+        400,
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      );
+    const metadata: Record<string, string> = {};
+    if (replace)
+      for (const [name, value] of Object.entries(req.headers))
+        if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name] = value;
+    const copy: S3Object = {
+      ...object,
+      body: Buffer.from(object.body),
+      lastModified: req.now,
+      contentType: replace
+        ? (headerValue(req.headers['content-type']) ?? 'application/octet-stream')
+        : object.contentType,
+      metadata: replace ? metadata : { ...object.metadata },
+    };
+    bucket.objects.set(key, copy);
+    return xml(
+      `${XML_DECLARATION}<CopyObjectResult xmlns="${S3_NS}">${element('ETag', copy.etag)}${element('LastModified', new Date(copy.lastModified).toISOString())}</CopyObjectResult>`,
+    );
   }
 
   private getOrHead(bucket: Bucket, key: string, headOnly: boolean): RawResponse {
@@ -284,26 +382,31 @@ export class S3Service {
     return xml(body);
   }
 
-  snapshot(): S3BucketSnapshot[] {
-    return [...this.buckets.values()].map((b) => ({
-      name: b.name,
-      createdAt: new Date(b.createdAt).toISOString(),
-      objects: [...b.objects.entries()]
-        .sort(([a], [b2]) => (a < b2 ? -1 : 1))
-        .map(([key, o]) => ({
-          key,
-          size: o.body.length,
-          sha256: o.sha256,
-          etag: o.etag,
-          lastModified: new Date(o.lastModified).toISOString(),
-        })),
-    }));
+  /** The buckets of one account and Region. */
+  snapshot(place: S3Caller = this.defaultPlace): S3BucketSnapshot[] {
+    return [...this.buckets.values()]
+      .filter((b) => b.owner === place.account && b.region === place.region)
+      .map((b) => ({
+        name: b.name,
+        createdAt: new Date(b.createdAt).toISOString(),
+        objects: [...b.objects.entries()]
+          .sort(([a], [b2]) => (a < b2 ? -1 : 1))
+          .map(([key, o]) => ({
+            key,
+            size: o.body.length,
+            sha256: o.sha256,
+            etag: o.etag,
+            lastModified: new Date(o.lastModified).toISOString(),
+          })),
+      }));
   }
 
   save(): SavedBucket[] {
     return [...this.buckets.values()].map((b) => ({
       name: b.name,
       createdAt: b.createdAt,
+      region: b.region,
+      owner: b.owner,
       objects: [...b.objects.entries()].map(([key, o]) => ({
         key,
         body: o.body.toString('base64'),
@@ -330,7 +433,14 @@ export class S3Service {
           metadata: o.metadata,
         });
       }
-      this.buckets.set(b.name, { name: b.name, createdAt: b.createdAt, objects });
+      // Files saved before places: the default account and Region.
+      this.buckets.set(b.name, {
+        name: b.name,
+        createdAt: b.createdAt,
+        objects,
+        region: b.region ?? this.defaultPlace.region,
+        owner: b.owner ?? this.defaultPlace.account,
+      });
     }
   }
 }
@@ -338,6 +448,8 @@ export class S3Service {
 export interface SavedBucket {
   name: string;
   createdAt: number;
+  region?: string;
+  owner?: string;
   objects: Array<{
     key: string;
     body: string;
@@ -347,6 +459,12 @@ export interface SavedBucket {
     contentType: string;
     metadata: Record<string, string>;
   }>;
+}
+
+/** CreateBucketConfiguration's LocationConstraint, when the body carries one. */
+function locationConstraint(body: Buffer): string | undefined {
+  const match = /<LocationConstraint>([^<]*)<\/LocationConstraint>/.exec(body.toString('utf8'));
+  return match?.[1] ? match[1] : undefined;
 }
 
 function xml(body: string): RawResponse {

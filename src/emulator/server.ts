@@ -12,7 +12,14 @@ import { loadStateFile } from './persistence.js';
 import { regionOfCredential, type RateLimits } from './rate-limits.js';
 import { classifyS3 } from './s3.js';
 import type { RawResponse, ServiceRequest } from './service.js';
-import { DEFAULT_DURATIONS, type CallResource, type Durations, type ServiceName } from './types.js';
+import { refusedKeyError, stsErrorBody, stsOperation } from './sts.js';
+import {
+  DEFAULT_DURATIONS,
+  type CallResource,
+  type Durations,
+  type RoleSpec,
+  type ServiceName,
+} from './types.js';
 import { element, XML_DECLARATION } from './xml.js';
 
 export type { Durations } from './types.js';
@@ -23,6 +30,9 @@ export type {
   DomainConfiguration,
   EmulatorStateSnapshot,
   FaultRule,
+  PlaceSelector,
+  RoleSpec,
+  SessionSnapshot,
 } from './types.js';
 export { EmulatorControl } from './control-client.js';
 
@@ -44,6 +54,8 @@ export interface EmulatorOptions {
   accountId?: string;
   /** AWS's rate limits per API family (rate-limits.ts); off when absent. */
   rateLimits?: RateLimits;
+  /** IAM roles its STS lets callers assume (sts.ts); more through the control API. */
+  roles?: RoleSpec[];
 }
 
 export interface RunningEmulator {
@@ -62,6 +74,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...(options.durations ? { durationOverrides: options.durations } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.stateFile !== undefined ? { stateFile: options.stateFile } : {}),
+    ...(options.roles ? { roles: options.roles } : {}),
   });
   if (options.stateFile !== undefined) {
     const saved = loadStateFile(options.stateFile);
@@ -127,6 +140,13 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
   }
 
   const service = serviceOf(req.headers, query, rawPath);
+  // The place the call acts in: the scope's Region, the access key's account (places.ts, sts.ts).
+  const caller = core.sts.callerOf(req.headers, query);
+  const region = regionOfCredential(
+    req.headers.authorization ?? `Credential=${query.get('X-Amz-Credential') ?? ''},`,
+    core.region,
+  );
+  const place = core.places.get({ account: caller.account, region });
   const requestId = randomUUID();
   const at = core.now();
   const resource: CallResource = {};
@@ -137,7 +157,7 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
   let apiVersion: string | undefined;
 
   if (service === 's3') {
-    const s3 = classifyS3(method, rawPath, query);
+    const s3 = classifyS3(method, rawPath, query, req.headers);
     operation = s3?.operation ?? 'UnknownOperation';
     mutating = s3?.mutating ?? false;
     if (s3?.bucket !== undefined) resource.bucket = s3.bucket;
@@ -145,7 +165,7 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
     dispatch = (request) => {
       if (!s3)
         throw new AwsError('NotImplemented', 501, `${method} ${rawPath} is not implemented by the emulator`);
-      return core.s3.handle(s3, request);
+      return core.s3.handle(s3, request, { account: caller.account, region });
     };
   } else if (service === 'monitoring') {
     // AWS JSON 1.0: the operation is in X-Amz-Target, not in the path.
@@ -155,15 +175,20 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
       : 'UnknownOperation';
     mutating = operation === 'SetAlarmState';
     dispatch = (request) => {
-      const out = core.cloudwatch.handle(request);
+      const out = place.cloudwatch.handle(request);
       return {
         status: 200,
         headers: { 'content-type': 'application/x-amz-json-1.0' },
         body: JSON.stringify(out),
       };
     };
+  } else if (service === 'sts') {
+    operation = stsOperation(body, query);
+    // AssumeRole hands out a session the state file keeps.
+    mutating = operation === 'AssumeRole';
+    dispatch = (request) => core.sts.handle(request, caller, requestId);
   } else {
-    const target = service === 'es' ? core.opensearch : core.iot;
+    const target = service === 'es' ? place.opensearch : place.iot;
     const match = target.router.match(method, rawPath);
     operation = match?.operation ?? 'UnknownOperation';
     mutating = match?.mutating ?? false;
@@ -181,14 +206,10 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
     };
   }
 
-  const rateLimited = !core.rateLimits.take(
-    service,
-    core.accountId,
-    regionOfCredential(req.headers.authorization, core.region),
-  );
+  const rateLimited = !core.rateLimits.take(service, caller.account, region);
   const plan = rateLimited
     ? { latencyMs: 0, loseResponse: false, reject: 'throttle' as const }
-    : core.faults.plan(service, operation, mutating);
+    : core.faults.plan(service, operation, mutating, { account: caller.account, region });
   if (plan.latencyMs > 0) await sleep(plan.latencyMs);
 
   let response: RawResponse;
@@ -215,6 +236,8 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
       resource,
     };
     try {
+      // An ended session's key, or one sent without its token, acts nowhere.
+      if (caller.refused) throw refusedKeyError(service, caller.refused);
       response = dispatch(request);
     } catch (err) {
       const error = err instanceof AwsError ? err : unexpected(service, err);
@@ -254,6 +277,8 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
     ...(plan.kind !== undefined ? { fault: plan.kind } : {}),
     ...(rateLimited ? { rateLimited: true as const } : {}),
     ...(Object.keys(resource).length > 0 ? { resource: { ...resource } } : {}),
+    account: caller.account,
+    region,
   });
 }
 
@@ -280,7 +305,8 @@ export function serviceOf(
 ): ServiceName {
   const credential = SCOPE.exec(headers.authorization ?? '')?.[1] ?? query.get('X-Amz-Credential') ?? '';
   const scoped = credential.split('/')[3];
-  if (scoped === 'es' || scoped === 'iot' || scoped === 's3' || scoped === 'monitoring') return scoped;
+  if (scoped === 'es' || scoped === 'iot' || scoped === 's3' || scoped === 'monitoring' || scoped === 'sts')
+    return scoped;
   if (rawPath.startsWith('/2021-01-01/') || rawPath.startsWith('/2015-01-01/')) return 'es';
   if (rawPath.startsWith('/packages/') || rawPath === '/packages') return 'iot';
   return 's3';
@@ -293,7 +319,9 @@ function jsonResponse(value: unknown): RawResponse {
 function throttlingError(service: ServiceName): AwsError {
   return service === 's3'
     ? new AwsError('SlowDown', 503, 'Please reduce your request rate.')
-    : new AwsError('ThrottlingException', 400, 'Rate exceeded');
+    : service === 'sts'
+      ? new AwsError('Throttling', 400, 'Rate exceeded')
+      : new AwsError('ThrottlingException', 400, 'Rate exceeded');
 }
 
 function internalError(service: ServiceName): AwsError {
@@ -306,6 +334,8 @@ function internalError(service: ServiceName): AwsError {
       return new AwsError('InternalException', 500, 'Internal error');
     case 'monitoring':
       return new AwsError('InternalServiceError', 500, 'Internal error');
+    case 'sts':
+      return new AwsError('InternalFailure', 500, 'An internal error occurred');
   }
 }
 
@@ -332,6 +362,12 @@ function errorResponse(
       body: `${XML_DECLARATION}<Error>${element('Code', error.code)}${element('Message', error.message)}${extra}${element('RequestId', requestId)}</Error>`,
     };
   }
+  if (service === 'sts')
+    return {
+      status: error.httpStatus,
+      headers: { 'content-type': 'text/xml' },
+      body: stsErrorBody(error, requestId),
+    };
   if (service === 'monitoring')
     // AWS JSON 1.0, query-compatible: the code in __type and in x-amzn-query-error (Code;Fault).
     return {

@@ -3,7 +3,7 @@
  * that the control client can be used from any process without loading the server.
  */
 
-export type ServiceName = 'es' | 'iot' | 's3' | 'monitoring';
+export type ServiceName = 'es' | 'iot' | 's3' | 'monitoring' | 'sts';
 
 /** Milliseconds of the EMULATOR clock. */
 export interface Durations {
@@ -60,7 +60,7 @@ export interface DomainConfiguration {
   failDissociation?: boolean | string;
   /** PackageIDs that an index on this domain uses: DissociatePackage answers ConflictException. */
   indexesUsingPackages?: string[];
-  /** Back the domain by a real node; null: no longer. Not kept in the state file. */
+  /** Back the domain by a real node; null: no longer. Kept in the state file. */
   backing?: DomainBacking | null;
 }
 
@@ -86,6 +86,10 @@ export interface FaultRule {
   resetAfterProbability?: number;
   /** Never answer (the request is not applied); the connection stays open until the client gives up. */
   hangProbability?: number;
+  /** Only calls to this Region (the SigV4 credential scope's); omitted = every Region. */
+  region?: string;
+  /** Only calls in this account (the caller's, see sts.ts); omitted = every account. */
+  account?: string;
 }
 
 export type FaultKind =
@@ -119,6 +123,40 @@ export interface CallRecord {
   resource?: CallResource;
   /** Answered ThrottlingException by the account's rate limit (rate-limits.ts), not by a fault rule. */
   rateLimited?: true;
+  /** The account the call acted in: a role's, for keys handed out by AssumeRole; else the default. */
+  account: string;
+  /** The Region of the call's SigV4 credential scope (the default for unsigned calls). */
+  region: string;
+}
+
+/**
+ * Which account and Region a control call addresses (`?region=&account=`); either omitted means
+ * the emulator's default. `roleArn` is a shorthand for the role's account.
+ */
+export interface PlaceSelector {
+  region?: string;
+  account?: string;
+  roleArn?: string;
+}
+
+/** An IAM role the emulator's STS lets callers assume (control API `POST /_emulator/roles`, `--role`). */
+export interface RoleSpec {
+  /** arn:aws:iam::<account>:role/<name>: keys handed out for it act in that account. */
+  arn: string;
+  /** When set, AssumeRole must present exactly this ExternalId (the trust policy's sts:ExternalId). */
+  externalId?: string;
+  /** The role's MaxSessionDuration in seconds, 3600-43200 [3600, IAM's default]. */
+  maxSessionDurationSeconds?: number;
+}
+
+/** A session key handed out by AssumeRole, as the control API shows it (no secret, no token). */
+export interface SessionSnapshot {
+  accessKeyId: string;
+  roleArn: string;
+  sessionName: string;
+  /** Wall clock, ISO 8601. */
+  expiration: string;
+  expired: boolean;
 }
 
 export interface ClockReading {
@@ -255,5 +293,10 @@ export interface EmulatorStateSnapshot {
     dataSourceStatuses: Record<string, string>;
   };
   iot: { packages: IotPackageSnapshot[] };
+  /** The place's buckets (S3 names are global; each bucket lives in one account and Region). */
   s3: { buckets: S3BucketSnapshot[] };
+  /** Which account and Region this is. */
+  place: { account: string; region: string };
+  /** The place's CloudWatch alarms. */
+  alarms: Array<{ name: string; state: string; reason: string }>;
 }

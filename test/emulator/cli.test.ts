@@ -111,4 +111,25 @@ describe('npm run emulator (src/emulator/main.ts)', () => {
     const [code] = await cli.exited;
     expect(code).toBe(2);
   });
+
+  it('--role registers roles its STS lets callers assume; a malformed one exits with status 2', async () => {
+    const role = 'arn:aws:iam::210987654321:role/rollouts';
+    const cli = startCli(
+      ['--port', '0', '--role', `${role},team-42`, '--role', 'arn:aws:iam::345678901234:role/b'],
+      false,
+    );
+    try {
+      const control = new EmulatorControl(LISTENING.exec(await cli.firstLine)![1]!);
+      expect(await control.roles()).toEqual([
+        { arn: role, externalId: 'team-42' },
+        { arn: 'arn:aws:iam::345678901234:role/b' },
+      ]);
+    } finally {
+      cli.killGroup('SIGTERM');
+      await cli.exited;
+    }
+    const bad = startCli(['--role', 'arn:aws:iam::1:role/x'], false);
+    const [code] = await bad.exited;
+    expect(code).toBe(2);
+  });
 });

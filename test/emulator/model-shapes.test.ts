@@ -55,6 +55,7 @@ import {
 } from '@aws-sdk/client-opensearch';
 import * as S3Model from '@aws-sdk/client-s3';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
@@ -66,6 +67,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import * as StsModel from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { IOT_ROUTES } from '../../src/emulator/iot.js';
 import { OPENSEARCH_ROUTES } from '../../src/emulator/opensearch.js';
@@ -76,6 +79,7 @@ import {
   jsonShapeProblems,
   operationSchema,
   parseXml,
+  payloadSchema,
   recordResponses,
   xmlShapeProblems,
   type RecordedResponse,
@@ -94,7 +98,15 @@ const MODELS: Record<string, Module> = {
   es: EsModel as unknown as Module,
   iot: IotModel as unknown as Module,
   s3: S3Model as unknown as Module,
+  sts: StsModel as unknown as Module,
 };
+/** STS errors every operation may answer (the "common errors"), which the model does not list. */
+const STS_COMMON_ERRORS = new Set([
+  'AccessDenied',
+  'ValidationError',
+  'ExpiredToken',
+  'InvalidClientTokenId',
+]);
 /** The S3 operations classifyS3 answers (it classifies by method and query rather than a table). */
 const S3_OPERATIONS = [
   'ListBuckets',
@@ -103,6 +115,7 @@ const S3_OPERATIONS = [
   'DeleteBucket',
   'ListObjectsV2',
   'PutObject',
+  'CopyObject',
   'GetObject',
   'HeadObject',
   'DeleteObject',
@@ -125,6 +138,7 @@ let opensearch: OpenSearchClient;
 let es: ElasticsearchServiceClient;
 let iot: IoTClient;
 let s3: S3Client;
+let sts: STSClient;
 
 beforeAll(() => {
   const common = { endpoint: h.emulator.url, region: 'us-east-1', credentials, maxAttempts: 1 };
@@ -132,25 +146,41 @@ beforeAll(() => {
   es = new ElasticsearchServiceClient(common);
   iot = new IoTClient(common);
   s3 = new S3Client({ ...common, forcePathStyle: true });
+  sts = new STSClient(common);
   recordResponses(opensearch, 'opensearch', recorded);
+  recordResponses(sts, 'sts', recorded);
   recordResponses(es, 'es', recorded);
   recordResponses(iot, 'iot', recorded);
   recordResponses(s3, 's3', recorded);
 });
 
 afterAll(() => {
-  for (const client of [opensearch, es, iot, s3]) client?.destroy();
+  for (const client of [opensearch, es, iot, s3, sts]) client?.destroy();
 });
 
 function problemsOf(r: RecordedResponse): string[] {
   const model = MODELS[r.service]!;
   const where = `${r.service}:${r.operation} ${r.status}`;
   const output = operationSchema(model, r.operation)[5];
+  if (r.service === 'sts') {
+    // awsQuery: <XResponse><XResult>(the output shape)</XResult><ResponseMetadata/></XResponse>.
+    const root = parseXml(r.body);
+    if (r.status >= 300) {
+      const code =
+        root.children.find((c) => c.name === 'Error')?.children.find((c) => c.name === 'Code')?.text ?? '';
+      return errorSchema(model, code) || STS_COMMON_ERRORS.has(code)
+        ? []
+        : [`${where}: error ${code} is neither an error of the sts model nor a common error`];
+    }
+    const result = root.children.find((c) => c.name === `${r.operation}Result`);
+    if (root.name !== `${r.operation}Response` || !result) return [`${where}: no ${r.operation}Result`];
+    return xmlShapeProblems(result, output).map((p) => `${where}: ${p}`);
+  }
   if (r.service === 's3') {
     if (r.status >= 300) return [];
     const problems = headerShapeProblems(r.headers, output, S3_GENERIC_HEADERS);
     if (r.body.length > 0 && r.operation !== 'GetObject')
-      problems.push(...xmlShapeProblems(parseXml(r.body), output));
+      problems.push(...xmlShapeProblems(parseXml(r.body), payloadSchema(output) ?? output));
     return problems.map((p) => `${where}: ${p}`);
   }
   const body: unknown = r.body.length > 0 ? JSON.parse(r.body) : {};
@@ -465,6 +495,8 @@ describe('every answer against its operation shape', () => {
     );
     await s3.send(new PutObjectCommand({ Bucket: 'shapes', Key: 'b.txt', Body: 'b' }));
     await s3.send(new HeadObjectCommand({ Bucket: 'shapes', Key: 'dir/a.txt' }));
+    await s3.send(new CopyObjectCommand({ Bucket: 'shapes', Key: 'c.txt', CopySource: 'shapes/b.txt' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'shapes', Key: 'c.txt' }));
     const got = await s3.send(new GetObjectCommand({ Bucket: 'shapes', Key: 'b.txt' }));
     expect(await got.Body!.transformToString()).toBe('b');
     await s3.send(new ListBucketsCommand({}));
@@ -482,6 +514,26 @@ describe('every answer against its operation shape', () => {
     expect((await failure(s3.send(new HeadBucketCommand({ Bucket: 'shapes' })))).status).toBe(404);
   });
 
+  it('STS', async () => {
+    const role = 'arn:aws:iam::210987654321:role/shapes';
+    await h.control.registerRoles([{ arn: role, externalId: 'shape-check' }]);
+    await sts.send(new GetCallerIdentityCommand({}));
+    const assumed = await sts.send(
+      new AssumeRoleCommand({ RoleArn: role, RoleSessionName: 'shapes', ExternalId: 'shape-check' }),
+    );
+    expect(assumed.Credentials!.Expiration).toBeInstanceOf(Date);
+    expect(
+      (await failure(sts.send(new AssumeRoleCommand({ RoleArn: role, RoleSessionName: 'shapes' })))).name,
+    ).toBe('AccessDenied');
+    expect(
+      (
+        await failure(
+          sts.send(new AssumeRoleCommand({ RoleArn: role, RoleSessionName: 's', ExternalId: 'shape-check' })),
+        )
+      ).name,
+    ).toBe('ValidationError');
+  });
+
   it('every answer matches its model, and every routed operation was answered', () => {
     expect(recorded.flatMap(problemsOf)).toEqual([]);
     const answered = new Set(
@@ -493,6 +545,8 @@ describe('every answer against its operation shape', () => {
       ),
       ...IOT_ROUTES.map((r) => `iot:${r.operation}`),
       ...S3_OPERATIONS.map((o) => `s3:${o}`),
+      'sts:AssumeRole',
+      'sts:GetCallerIdentity',
     ];
     expect([...new Set(routed)].filter((op) => !answered.has(op))).toEqual([]);
     console.log(

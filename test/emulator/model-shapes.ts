@@ -173,6 +173,13 @@ export function headerShapeProblems(
     .map((h) => `header ${h}: ${nameOf(schema)} binds no member to it`);
 }
 
+/** The member bound to the whole body (httpPayload, e.g. CopyObjectOutput's CopyObjectResult), if any. */
+export function payloadSchema(ref: unknown): unknown {
+  const { schema } = unwrap(ref);
+  if (!Array.isArray(schema) || schema[0] !== 3) return undefined;
+  return structMembers(schema).find((m) => m.traits.httpPayload !== undefined)?.schema;
+}
+
 /** A minimal reader for the emulator's own XML (elements and text, no attributes but xmlns). */
 export interface XmlElement {
   name: string;
