@@ -1,0 +1,228 @@
+/**
+ * Fleets (docs/fleets.md) on the real dev server and the emulator's places: 3 Regions in 2
+ * accounts, a Region canary under halt, a role that cannot be assumed, removal across places.
+ */
+import type { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../src/aws/clients.js';
+import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
+import { packageRemovalResult, startPackageRemoval } from '../../src/client/package-removal.js';
+import type { DictionaryRolloutInput, DictionaryRolloutResult } from '../../src/model/dictionary-rollout.js';
+import { RolloutRegions } from '../../src/model/search-attributes.js';
+import { createBucket, rolloutInput, STAGING_BUCKET } from '../helpers/dictionary.js';
+import { createBucketAt, packagesAt, placeClients } from '../helpers/fleet.js';
+import { recordHistory } from '../helpers/history.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+const ROLE_B = 'arn:aws:iam::210987654321:role/rollouts';
+const MISSING_ROLE = 'arn:aws:iam::333333333333:role/not-trusted';
+const EU = { region: 'eu-west-1' };
+const AP_B = { region: 'ap-southeast-2', roleArn: ROLE_B };
+const BUCKETS = {
+  'eu-west-1': 'staging-fleet-eu',
+  'ap-southeast-2': 'staging-fleet-ap',
+  'us-west-2': 'staging-none',
+};
+
+let stack: TestStack;
+let clientsAt: ReturnType<typeof placeClients>;
+let eu: AwsClients;
+let apB: AwsClients;
+
+beforeAll(async () => {
+  // The worker reaches places through clients built as the test's own are (STS for a role).
+  stack = await startTestStack('fleet', {
+    emulator: { roles: [{ arn: ROLE_B }] },
+    deps: { awsForPlace: (place) => clientsAt(place) },
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+beforeEach(async () => {
+  await stack.emulator.control.reset();
+  await stack.emulator.control.setDurations({
+    packageCopyingMs: 50,
+    packageValidatingMs: 50,
+    associationMs: 200,
+    dissociationMs: 200,
+  });
+  await createBucket(stack);
+  // reset() ends the sessions STS handed out: fresh clients (and sessions) for every test.
+  clientsAt = placeClients(stack.emulator);
+  eu = await clientsAt(EU);
+  apB = await clientsAt(AP_B);
+  await createBucketAt(eu, BUCKETS['eu-west-1']);
+  await createBucketAt(apB, BUCKETS['ap-southeast-2']);
+});
+
+/** Plain names (us-east-1, the default account), eu-west-1 (same account), ap-southeast-2 (account B). */
+async function seedFleet(prefix: string) {
+  const home = [`${prefix}-us-1`, `${prefix}-us-2`];
+  const euDomains = [`${prefix}-eu-1`, `${prefix}-eu-2`];
+  const apDomains = [`${prefix}-ap-1`, `${prefix}-ap-2`];
+  await stack.emulator.control.seedDomains(home.map((name) => ({ name })));
+  await stack.emulator.control.at(EU).seedDomains(euDomains.map((name) => ({ name })));
+  await stack.emulator.control.at(AP_B).seedDomains(apDomains.map((name) => ({ name })));
+  return {
+    home,
+    euDomains,
+    apDomains,
+    domains: [
+      ...home,
+      ...euDomains.map((domain) => ({ domain, ...EU })),
+      ...apDomains.map((domain) => ({ domain, ...AP_B })),
+    ],
+  };
+}
+
+function fleetInput(
+  name: string,
+  domains: DictionaryRolloutInput['domains'],
+  text: string,
+  extra: Partial<DictionaryRolloutInput> = {},
+) {
+  return {
+    ...rolloutInput(name, [], text, extra),
+    domains,
+    staging: { bucket: STAGING_BUCKET, buckets: BUCKETS },
+  } as DictionaryRolloutInput;
+}
+
+async function run(input: DictionaryRolloutInput) {
+  const { handle, workflowId } = await startDictionaryRollout(stack.client, input, {
+    taskQueue: stack.taskQueue,
+  });
+  const error = (await handle.result().then(
+    () => undefined,
+    (e: unknown) => e as WorkflowFailedError,
+  )) as WorkflowFailedError | undefined;
+  return { handle, workflowId, error, result: await dictionaryRolloutResult(handle) };
+}
+
+const byKey = (result: DictionaryRolloutResult) =>
+  new Map(result.domains.map((d) => [d.target ?? d.domain, d]));
+
+describe('fleet dictionary rollout', () => {
+  it('3 Regions in 2 accounts: one package per place, each domain ACTIVE at its place’s version; a second run changes nothing', async () => {
+    const fleet = await seedFleet('fl');
+    const first = await run(fleetInput('synonyms-fleet', fleet.domains, 'car, automobile\n'));
+    expect(first.error).toBeUndefined();
+    expect(first.result.outcome).toBe('succeeded');
+    expect(first.result.places?.map((p) => [p.place.key, p.packageChange, p.current])).toEqual([
+      ['default', 'created', 2],
+      ['eu-west-1', 'created', 2],
+      ['ap-southeast-2/210987654321', 'created', 2],
+    ]);
+    // What AWS says, place by place: one package each, every domain ACTIVE at that package's version.
+    for (const [clients, names] of [
+      [stack.aws, fleet.home],
+      [eu, fleet.euDomains],
+      [apB, fleet.apDomains],
+    ] as const) {
+      const pkgs = await packagesAt(clients, 'synonyms-fleet');
+      expect(pkgs).toHaveLength(1);
+      expect(pkgs[0]!.domains).toEqual(
+        Object.fromEntries(names.map((n) => [n, `ACTIVE ${pkgs[0]!.version}`])),
+      );
+      const place = first.result.places!.find((p) => p.packageId === pkgs[0]!.packageId);
+      expect(place?.targetVersion).toBe(pkgs[0]!.version);
+    }
+    // Each package id is its own place's: three different ids.
+    expect(new Set(first.result.places!.map((p) => p.packageId)).size).toBe(3);
+    expect(byKey(first.result).get('ap-southeast-2/210987654321:fl-ap-1')).toMatchObject({
+      domain: 'fl-ap-1',
+      state: 'current',
+      place: { region: 'ap-southeast-2', account: '210987654321' },
+    });
+    const sa = (await first.handle.describe()).typedSearchAttributes;
+    expect(sa.get(RolloutRegions)?.sort()).toEqual(['ap-southeast-2', 'eu-west-1']);
+    await recordHistory(stack.client, first.workflowId, 'dictionary-rollout-fleet-3-regions-2-accounts');
+
+    await stack.emulator.control.clearCalls();
+    const second = await run(fleetInput('synonyms-fleet', fleet.domains, 'car, automobile\n'));
+    expect(second.result.outcome).toBe('unchanged');
+    expect(second.result.places?.every((p) => p.packageChange === 'unchanged')).toBe(true);
+    expect(second.result.counts).toMatchObject({ current: 0, skipped: 6, failed: 0 });
+    const mutating = (await stack.emulator.control.calls()).filter((c) => c.mutating && c.service !== 'sts');
+    expect(mutating.map((c) => `${c.account}/${c.region} ${c.operation}`)).toEqual([]);
+  });
+
+  it('a Region canary failing under halt starts nothing in the other Regions', async () => {
+    const fleet = await seedFleet('hc');
+    // The canary (first domain of the first Region in the order) does not exist there: it fails.
+    const domains = [{ domain: 'hc-eu-missing', ...EU }, ...fleet.domains];
+    await stack.emulator.control.clearCalls();
+    const { error, result } = await run(
+      fleetInput('synonyms-halt', domains, 'a, b\n', {
+        policy: { waves: { strategy: 'regions', canary: 1, order: ['eu-west-1'] }, failurePolicy: 'halt' },
+      }),
+    );
+    expect((error?.cause as ApplicationFailure).type).toBe('RolloutFailed');
+    const keys = byKey(result);
+    expect(keys.get('eu-west-1:hc-eu-missing')).toMatchObject({ state: 'failed', wave: 0 });
+    for (const d of result.domains.filter((o) => o.target !== 'eu-west-1:hc-eu-missing'))
+      expect([d.target ?? d.domain, d.state]).toEqual([d.target ?? d.domain, 'not-started']);
+    const associations = await stack.emulator.control.calls({ service: 'es', operation: 'AssociatePackage' });
+    expect(associations.map((c) => c.region)).toEqual(['eu-west-1']);
+  });
+
+  it('a role that cannot be assumed fails only its domains, naming the role', async () => {
+    const fleet = await seedFleet('ur');
+    const domains = [...fleet.domains, { domain: 'ur-west-1', region: 'us-west-2', roleArn: MISSING_ROLE }];
+    const { error, result } = await run(fleetInput('synonyms-unreachable', domains, 'x, y\n'));
+    expect((error?.cause as ApplicationFailure).type).toBe('RolloutFailed');
+    expect(result.outcome).toBe('partial');
+    const lost = byKey(result).get('us-west-2/333333333333:ur-west-1')!;
+    expect(lost.state).toBe('failed');
+    expect(lost.error?.type).toBe('PlaceUnreachable');
+    expect(lost.error?.message).toContain(MISSING_ROLE);
+    expect(result.places?.find((p) => p.place.key === 'us-west-2/333333333333')?.error?.message).toContain(
+      MISSING_ROLE,
+    );
+    expect(result.counts).toMatchObject({ current: 6, failed: 1 });
+  });
+});
+
+describe('fleet package removal', () => {
+  it('removes the package from every place: listed targets, then all of each place', async () => {
+    const fleet = await seedFleet('rm');
+    expect((await run(fleetInput('stopwords-fleet', fleet.domains, 'the\n'))).result.outcome).toBe(
+      'succeeded',
+    );
+    // Listed: one domain in eu-west-1 and one in account B's ap-southeast-2; the packages stay.
+    const listed = await startPackageRemoval(
+      stack.client,
+      {
+        packageName: 'stopwords-fleet',
+        domains: [
+          { domain: 'rm-eu-1', ...EU },
+          { domain: 'rm-ap-1', ...AP_B },
+        ],
+        pollIntervalSeconds: 0.2,
+      },
+      { taskQueue: stack.taskQueue },
+    );
+    const partial = await packageRemovalResult(listed.handle);
+    expect(partial.counts).toMatchObject({ dissociated: 2, failed: 0 });
+    expect(partial.places?.map((p) => p.packageDeletion)).toEqual(['kept', 'kept']);
+    expect((await packagesAt(eu, 'stopwords-fleet'))[0]!.domains).not.toHaveProperty('rm-eu-1');
+
+    const all = await startPackageRemoval(
+      stack.client,
+      { packageName: 'stopwords-fleet', places: [EU, AP_B], pollIntervalSeconds: 0.2 },
+      { taskQueue: stack.taskQueue },
+    );
+    const result = await packageRemovalResult(all.handle);
+    expect(result.outcome).toBe('removed');
+    expect(result.places?.map((p) => [p.place.key, p.packageDeletion])).toEqual([
+      ['default', 'deleted'],
+      ['eu-west-1', 'deleted'],
+      ['ap-southeast-2/210987654321', 'deleted'],
+    ]);
+    for (const clients of [stack.aws, eu, apB])
+      expect(await packagesAt(clients, 'stopwords-fleet')).toEqual([]);
+    await recordHistory(stack.client, all.workflowId, 'package-removal-fleet-3-places');
+  });
+});
