@@ -5,6 +5,7 @@
 import type { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DescribePackagesCommand } from '@aws-sdk/client-opensearch';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { packageRemovalResult, startPackageRemoval } from '../../src/client/package-removal.js';
@@ -182,6 +183,39 @@ describe('fleet dictionary rollout', () => {
       MISSING_ROLE,
     );
     expect(result.counts).toMatchObject({ current: 6, failed: 1 });
+  });
+
+  it('rollback is fleet-wide: a failure in the last Region puts every place back to its previous content', async () => {
+    const fleet = await seedFleet('rb');
+    const first = (await run(fleetInput('synonyms-rollback', fleet.domains, 'one, 1\n'))).result;
+    expect(first.outcome).toBe('succeeded');
+    const before = await Promise.all([stack.aws, eu, apB].map((c) => packagesAt(c, 'synonyms-rollback')));
+    const domains = [...fleet.domains, { domain: 'rb-ap-missing', ...AP_B }];
+    const { error, result, workflowId } = await run(
+      fleetInput('synonyms-rollback', domains, 'two, 2\n', {
+        policy: { waves: { strategy: 'regions', canary: 1 }, failurePolicy: 'rollback' },
+      }),
+    );
+    expect((error?.cause as ApplicationFailure).type).toBe('RolloutFailed');
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.counts).toMatchObject({ rolledBack: 7, failed: 0 });
+    for (const [i, clients] of [stack.aws, eu, apB].entries()) {
+      const [pkg] = await packagesAt(clients, 'synonyms-rollback');
+      // Republished: a version past the failed run's, holding the first run's content.
+      expect(pkg!.version).not.toBe(before[i]![0]!.version);
+      const place = result.places!.find((p) => p.packageId === pkg!.packageId)!;
+      expect(place.targetVersion).toBe(pkg!.version);
+      expect(Object.values(pkg!.domains).every((row) => row === `ACTIVE ${pkg!.version}`)).toBe(true);
+      expect(Object.keys(pkg!.domains)).toHaveLength(2);
+    }
+    await recordHistory(stack.client, workflowId, 'dictionary-rollout-fleet-rollback');
+    // Every place's package holds the first run's content again.
+    for (const clients of [stack.aws, eu, apB]) {
+      const described = await clients.opensearch.send(
+        new DescribePackagesCommand({ Filters: [{ Name: 'PackageName', Value: ['synonyms-rollback'] }] }),
+      );
+      expect(described.PackageDetailsList?.[0]?.PackageDescription).toContain(first.contentSha256);
+    }
   });
 });
 
