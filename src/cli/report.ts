@@ -2,6 +2,7 @@ import type { RunEnd } from '../client/index.js';
 import { ExitCodes } from './errors.js';
 import { seconds, type Output } from './output.js';
 import { verificationSummary, verificationText } from './verification.js';
+import { placeLines } from './places.js';
 import { itemsOf } from './watch.js';
 
 type AnyResult = Record<string, unknown> & { outcome?: string };
@@ -46,6 +47,7 @@ export function resultLines(workflowId: string, ended: RunEnd<unknown>): string[
         .map(([k, v]) => `${v} ${k}`)
         .join(', ')}`,
     );
+  lines.push(...placeLines(r));
   const verified = verificationSummary(r);
   if (verified) lines.push(`  ${verified}`);
   for (const [name, item] of itemsOf(r)) {

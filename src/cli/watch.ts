@@ -1,3 +1,4 @@
+import { placeLines } from './places.js';
 import type { WorkflowHandle } from '@temporalio/client';
 import { queuedCalls } from '../client/queued-calls.js';
 import { awaitRunEnd, rolloutProgress, type RunEnd } from '../client/index.js';
@@ -19,6 +20,8 @@ export interface ProgressItem {
 const NAME_KEYS = ['domain', 'name', 'thingName', 'thing', 'target', 'id', 'applicationId', 'dataSourceArn'];
 
 function itemName(item: ProgressItem): string | undefined {
+  // Fleets: a domain name is unique only in its place; its target key ('<place>:<domain>') is not.
+  if (typeof item.domain === 'string' && typeof item.target === 'string') return item.target;
   for (const k of NAME_KEYS) if (typeof item[k] === 'string') return item[k] as string;
   return undefined;
 }
@@ -74,6 +77,8 @@ function describeItem(item: ProgressItem): string {
 function progressChanges(before: unknown, after: unknown): string[] {
   const lines: string[] = [];
   if (headline(before) !== headline(after)) lines.push(headline(after));
+  const places = placeLines(after);
+  if (places.join('\n') !== placeLines(before).join('\n')) lines.push(...places);
   const prev = itemsOf(before);
   for (const [name, item] of itemsOf(after)) {
     const old = prev.get(name);

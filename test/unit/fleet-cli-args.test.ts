@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pairs, parseTarget, readTargetsFile, withRoles } from '../../src/cli/fleet-args.js';
+import { placeLines } from '../../src/cli/places.js';
+import { itemsOf } from '../../src/cli/watch.js';
 import { dictionaryRolloutInput } from '../../src/model/dictionary-rollout.js';
 import { validate } from '../../src/model/validation.js';
 
@@ -63,5 +65,41 @@ describe('fleet CLI arguments', () => {
       domains: readTargetsFile(file('e.csv', 'domain,region\nsearch-1,\nsearch-eu-1,eu-west1\n'), 'x'),
     });
     expect(r.ok ? [] : r.issues.map((i) => i.field)).toContain('domains[1].region');
+  });
+});
+
+describe('fleet progress in the CLI', () => {
+  it('names a placed domain by its target key and prints one line per place', () => {
+    const progress = {
+      phase: 'associating',
+      domains: [
+        { domain: 'search-1', state: 'current' },
+        { domain: 'search-1', target: 'eu-west-1:search-1', state: 'failed' },
+      ],
+      places: [
+        {
+          place: { key: 'default' },
+          packageId: 'F1',
+          targetVersion: 'v2',
+          packageChange: 'updated',
+          domains: 1,
+          current: 1,
+          failed: 0,
+        },
+        {
+          place: { key: 'eu-west-1/210987654321' },
+          packageId: '',
+          packageChange: 'unchanged',
+          domains: 1,
+          current: 0,
+          failed: 1,
+          error: { type: 'PlaceUnreachable', message: `cannot assume ${ROLE}` },
+        },
+      ],
+    };
+    expect([...itemsOf(progress).keys()]).toEqual(['search-1', 'eu-west-1:search-1']);
+    const lines = placeLines(progress);
+    expect(lines[0]).toMatch(/place default +F1 -> v2 \(updated\) 1\/1 current, 0 failed/);
+    expect(lines[1]).toContain(`PlaceUnreachable: cannot assume ${ROLE}`);
   });
 });

@@ -16,6 +16,7 @@ import { table, when } from '../output.js';
 import { reportEnd, resultLines } from '../report.js';
 import { verificationText } from '../verification.js';
 import { headline, itemsOf, watchRun } from '../watch.js';
+import { placeLines } from '../places.js';
 
 /** The handle of an existing workflow; an unknown id is reported as such (exit code 2). */
 async function existing(
@@ -58,7 +59,7 @@ export const statusCommand: Command = {
       ];
       if (d.staticSummary) lines.push(`  ${d.staticSummary}`);
       if (d.progress !== undefined) {
-        lines.push(`  ${headline(d.progress)}`);
+        lines.push(`  ${headline(d.progress)}`, ...placeLines(d.progress));
         for (const [name, item] of itemsOf(d.progress))
           lines.push(
             `    ${name.padEnd(28)} ${item.state}${typeof item.version === 'string' ? ` @ ${item.version}` : ''}${verificationText(item)}`,
