@@ -10,6 +10,7 @@
 import { budgetWorkerOptions, loadAwsCallBudget } from '../src/worker/aws-call-budget.js';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createEmulatorAwsClients, destroyAwsClients } from '../src/aws/clients.js';
+import { createPlaceClients } from '../src/aws/places.js';
 import { createRolloutWorker } from '../src/worker/create-worker.js';
 
 function required(name: string): string {
@@ -31,12 +32,18 @@ async function main(): Promise<void> {
 
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const aws = createEmulatorAwsClients(endpoint);
+  // Fleet benchmarks: other Regions and accounts at the same emulator, roles through its STS.
+  const places = createPlaceClients({
+    endpoint,
+    credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' },
+  });
   const connection = await NativeConnection.connect({ address });
   const worker = await createRolloutWorker({
     connection,
     namespace,
     taskQueue,
     deps: { aws },
+    places,
     failOnNondeterminism: true,
     ...(bundle ? { workflowBundlePath: bundle } : {}),
     maxConcurrentActivityTaskExecutions: maxActivities,
@@ -57,6 +64,7 @@ async function main(): Promise<void> {
   await running;
   await connection.close();
   destroyAwsClients(aws);
+  places.destroy();
 }
 
 main().catch((err: unknown) => {

@@ -6,7 +6,17 @@
  *
  *   npx tsx deploy/iam-policy.ts --staging-bucket my-staging --staging-prefix package-rollouts/ \
  *     --source dictionaries --source shared/synonyms/ --domain-prefix search- \
- *     --iot-package-prefix edge- [--alarm-prefix opensearch-] [--region eu-west-1] [--account 123456789012] [--partition aws]
+ *     --iot-package-prefix edge- [--alarm-prefix opensearch-] [--region eu-west-1] [--account 123456789012] [--partition aws] \
+ *     [--assume-role arn:aws:iam::210987654321:role/rollouts ...]
+ *
+ * Fleets (targets in other accounts): `--assume-role` (repeatable) grants sts:AssumeRole on those
+ * roles only. Each such role, in its own account, needs a trust policy naming the worker's
+ * principal (and the external id, when the rollout passes one):
+ *
+ *   npx tsx deploy/iam-policy.ts --trust-policy --worker-principal arn:aws:iam::123456789012:role/package-rollouts-worker [--external-id team-42]
+ *
+ * and a permissions policy of its own: this generator's output for that account (the es:, s3:,
+ * iot: and cloudwatch: statements, without --assume-role).
  *
  * deploy/iam-policy.json is this generator's output for placeholder parameters (`<staging-bucket>`
  * ...): a template to fill in by hand, kept in step by test/unit/iam-policy.test.ts.
@@ -39,6 +49,8 @@ export interface IamPolicyParameters {
   /** Default: any account ('*'), with S3 kept to the worker's own account by a condition. */
   account?: string;
   partition?: string;
+  /** Roles in other accounts the worker assumes for fleet rollouts (src/aws/places.ts). */
+  assumeRoles?: string[];
 }
 
 export interface PolicyStatement {
@@ -57,8 +69,12 @@ export interface IamPolicy {
 /** The worker's own account: bucket names are global, so a same-named bucket elsewhere is refused. */
 const OWN_ACCOUNT = { StringEquals: { 'aws:ResourceAccount': '${aws:PrincipalAccount}' } };
 
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|<[^>]+>):role\/[\w+=,.@/<>-]+$/;
+
 export function generateIamPolicy(p: IamPolicyParameters): IamPolicy {
   if (p.sourceBuckets.length === 0) throw new RangeError('at least one source bucket is needed');
+  for (const role of p.assumeRoles ?? [])
+    if (!ROLE_ARN.test(role)) throw new RangeError(`--assume-role ${role}: not an IAM role ARN`);
   const partition = p.partition ?? 'aws';
   const region = p.region ?? '*';
   const account = p.account ?? '*';
@@ -165,6 +181,52 @@ export function generateIamPolicy(p: IamPolicyParameters): IamPolicy {
         Action: ['cloudwatch:DescribeAlarms'],
         Resource: `arn:${partition}:cloudwatch:${region}:${account}:alarm:${p.alarmNamePrefix ?? ''}*`,
       },
+      ...(p.assumeRoles?.length
+        ? [
+            {
+              // Fleet rollouts: targets in other accounts are reached through these roles only
+              // (their trust policies: generateRoleTrustPolicy).
+              Sid: 'FleetRolesInOtherAccounts',
+              Effect: 'Allow' as const,
+              Action: ['sts:AssumeRole'],
+              Resource: [...p.assumeRoles],
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
+export interface TrustPolicy {
+  Version: '2012-10-17';
+  Statement: Array<{
+    Sid: string;
+    Effect: 'Allow';
+    Principal: { AWS: string };
+    Action: 'sts:AssumeRole';
+    Condition?: Record<string, Record<string, string>>;
+  }>;
+}
+
+/**
+ * The trust policy of a fleet role (in the target account): only the worker's principal may assume
+ * it, and only with the external id when one is agreed (STS answers AccessDenied otherwise).
+ */
+export function generateRoleTrustPolicy(p: { workerPrincipal: string; externalId?: string }): TrustPolicy {
+  if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(p.workerPrincipal))
+    throw new RangeError(`--worker-principal ${p.workerPrincipal}: not an IAM role or user ARN`);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PackageRolloutsWorker',
+        Effect: 'Allow',
+        Principal: { AWS: p.workerPrincipal },
+        Action: 'sts:AssumeRole',
+        ...(p.externalId !== undefined
+          ? { Condition: { StringEquals: { 'sts:ExternalId': p.externalId } } }
+          : {}),
+      },
     ],
   };
 }
@@ -177,6 +239,7 @@ export const TEMPLATE_PARAMETERS: IamPolicyParameters = {
   domainNamePrefix: '<domain-name-prefix>',
   iotPackagePrefix: '<iot-package-prefix>',
   alarmNamePrefix: '<alarm-name-prefix>',
+  assumeRoles: ['arn:aws:iam::<fleet-account>:role/<fleet-role>'],
 };
 
 export function parametersFromArgs(args: string[]): IamPolicyParameters {
@@ -192,6 +255,7 @@ export function parametersFromArgs(args: string[]): IamPolicyParameters {
       region: { type: 'string' },
       account: { type: 'string' },
       partition: { type: 'string' },
+      'assume-role': { type: 'string', multiple: true },
     },
   });
   const required = (name: 'staging-bucket' | 'domain-prefix' | 'iot-package-prefix') => {
@@ -216,14 +280,33 @@ export function parametersFromArgs(args: string[]): IamPolicyParameters {
     ...(values.region ? { region: values.region } : {}),
     ...(values.account ? { account: values.account } : {}),
     ...(values.partition ? { partition: values.partition } : {}),
+    ...(values['assume-role']?.length ? { assumeRoles: values['assume-role'] } : {}),
   };
+}
+
+export function trustPolicyFromArgs(args: string[]): TrustPolicy {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'trust-policy': { type: 'boolean' },
+      'worker-principal': { type: 'string' },
+      'external-id': { type: 'string' },
+    },
+  });
+  if (!values['worker-principal']) throw new RangeError('--worker-principal is required with --trust-policy');
+  return generateRoleTrustPolicy({
+    workerPrincipal: values['worker-principal'],
+    ...(values['external-id'] !== undefined ? { externalId: values['external-id'] } : {}),
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     const args = process.argv.slice(2);
-    const params = args.includes('--template') ? TEMPLATE_PARAMETERS : parametersFromArgs(args);
-    process.stdout.write(`${JSON.stringify(generateIamPolicy(params), null, 2)}\n`);
+    const output = args.includes('--trust-policy')
+      ? trustPolicyFromArgs(args)
+      : generateIamPolicy(args.includes('--template') ? TEMPLATE_PARAMETERS : parametersFromArgs(args));
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
   } catch (err) {
     process.stderr.write(`iam-policy: ${(err as Error).message}\n`);
     process.exit(2);

@@ -53,7 +53,7 @@ export function awsErrorDetails(
   };
 }
 
-function isRetryableAwsError(err: unknown): boolean {
+export function isRetryableAwsError(err: unknown): boolean {
   const e = err as SdkError;
   if (RETRYABLE_CODES.has(awsErrorCode(err))) return true;
   const status = e?.$metadata?.httpStatusCode;

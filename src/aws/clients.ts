@@ -1,6 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { IoTClient } from '@aws-sdk/client-iot';
-import { OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { OpenSearchClient, type OpenSearchClientConfig } from '@aws-sdk/client-opensearch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { instrumentAwsClients } from '../tracing/aws-clients.js';
 import { ConfigError } from '../config.js';
@@ -24,7 +24,8 @@ export interface AwsClientOptions {
   region?: string;
   /** One endpoint for every service (the emulator); otherwise the SDK's own resolution applies. */
   endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Static credentials, or a provider (a role's session: places.ts). */
+  credentials?: NonNullable<OpenSearchClientConfig['credentials']>;
   maxAttempts?: number;
 }
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps.js';
 import { createActivities } from '../activities/index.js';
+import type { PlaceClients } from '../aws/places.js';
 import type { Tracing } from '../tracing/index.js';
 
 export interface RolloutWorkerOptions {
@@ -10,6 +11,11 @@ export interface RolloutWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /**
+   * Clients for other Regions and accounts (src/aws/places.ts): serve targets with a place, and
+   * name the worker (its Temporal identity) as they name their role sessions. The caller destroys them.
+   */
+  places?: PlaceClients;
   /** A prebuilt bundle (production); else workflows are bundled from source at start. */
   workflowBundlePath?: string;
   maxConcurrentActivityTaskExecutions?: number;
@@ -43,7 +49,13 @@ export async function createRolloutWorker(options: RolloutWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...workflowSource,
-    activities: createActivities(options.deps),
+    activities: createActivities({
+      ...options.deps,
+      ...(options.places && !options.deps.awsForPlace
+        ? { awsForPlace: options.places.clientsFor.bind(options.places) }
+        : {}),
+    }),
+    ...(options.places ? { identity: options.places.identity } : {}),
     ...(options.failOnNondeterminism
       ? { workflowFailureErrorTypes: { '*': ['NondeterminismError', 'DeterminismViolationError'] } }
       : {}),

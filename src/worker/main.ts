@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createDataPlaneClients } from '../activities/opensearch-data-plane.js';
 import { awsTimeoutsFromEnv, createAwsClients, destroyAwsClients } from '../aws/clients.js';
+import { createPlaceClients } from '../aws/places.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../config.js';
 import { loadTracingConfig, startTracing, tracedBundlePath, type TracingConfig } from '../tracing/index.js';
 import { budgetWorkerOptions, loadAwsCallBudget, type AwsCallBudget } from './aws-call-budget.js';
@@ -58,6 +59,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   // Before the AWS clients are built, so that they are traced.
   const tracing = tracingConfig ? await startTracing(tracingConfig) : undefined;
   const aws = createAwsClients();
+  // Other Regions and accounts (fleet rollouts): clients per place, roles assumed through STS.
+  const places = createPlaceClients({ env });
   const worker = await createRolloutWorker({
     connection,
     namespace: config.namespace,
@@ -69,6 +72,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
         signing: process.env.ROLLOUTS_DATA_PLANE_SIGNING === 'none' ? 'none' : 'sigv4',
       }),
     },
+    places,
     workflowBundlePath,
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     shutdownGraceTime: config.shutdownGraceSeconds * 1000,
@@ -105,6 +109,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     await worker.run();
   } finally {
     destroyAwsClients(aws);
+    places.destroy();
     await tracing?.shutdown();
     await connection.close();
     logger.info('worker stopped');

@@ -11,7 +11,8 @@ import {
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../src/activities/deps.js';
 import { destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
-import { awsClientsFor } from './aws.js';
+import { createPlaceClients, type PlaceClients } from '../../src/aws/places.js';
+import { awsClientsFor, TEST_CREDENTIALS } from './aws.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/server.js';
 import { createRolloutWorker } from '../../src/worker/create-worker.js';
 
@@ -23,6 +24,8 @@ export interface TestStack {
   nativeConnection: NativeConnection;
   emulator: RunningEmulator;
   aws: AwsClients;
+  /** The worker's clients for other Regions and accounts (roles assumed through the emulator's STS). */
+  places: PlaceClients;
   taskQueue: string;
   namespace: string;
   worker: Worker;
@@ -53,6 +56,7 @@ export async function startTestStack(
   const taskQueue = `test-${basename(testFile).replace(/\W+/g, '-')}-${randomUUID().slice(0, 8)}`;
   const emulator = await startEmulator(options.emulator);
   const aws = awsClientsFor(emulator);
+  const places = createPlaceClients({ endpoint: emulator.url, credentials: TEST_CREDENTIALS });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
   const nativeConnection = await NativeConnection.connect({ address });
@@ -63,6 +67,7 @@ export async function startTestStack(
       namespace,
       taskQueue,
       deps: { aws, ...options.deps },
+      places,
       // Tests: a non-deterministic change fails the run instead of blocking it.
       failOnNondeterminism: true,
       shutdownGraceTime: '1s',
@@ -77,6 +82,7 @@ export async function startTestStack(
     nativeConnection,
     emulator,
     aws,
+    places,
     taskQueue,
     namespace,
     get worker() {
@@ -94,6 +100,7 @@ export async function startTestStack(
       await nativeConnection.close();
       await connection.close();
       destroyAwsClients(aws);
+      places.destroy();
       await emulator.stop();
     },
   };

@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   generateIamPolicy,
+  generateRoleTrustPolicy,
   parametersFromArgs,
   TEMPLATE_PARAMETERS,
+  trustPolicyFromArgs,
   type IamPolicyParameters,
 } from '../../deploy/iam-policy.js';
 
@@ -29,6 +31,7 @@ const PARAMETERS: IamPolicyParameters = {
   alarmNamePrefix: 'opensearch-',
   region: 'eu-west-1',
   account: '123456789012',
+  assumeRoles: ['arn:aws:iam::210987654321:role/rollouts', 'arn:aws:iam::345678901234:role/search/rollouts'],
 };
 const policy = generateIamPolicy(PARAMETERS);
 
@@ -102,8 +105,16 @@ function commandsCalled(): CommandUse[] {
   return uses;
 }
 
+/** The worker's other AWS calls: assuming fleet roles (src/aws/places.ts, through the credential provider). */
+function workerCalls(): Array<[action: string, why: string]> {
+  const places = readFileSync(join(root, 'src', 'aws', 'places.ts'), 'utf8');
+  return /\bfromTemporaryCredentials\(/.test(places)
+    ? [['sts:AssumeRole', 'src/aws/places.ts: fromTemporaryCredentials (fleet roles)']]
+    : [];
+}
+
 function requiredActions(): Map<string, string[]> {
-  const required = new Map<string, string[]>();
+  const required = new Map<string, string[]>(workerCalls().map(([action, why]) => [action, [why]]));
   for (const use of commandsCalled()) {
     const prefix = PREFIX[use.client];
     if (!prefix) throw new Error(`${use.file}: no IAM prefix known for ${use.client}; add it to PREFIX`);
@@ -183,6 +194,7 @@ describe('the generated IAM policy (least privilege for the worker)', () => {
     expect(asList(statementFor('es:AssociatePackage').Resource)).toEqual([
       'arn:aws:es:eu-west-1:123456789012:domain/search-*',
     ]);
+    expect(asList(statementFor('sts:AssumeRole').Resource)).toEqual(PARAMETERS.assumeRoles);
     expect(asList(statementFor('iot:UpdatePackageVersion').Resource)).toEqual([
       'arn:aws:iot:eu-west-1:123456789012:package/edge-*',
       'arn:aws:iot:eu-west-1:123456789012:package/edge-*/version/*',
@@ -211,6 +223,10 @@ describe('the generated IAM policy (least privilege for the worker)', () => {
       'eu-west-1',
       '--account',
       '123456789012',
+      '--assume-role',
+      'arn:aws:iam::210987654321:role/rollouts',
+      '--assume-role',
+      'arn:aws:iam::345678901234:role/search/rollouts',
     ];
     expect(generateIamPolicy(parametersFromArgs(args))).toEqual(policy);
     expect(() => parametersFromArgs(['--staging-bucket', 'b'])).toThrow(
@@ -220,5 +236,34 @@ describe('the generated IAM policy (least privilege for the worker)', () => {
     expect(template, 'regenerate: npx tsx deploy/iam-policy.ts --template > deploy/iam-policy.json').toEqual(
       generateIamPolicy(TEMPLATE_PARAMETERS),
     );
+  });
+
+  it('grants sts:AssumeRole only with fleet roles, and on those roles only', () => {
+    const { assumeRoles: _roles, ...single } = PARAMETERS;
+    const actions = generateIamPolicy(single).Statement.flatMap((s) => asList(s.Action));
+    expect(actions.filter((a) => a.startsWith('sts:'))).toEqual([]);
+    expect(() => generateIamPolicy({ ...single, assumeRoles: ['arn:aws:iam::*:role/x'] })).toThrow(
+      /not an IAM role ARN/,
+    );
+  });
+
+  it("generates a fleet role's trust policy naming the worker's principal and the external id", () => {
+    const worker = 'arn:aws:iam::123456789012:role/package-rollouts-worker';
+    expect(generateRoleTrustPolicy({ workerPrincipal: worker, externalId: 'team-42' })).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'PackageRolloutsWorker',
+          Effect: 'Allow',
+          Principal: { AWS: worker },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': 'team-42' } },
+        },
+      ],
+    });
+    expect(
+      trustPolicyFromArgs(['--trust-policy', '--worker-principal', worker]).Statement[0],
+    ).not.toHaveProperty('Condition');
+    expect(() => trustPolicyFromArgs(['--trust-policy'])).toThrow(/--worker-principal is required/);
   });
 });

@@ -1,0 +1,210 @@
+/**
+ * The worker's AWS clients for other Regions and accounts (fleet rollouts): one set per (Region,
+ * role, external id), built on first use and cached for the worker's life.
+ *
+ * - A place without a role: the worker's own credentials (or the default chain) in that Region.
+ * - A place with a role: credentials from STS AssumeRole (`fromTemporaryCredentials` of
+ *   `@aws-sdk/credential-providers`), with the role's external id when given and a stable,
+ *   recognisable RoleSessionName (`package-rollouts-<worker identity>`, what CloudTrail shows).
+ *   One provider per place is shared by all of the place's clients, so a place costs one
+ *   AssumeRole however many clients and calls use it, and one more each time the session nears its
+ *   end (refreshed REFRESH_BEFORE_EXPIRY_MS before its Expiration, as the SDK's clients ask).
+ * - The role is assumed once when the place's clients are first built, so a role that cannot be
+ *   assumed fails `awsClientsFor` for that place's targets only, as ApplicationFailure type
+ *   PlaceUnreachable naming the role and STS's answer: non-retryable when STS refused
+ *   (AccessDenied, a validation error), retryable for throttling, 5xx and network failures. A
+ *   refusal is remembered for FAILURE_TTL_MS so a thousand domains of one place do not each ask
+ *   STS again; a retryable failure is not remembered.
+ * - Timeouts, tracing and endpoint settings are those of clients.ts: the SDK's endpoint variables
+ *   (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, including _STS) apply to every place; with the
+ *   emulator one endpoint serves all places.
+ *
+ * Credentials live only in these clients: nothing here returns them, logs them or puts them in a
+ * failure (STS's message names the caller's ARN and the role, never a key).
+ */
+import { hostname } from 'node:os';
+import type { OpenSearchClientConfig } from '@aws-sdk/client-opensearch';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { ApplicationFailure } from '@temporalio/common';
+import { awsErrorDetails, isRetryableAwsError } from '../activities/aws-errors.js';
+import { isThrottlingCode, jitteredRetryDelayMs } from '../activities/throttle-backoff.js';
+import { FailureTypes } from '../model/failures.js';
+import type { Place } from '../model/place.js';
+import { awsTimeoutsFromEnv, createAwsClients, destroyAwsClients, type AwsClients } from './clients.js';
+
+type Credentials = NonNullable<OpenSearchClientConfig['credentials']>;
+type Identity = Awaited<ReturnType<Extract<Credentials, (...args: never[]) => unknown>>>;
+
+/** As the SDK's clients do: a session within 5 minutes of its end is renewed before use. */
+export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
+/** How long a role STS refused stays refused without asking again. */
+export const FAILURE_TTL_MS = 30_000;
+/** STS's default; the role's MaxSessionDuration may allow more. */
+const DEFAULT_DURATION_S = 3_600;
+
+/** STS answers that asking again cannot change (the role's trust policy or the request is wrong). */
+const REFUSALS = new Set([
+  'AccessDenied',
+  'ValidationError',
+  'RegionDisabledException',
+  'MalformedPolicyDocumentException',
+  'PackedPolicyTooLargeException',
+  'CredentialsProviderError',
+]);
+
+export interface PlaceClientOptions {
+  /** One endpoint for every service and place (the emulator); otherwise the SDK resolves endpoints. */
+  endpoint?: string;
+  /** The worker's own credentials (what assumes the roles); otherwise the SDK's default chain. */
+  credentials?: Credentials;
+  maxAttempts?: number;
+  /** The worker's identity, in every role session's name [`<pid>@<host>`, Temporal's default]. */
+  identity?: string;
+  /** AssumeRole's DurationSeconds [3600]. */
+  durationSeconds?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Wall clock (tests). */
+  now?: () => number;
+}
+
+export interface PlaceClients {
+  /** The worker identity the role sessions are named after (pass it to the Temporal worker too). */
+  readonly identity: string;
+  /** The place's clients, built and cached on first use; rejects with PlaceUnreachable. */
+  clientsFor(place: Place): Promise<AwsClients>;
+  /** How many places have clients now (tests, logs). */
+  size(): number;
+  /** Destroys every cached client (worker shutdown). */
+  destroy(): void;
+}
+
+interface Entry {
+  clients: Promise<AwsClients>;
+  /** When a remembered refusal is forgotten; undefined while building or built. */
+  failedUntil?: number;
+}
+
+export function defaultWorkerIdentity(): string {
+  return `${process.pid}@${hostname()}`;
+}
+
+/** `package-rollouts-<identity>` in STS's alphabet ([\w+=,.@-]) and length (2-64). */
+export function roleSessionName(identity: string): string {
+  return `package-rollouts-${identity}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+export function createPlaceClients(options: PlaceClientOptions = {}): PlaceClients {
+  const env = options.env ?? process.env;
+  const now = options.now ?? (() => Date.now());
+  const identity = options.identity ?? defaultWorkerIdentity();
+  const sessionName = roleSessionName(identity);
+  const cache = new Map<string, Entry>();
+  const built: AwsClients[] = [];
+
+  const build = async (place: Place): Promise<AwsClients> => {
+    let credentials = options.credentials;
+    if (place.roleArn) {
+      const provider = sharedSession(
+        fromTemporaryCredentials({
+          params: {
+            RoleArn: place.roleArn,
+            RoleSessionName: sessionName,
+            DurationSeconds: options.durationSeconds ?? DEFAULT_DURATION_S,
+            ...(place.externalId !== undefined ? { ExternalId: place.externalId } : {}),
+          },
+          ...(options.credentials ? { masterCredentials: options.credentials } : {}),
+          clientConfig: {
+            // The place's regional STS endpoint (AWS's recommendation), unless an endpoint is given.
+            region: place.region,
+            ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+            ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+            requestHandler: awsTimeoutsFromEnv(env),
+          },
+        }),
+        now,
+      );
+      try {
+        await provider();
+      } catch (err) {
+        throw unreachable(place, err);
+      }
+      credentials = provider;
+    }
+    const clients = createAwsClients(
+      {
+        region: place.region,
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+        ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+      },
+      env,
+    );
+    built.push(clients);
+    return clients;
+  };
+
+  return {
+    identity,
+    clientsFor(place) {
+      const key = [place.region, place.roleArn ?? '', place.externalId ?? ''].join('\n');
+      const cached = cache.get(key);
+      if (cached && (cached.failedUntil === undefined || cached.failedUntil > now())) return cached.clients;
+      const entry: Entry = { clients: build(place) };
+      cache.set(key, entry);
+      entry.clients.catch((err: unknown) => {
+        // A refusal is remembered for a while; anything retrying can fix is asked again at once.
+        if (err instanceof ApplicationFailure && err.nonRetryable) entry.failedUntil = now() + FAILURE_TTL_MS;
+        else if (cache.get(key) === entry) cache.delete(key);
+      });
+      return entry.clients;
+    },
+    size() {
+      return built.length;
+    },
+    destroy() {
+      for (const clients of built.splice(0)) destroyAwsClients(clients);
+      cache.clear();
+    },
+  };
+}
+
+/**
+ * One session shared by every client of a place: the current credentials until they are within
+ * REFRESH_BEFORE_EXPIRY_MS of their Expiration, then one AssumeRole for all who ask meanwhile.
+ */
+function sharedSession(assume: () => Promise<Identity>, now: () => number): () => Promise<Identity> {
+  let current: Identity | undefined;
+  let pending: Promise<Identity> | undefined;
+  return () => {
+    const expiration = current?.expiration?.getTime();
+    if (current && (expiration === undefined || expiration - now() > REFRESH_BEFORE_EXPIRY_MS))
+      return Promise.resolve(current);
+    pending ??= assume().then(
+      (identity) => {
+        current = identity;
+        pending = undefined;
+        return identity;
+      },
+      (err: unknown) => {
+        pending = undefined;
+        throw err;
+      },
+    );
+    return pending;
+  };
+}
+
+/** PlaceUnreachable naming the role and STS's answer; retryable unless STS refused. */
+function unreachable(place: Place, err: unknown): ApplicationFailure {
+  const details = awsErrorDetails(err, { service: 'sts', operation: 'AssumeRole' });
+  const refused =
+    REFUSALS.has(details.code) || (!isRetryableAwsError(err) && details.httpStatus !== undefined);
+  const delay = !refused && isThrottlingCode(details.code) ? jitteredRetryDelayMs() : undefined;
+  return ApplicationFailure.create({
+    message: `cannot assume role ${place.roleArn!} for ${place.region}: ${details.code}: ${details.message}`,
+    type: FailureTypes.PlaceUnreachable,
+    nonRetryable: refused,
+    details: [details],
+    ...(delay !== undefined ? { nextRetryDelay: delay } : {}),
+  });
+}
