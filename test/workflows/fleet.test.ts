@@ -4,7 +4,7 @@
  */
 import type { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribePackagesCommand } from '@aws-sdk/client-opensearch';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
@@ -12,7 +12,8 @@ import { packageRemovalResult, startPackageRemoval } from '../../src/client/pack
 import type { DictionaryRolloutInput, DictionaryRolloutResult } from '../../src/model/dictionary-rollout.js';
 import { RolloutRegions } from '../../src/model/search-attributes.js';
 import { createBucket, rolloutInput, STAGING_BUCKET } from '../helpers/dictionary.js';
-import { createBucketAt, packagesAt, placeClients } from '../helpers/fleet.js';
+import { createBucketAt, packagesAt } from '../helpers/fleet.js';
+import type { Place } from '../../src/model/place.js';
 import { recordHistory } from '../helpers/history.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -27,22 +28,20 @@ const BUCKETS = {
 };
 
 let stack: TestStack;
-let clientsAt: ReturnType<typeof placeClients>;
+let clientsAt: (place: Place) => Promise<AwsClients>;
 let eu: AwsClients;
 let apB: AwsClients;
 
 beforeAll(async () => {
-  // The worker reaches places through clients built as the test's own are (STS for a role).
-  stack = await startTestStack('fleet', {
-    emulator: { roles: [{ arn: ROLE_B }] },
-    deps: { awsForPlace: (place) => clientsAt(place) },
-  });
+  // The worker reaches places through its own place clients (src/aws/places.ts: STS for a role).
+  stack = await startTestStack('fleet', { emulator: { roles: [{ arn: ROLE_B }] } });
 });
 afterAll(async () => {
   await stack?.stop();
 });
-beforeEach(async () => {
-  await stack.emulator.control.reset();
+// One emulator state for the file (each test has its own package and domain names): reset() would
+// end the role sessions the worker's place clients hold.
+beforeAll(async () => {
   await stack.emulator.control.setDurations({
     packageCopyingMs: 50,
     packageValidatingMs: 50,
@@ -50,8 +49,8 @@ beforeEach(async () => {
     dissociationMs: 200,
   });
   await createBucket(stack);
-  // reset() ends the sessions STS handed out: fresh clients (and sessions) for every test.
-  clientsAt = placeClients(stack.emulator);
+  // What the test reads at each place, through the same place clients the worker uses.
+  clientsAt = (place) => stack.places.clientsFor(place);
   eu = await clientsAt(EU);
   apB = await clientsAt(AP_B);
   await createBucketAt(eu, BUCKETS['eu-west-1']);
