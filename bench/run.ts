@@ -7,6 +7,7 @@
  *   npm run bench -- --quick      # small N and short latencies: a smoke check in about a minute
  *   npm run bench -- --only 1,3   # some scenarios only (numbers or names, see SCENARIOS)
  *   npm run bench -- --only emulator   # the AWS emulator alone (scenario 7, no Temporal)
+ *   npm run bench -- --only fleet      # 1,000 domains in 10 places against 1 place (scenario 9)
  *   npm run bench -- --no-write   # print only
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { longWait } from './scenarios/long-wait.js';
 import { manyRollouts } from './scenarios/many-rollouts.js';
 import { rateLimitScenario } from './scenarios/rate-limit.js';
 import { againstSequential } from './scenarios/sequential.js';
+import { fleetScenario } from './scenarios/fleet.js';
 import { FULL, QUICK, type BenchContext, type ScenarioReport } from './lib/context.js';
 import { seconds } from './lib/format.js';
 import { describeError } from './lib/errors.js';
@@ -46,6 +48,7 @@ const SCENARIOS: Scenario[] = [
   { id: 6, name: 'long-wait', run: longWait },
   { id: 7, name: 'emulator', run: (ctx) => emulatorScenario(ctx.config, ctx.log), needsStack: false },
   { id: 8, name: 'rate-limit', run: rateLimitScenario },
+  { id: 9, name: 'fleet', run: fleetScenario },
 ];
 
 function selectScenarios(only: string | undefined): Scenario[] {
