@@ -19,7 +19,7 @@ const REMOVE_OPTIONS: Options = {
   domains: {
     type: 'string',
     arg: 'a,b,c',
-    help: 'dissociate from these domains only [every associated domain]',
+    help: "dissociate from these domains only ('region:name' in another Region) [every associated domain]",
     field: 'domains',
   },
   'domains-file': {

@@ -6,7 +6,7 @@
 import type { StagedObject } from '../../../activities/s3.js';
 import type { PlaceOutcome } from '../../../model/dictionary-rollout.js';
 import type { FailureSummary } from '../../../model/failures.js';
-import { placeRefOf } from '../../../model/fleet.js';
+import { placeRefOf, stagingBucketFor } from '../../../model/fleet.js';
 import type { PackageSummary } from '../../../model/opensearch-packages.js';
 import type { Place } from '../../../model/place.js';
 import type { DictionaryRolloutState, PackageChange } from '../state.js';
