@@ -43,11 +43,7 @@ export function placeRuns(state: DictionaryRolloutState): PlaceRun[] {
           key: t.placeKey,
           place: t.place,
           targets: [],
-          bucket: t.place
-            ? (state.input.staging.buckets?.[t.placeKey] ??
-              state.input.staging.buckets?.[t.place.region] ??
-              '')
-            : state.input.staging.bucket,
+          bucket: stagingBucketFor(state.input.staging, t.place) ?? '',
           packageChange: 'unchanged',
         };
         state.places.set(t.placeKey, run);
