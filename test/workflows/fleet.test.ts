@@ -9,12 +9,18 @@ import { DescribePackagesCommand } from '@aws-sdk/client-opensearch';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { packageRemovalResult, startPackageRemoval } from '../../src/client/package-removal.js';
-import type { DictionaryRolloutInput, DictionaryRolloutResult } from '../../src/model/dictionary-rollout.js';
+import type {
+  DictionaryRolloutInput,
+  DictionaryRolloutProgress,
+  DictionaryRolloutResult,
+} from '../../src/model/dictionary-rollout.js';
+import { rolloutProgress } from '../../src/client/index.js';
 import { RolloutRegions } from '../../src/model/search-attributes.js';
 import { createBucket, rolloutInput, STAGING_BUCKET } from '../helpers/dictionary.js';
 import { createBucketAt, packagesAt } from '../helpers/fleet.js';
 import type { Place } from '../../src/model/place.js';
 import { recordHistory } from '../helpers/history.js';
+import { workflowMetadata } from '../helpers/visibility.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const ROLE_B = 'arn:aws:iam::210987654321:role/rollouts';
@@ -136,6 +142,21 @@ describe('fleet dictionary rollout', () => {
       state: 'current',
       place: { region: 'ap-southeast-2', account: '210987654321' },
     });
+    // The Web UI's current details: a row per place, with its package and version.
+    const details = (await workflowMetadata(first.handle)).currentDetails ?? '';
+    expect(details).toContain('| place | package | version | current | failed | problem |');
+    const ap = first.result.places!.find((p) => p.place.key === 'ap-southeast-2/210987654321')!;
+    expect(details).toContain(
+      `| ap-southeast-2/210987654321 | ${ap.packageId} | ${ap.targetVersion} | 2/2 | 0 |`,
+    );
+    // The progress query (what `rollouts watch` reads): places, and waves named by target key.
+    const progress = await rolloutProgress<DictionaryRolloutProgress>(first.handle);
+    expect(progress.places?.map((p) => p.place.key)).toEqual([
+      'default',
+      'eu-west-1',
+      'ap-southeast-2/210987654321',
+    ]);
+    expect(progress.waves.flat()).toContain('ap-southeast-2/210987654321:fl-ap-2');
     const sa = (await first.handle.describe()).typedSearchAttributes;
     expect(sa.get(RolloutRegions)?.sort()).toEqual(['ap-southeast-2', 'eu-west-1']);
     await recordHistory(stack.client, first.workflowId, 'dictionary-rollout-fleet-3-regions-2-accounts');
