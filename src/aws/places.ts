@@ -15,9 +15,11 @@
  *   (AccessDenied, a validation error), retryable for throttling, 5xx and network failures. A
  *   refusal is remembered for FAILURE_TTL_MS so a thousand domains of one place do not each ask
  *   STS again; a retryable failure is not remembered.
- * - Timeouts, tracing and endpoint settings are those of clients.ts: the SDK's endpoint variables
- *   (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, including _STS) apply to every place; with the
- *   emulator one endpoint serves all places.
+ * - The place's clients are built by clients.ts (its timeouts, tracing and endpoint settings); the
+ *   STS client the provider makes gets the same timeouts and endpoint (its calls are not traced:
+ *   the provider re-applies client plugins on every call, so a tracing middleware would be added
+ *   twice). The SDK's endpoint variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, including
+ *   _STS) apply to every place; with the emulator one endpoint serves all places.
  *
  * Credentials live only in these clients: nothing here returns them, logs them or puts them in a
  * failure (STS's message names the caller's ARN and the role, never a key).

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { CallLog } from './call-log.js';
 import type { CloudWatchService } from './cloudwatch.js';
 import { EmulatorClock } from './clock.js';
@@ -6,11 +7,11 @@ import { FaultInjector } from './faults.js';
 import type { IotService } from './iot.js';
 import type { OpenSearchService } from './opensearch.js';
 import { PlaceRegistry, type EmulatorPlace, type SavedPlace } from './places.js';
-import { RateLimiter } from './rate-limits.js';
+import { RateLimiter, regionOfCredential } from './rate-limits.js';
 import { StateWriter, STATE_FORMAT, type SavedState } from './persistence.js';
 import { SeededRandom } from './prng.js';
 import { S3Service } from './s3.js';
-import { StsService } from './sts.js';
+import { StsService, type Caller } from './sts.js';
 import type { Durations, EmulatorStateSnapshot, PlaceSelector, RoleSpec } from './types.js';
 
 export interface CoreOptions {
@@ -77,6 +78,17 @@ export class EmulatorCore {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** The place a request acts in: its SigV4 scope's Region, its access key's account (sts.ts). */
+  placeOf(
+    headers: IncomingHttpHeaders,
+    query: URLSearchParams,
+  ): { caller: Caller; region: string; place: EmulatorPlace } {
+    const caller = this.sts.callerOf(headers, query);
+    const scope = headers.authorization ?? `Credential=${query.get('X-Amz-Credential') ?? ''},`;
+    const region = regionOfCredential(scope, this.region);
+    return { caller, region, place: this.places.get({ account: caller.account, region }) };
   }
 
   /** On a real-time tick: what moves with the clock alone and must show outside (backed domains' files). */

@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseRateLimitFlag, type RateLimits } from './rate-limits.js';
-import { parseRoleFlag } from './sts.js';
+import { parseRoleFlag } from './sts-roles.js';
 import type { RoleSpec } from './types.js';
 import { startEmulator, type DomainBacking, type EmulatorOptions } from './server.js';
 

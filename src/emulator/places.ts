@@ -13,7 +13,7 @@ import { OpenSearchService } from './opensearch.js';
 import type { SavedOpenSearch } from './opensearch-snapshot.js';
 import type { S3Service } from './s3.js';
 import type { DomainBacking, Durations, PlaceSelector } from './types.js';
-import { accountOfRoleArn } from './sts.js';
+import { accountOfRoleArn } from './sts-roles.js';
 
 export interface PlaceId {
   account: string;

@@ -9,10 +9,10 @@ import { EmulatorCore } from './core.js';
 import { CLOUDWATCH_TARGET_PREFIX } from './cloudwatch.js';
 import { AwsError } from './errors.js';
 import { loadStateFile } from './persistence.js';
-import { regionOfCredential, type RateLimits } from './rate-limits.js';
+import type { RateLimits } from './rate-limits.js';
 import { classifyS3 } from './s3.js';
 import type { RawResponse, ServiceRequest } from './service.js';
-import { refusedKeyError, stsErrorBody, stsOperation } from './sts.js';
+import { refusedKeyError, stsErrorResponse, stsOperation } from './sts.js';
 import {
   DEFAULT_DURATIONS,
   type CallResource,
@@ -140,13 +140,7 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
   }
 
   const service = serviceOf(req.headers, query, rawPath);
-  // The place the call acts in: the scope's Region, the access key's account (places.ts, sts.ts).
-  const caller = core.sts.callerOf(req.headers, query);
-  const region = regionOfCredential(
-    req.headers.authorization ?? `Credential=${query.get('X-Amz-Credential') ?? ''},`,
-    core.region,
-  );
-  const place = core.places.get({ account: caller.account, region });
+  const { caller, region, place } = core.placeOf(req.headers, query);
   const requestId = randomUUID();
   const at = core.now();
   const resource: CallResource = {};
@@ -362,12 +356,7 @@ function errorResponse(
       body: `${XML_DECLARATION}<Error>${element('Code', error.code)}${element('Message', error.message)}${extra}${element('RequestId', requestId)}</Error>`,
     };
   }
-  if (service === 'sts')
-    return {
-      status: error.httpStatus,
-      headers: { 'content-type': 'text/xml' },
-      body: stsErrorBody(error, requestId),
-    };
+  if (service === 'sts') return stsErrorResponse(error, requestId);
   if (service === 'monitoring')
     // AWS JSON 1.0, query-compatible: the code in __type and in x-amzn-query-error (Code;Fault).
     return {

@@ -17,16 +17,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { AwsError } from './errors.js';
 import type { RawResponse, ServiceRequest } from './service.js';
 import type { RoleSpec, SessionSnapshot } from './types.js';
+import { checkRole, EXTERNAL_ID, MAX_DURATION_S, ROLE_ARN } from './sts-roles.js';
 import { element, XML_DECLARATION } from './xml.js';
 
 export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
-const ROLE_ARN =
-  /^arn:aws(-cn|-us-gov|-iso[a-z-]*)?:iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
 const SESSION_NAME = /^[\w+=,.@-]*$/;
-const EXTERNAL_ID = /^[\w+=,.@:/-]*$/;
 /** STS's own bounds on DurationSeconds; a role's MaxSessionDuration narrows the upper one. */
 const MIN_DURATION_S = 900;
-const MAX_DURATION_S = 43_200;
 const DEFAULT_DURATION_S = 3_600;
 /** Role chaining (assuming a role with a role's session) is capped at one hour by STS. */
 const CHAINED_MAX_DURATION_S = 3_600;
@@ -66,7 +63,7 @@ export class StsService {
   constructor(
     private readonly defaultAccount: string,
     /** The roles given at startup: reset() returns to them. */
-    private readonly startupRoles: RoleSpec[] = [],
+    readonly startupRoles: RoleSpec[] = [],
     private readonly wallNow: () => number = () => Date.now(),
   ) {
     this.reset();
@@ -285,38 +282,6 @@ export class StsService {
   }
 }
 
-/** The control API's and `--role`'s check of a role: IAM's ARN rule, STS's external id rule. */
-export function checkRole(role: RoleSpec): void {
-  if (!ROLE_ARN.test(role.arn) || role.arn.length > 2048)
-    throw new Error(
-      `role ${role.arn}: must be an IAM role ARN such as arn:aws:iam::210987654321:role/rollouts`,
-    );
-  if (
-    role.externalId !== undefined &&
-    (role.externalId.length < 2 || role.externalId.length > 1224 || !EXTERNAL_ID.test(role.externalId))
-  )
-    throw new Error(
-      `role ${role.arn}: externalId must be 2-1224 characters of letters, digits and +=,.@:/-_`,
-    );
-  const max = role.maxSessionDurationSeconds;
-  if (max !== undefined && (!Number.isInteger(max) || max < 3600 || max > MAX_DURATION_S))
-    throw new Error(`role ${role.arn}: maxSessionDurationSeconds must be a whole number from 3600 to 43200`);
-}
-
-/** `arn[,externalId]` from the emulator's `--role` flag. */
-export function parseRoleFlag(value: string): RoleSpec {
-  const [arn, externalId, ...rest] = value.split(',');
-  if (!arn || rest.length > 0) throw new Error(`--role must be arn[,externalId], got ${value}`);
-  const role: RoleSpec = { arn, ...(externalId ? { externalId } : {}) };
-  checkRole(role);
-  return role;
-}
-
-/** The account a role ARN names, or undefined when it is not one. */
-export function accountOfRoleArn(arn: string): string | undefined {
-  return ROLE_ARN.exec(arn)?.[2];
-}
-
 /** The error an expired or forged session key gets from each service, as AWS answers it. */
 export function refusedKeyError(service: string, refused: 'expired' | 'invalid-token'): AwsError {
   if (refused === 'invalid-token') {
@@ -332,14 +297,17 @@ export function refusedKeyError(service: string, refused: 'expired' | 'invalid-t
 }
 
 /** awsQuery's error document. */
-export function stsErrorBody(error: AwsError, requestId: string): string {
-  return (
-    `${XML_DECLARATION}<ErrorResponse xmlns="${STS_NAMESPACE}"><Error>` +
-    element('Type', error.httpStatus >= 500 ? 'Receiver' : 'Sender') +
-    element('Code', error.code) +
-    element('Message', error.message) +
-    `</Error>${element('RequestId', requestId)}</ErrorResponse>`
-  );
+export function stsErrorResponse(error: AwsError, requestId: string): RawResponse {
+  return {
+    status: error.httpStatus,
+    headers: { 'content-type': 'text/xml' },
+    body:
+      `${XML_DECLARATION}<ErrorResponse xmlns="${STS_NAMESPACE}"><Error>` +
+      element('Type', error.httpStatus >= 500 ? 'Receiver' : 'Sender') +
+      element('Code', error.code) +
+      element('Message', error.message) +
+      `</Error>${element('RequestId', requestId)}</ErrorResponse>`,
+  };
 }
 
 /** The operation a request names: awsQuery puts it in `Action`, in the form body or the query. */

@@ -56,6 +56,9 @@ const ACTIONS_FOR: Record<string, string[]> = {
   's3:CopyObject': ['s3:GetObject', 's3:PutObject'],
   // AWS: CreatePackage checks that fleet indexing is on, with the caller's permissions.
   'iot:CreatePackage': ['iot:CreatePackage', 'iot:GetIndexingConfiguration'],
+  // CopyObject has no action of its own: S3 authorizes it as GetObject on the source and PutObject
+  // on the destination (a fleet rollout copies a staged file into each place's bucket).
+  's3:CopyObject': ['s3:GetObject', 's3:PutObject'],
 };
 
 /** Actions the service authorization reference lists without resource-level permissions. */
