@@ -51,9 +51,6 @@ const ACTIONS_FOR: Record<string, string[]> = {
   // HeadObject is authorized by s3:GetObject. Without s3:ListBucket, S3 answers 403 instead of 404
   // for a key that does not exist, and staging would fail instead of uploading.
   's3:HeadObject': ['s3:GetObject', 's3:ListBucket'],
-  // CopyObject (fleets: the staged file into a place's bucket) is authorized by s3:GetObject on
-  // the source and s3:PutObject on the destination; there is no s3:CopyObject action.
-  's3:CopyObject': ['s3:GetObject', 's3:PutObject'],
   // AWS: CreatePackage checks that fleet indexing is on, with the caller's permissions.
   'iot:CreatePackage': ['iot:CreatePackage', 'iot:GetIndexingConfiguration'],
   // CopyObject has no action of its own: S3 authorizes it as GetObject on the source and PutObject
