@@ -5,7 +5,11 @@
 import type { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribePackagesCommand } from '@aws-sdk/client-opensearch';
+import {
+  CreatePackageCommand,
+  DeletePackageCommand,
+  DescribePackagesCommand,
+} from '@aws-sdk/client-opensearch';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { packageRemovalResult, startPackageRemoval } from '../../src/client/package-removal.js';
@@ -203,6 +207,36 @@ describe('fleet dictionary rollout', () => {
       MISSING_ROLE,
     );
     expect(result.counts).toMatchObject({ current: 6, failed: 1 });
+  });
+
+  it('checks the 25-packages quota per place: a full place fails its own domains, the others roll out', async () => {
+    const fleet = await seedFleet('qt');
+    // Account B's ap-southeast-2 is at AWS's quota; the other places have room.
+    const have =
+      (await apB.opensearch.send(new DescribePackagesCommand({ MaxResults: 100 }))).PackageDetailsList ?? [];
+    for (let i = have.length; i < 25; i++)
+      await apB.opensearch.send(
+        new CreatePackageCommand({
+          PackageName: `filler-${i}`,
+          PackageType: 'TXT-DICTIONARY',
+          PackageSource: { S3BucketName: BUCKETS['ap-southeast-2'], S3Key: 'filler.txt' },
+        }),
+      );
+    const { result } = await run(fleetInput('synonyms-quota', fleet.domains, 'q, quota\n'));
+    expect(result.outcome).toBe('partial');
+    const full = result.places!.find((p) => p.place.key === 'ap-southeast-2/210987654321')!;
+    expect(full).toMatchObject({ packageId: '', failed: 2, current: 0 });
+    expect(full.error?.message).toMatch(/has 25 custom packages, AWS's quota per account and Region is 25/);
+    expect(result.places!.filter((p) => p.current === 2).map((p) => p.place.key)).toEqual([
+      'default',
+      'eu-west-1',
+    ]);
+    expect(await packagesAt(apB, 'synonyms-quota')).toEqual([]);
+    // Room again for the tests after this one (they share the emulator state).
+    const fillers =
+      (await apB.opensearch.send(new DescribePackagesCommand({ MaxResults: 100 }))).PackageDetailsList ?? [];
+    for (const p of fillers.filter((f) => f.PackageName?.startsWith('filler-')))
+      await apB.opensearch.send(new DeletePackageCommand({ PackageID: p.PackageID! }));
   });
 
   it('rollback is fleet-wide: a failure in the last Region puts every place back to its previous content', async () => {
