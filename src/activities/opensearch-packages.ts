@@ -2,7 +2,8 @@
  * One activity per OpenSearch Service package API call (find, create, update, wait until
  * AVAILABLE, list, associate, wait, dissociate, wait, delete, wait until deleted), each with its
  * error mapping. Over 400 lines because they share the row reading, the lost-answer checks and the
- * error helpers at the top, which belong with the calls that use them.
+ * error helpers at the top, which belong with the calls that use them. Each takes an optional
+ * `place` (fleets: another Region and/or account) and calls with that place's clients.
  */
 import {
   AssociatePackageCommand,
