@@ -6,7 +6,8 @@ import { DescribeDomainCommand } from '@aws-sdk/client-opensearch';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../model/failures.js';
 import { toActivityFailure } from './aws-errors.js';
-import type { ActivityDeps } from './deps.js';
+import { awsClientsFor, type ActivityDeps } from './deps.js';
+import type { Place } from '../model/place.js';
 
 export interface DomainEndpoint {
   /** DescribeDomain's `Endpoint`, or `Endpoints.vpc` for a VPC domain: a host name (AWS) or a URL (the emulator). */
@@ -17,10 +18,15 @@ export interface DomainEndpoint {
 export function createOpenSearchDomainActivities(deps: ActivityDeps) {
   return {
     /** DescribeDomain: the domain's data-plane endpoint. */
-    async describeDomainEndpoint(input: { domain: string }): Promise<DomainEndpoint> {
+    async describeDomainEndpoint(input: {
+      domain: string;
+      /** Fleets: the domain's account and Region; absent = the worker's own. */
+      place?: Place;
+    }): Promise<DomainEndpoint> {
+      const { opensearch } = await awsClientsFor(deps, input.place);
       let status;
       try {
-        ({ DomainStatus: status } = await deps.aws.opensearch.send(
+        ({ DomainStatus: status } = await opensearch.send(
           new DescribeDomainCommand({ DomainName: input.domain }),
         ));
       } catch (err) {

@@ -242,12 +242,11 @@ export type DictionaryRolloutInput = z.input<typeof dictionaryRolloutInput>;
 /** What the workflow works with (defaults filled in). */
 export type DictionaryRolloutParams = z.output<typeof dictionaryRolloutInput>;
 
-/** Fleet rules: a staging bucket for every other place; verification is for plain names only (for now). */
+/** Fleet rule: a staging bucket for every other place. */
 function checkFleetInput(
   input: {
     domains: z.output<typeof domainTarget>[];
     staging: { bucket: string; buckets?: Record<string, string> | undefined };
-    verification?: unknown;
   },
   ctx: z.RefinementCtx,
 ): void {
@@ -264,13 +263,6 @@ function checkFleetInput(
       });
     }
   });
-  if (input.verification !== undefined)
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        'verification is not supported yet for domains with a region (fleet rollouts); use plain names',
-      path: ['verification'],
-    });
 }
 
 /** Split domains (target keys) into waves. Pure and deterministic: the workflow, dry-run and tests share it. */

@@ -23,6 +23,7 @@ import type { DomainVerification, ProbeInput, ProbeOutcome } from '../../model/v
 import { errorSummary } from '../failures.js';
 import { callOptions } from './activities.js';
 import type { DictionaryRolloutState } from './state.js';
+import { placeOf } from './fleet/place-run.js';
 
 /** A data-plane request: an unreachable domain is retried `maxAttempts` times; refusals are final. */
 function dataPlaneOptions(maxAttempts: number): ActivityOptions {
@@ -119,7 +120,11 @@ async function verifyDomain(
 ): Promise<{ verification: DomainVerification; error?: DomainOutcome['error'] }> {
   const input = state.input.verification!;
   const options = { ...dataPlaneOptions(input.maxAttempts) };
-  const domain = o.domain;
+  // Fleets: a placed domain is named by its target key, read at its place, and checked against
+  // its place's package; plain names are their own key and use the run's package, as before.
+  const domain = o.target ?? o.domain;
+  const place = o.target ? state.targets.get(o.target)?.place : undefined;
+  if (place) packageId = placeOf(state, domain).pkg?.packageId ?? packageId;
   const v: DomainVerification = {
     status: 'passed',
     content,
@@ -139,11 +144,12 @@ async function verifyDomain(
       (
         await domains.describeDomainEndpoint.executeWithOptions(
           { ...callOptions, summary: `find the endpoint of ${domain}` },
-          [{ domain }],
+          [{ domain: o.domain, ...(place ? { place } : {}) }],
         )
       ).endpoint;
     v.endpoint = endpoint.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-    const target = { endpoint };
+    // A placed domain's data plane is signed for its own Region.
+    const target = { endpoint, ...(place ? { region: place.region } : {}) };
     const health = async (when: string) => {
       if (!input.clusterHealth) return;
       const h = await step(`cluster health ${when}`, (opt) =>

@@ -15,6 +15,7 @@ import { errorSummary } from '../../failures.js';
 import { slidingWindow } from '../../sliding-window.js';
 import { domainWaitOptions, packageWaitOptions } from '../activities.js';
 import { callPriority } from '../priority.js';
+import { verifyRestored } from '../verify.js';
 import type { DictionaryRolloutState } from '../state.js';
 import { fleetCallOptions, placePackages } from './activities.js';
 import { at, type PlaceRun } from './place-run.js';
@@ -123,6 +124,7 @@ async function rollbackPlace(
       },
     );
   }
+  if (version && state.input.verification) await verifyRestored(state, packageId, toRestore);
   await slidingWindow<DissociationStatus>(
     toDissociate.map((o) => o.domain),
     {
