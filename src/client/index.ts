@@ -26,6 +26,7 @@ import { FailureTypes } from '../model/failures.js';
 import {
   RolloutDomains,
   RolloutFailedDomains,
+  RolloutRegions,
   RolloutKind,
   RolloutStatus,
   RolloutTarget,
@@ -97,8 +98,10 @@ export interface ListRolloutsFilter {
   status?: string;
   /** The package / application / IoT package the rollout targets (RolloutTarget). */
   target?: string;
-  /** Rollouts that include this domain (RolloutDomains). */
+  /** Rollouts that include this domain (RolloutDomains; a placed domain by its target key). */
   domain?: string;
+  /** Fleet rollouts with domains in this Region (RolloutRegions). */
+  region?: string;
   /** At most this many, newest first [20]. */
   limit?: number;
 }
@@ -115,6 +118,8 @@ export interface RolloutSummary {
   targetVersion?: string;
   domains?: number;
   failedDomains?: number;
+  /** Fleets: the Regions of its placed domains (RolloutRegions). */
+  regions?: string[];
   taskQueue: string;
   startTime: string;
   closeTime?: string;
@@ -147,6 +152,7 @@ export function rolloutListQuery(filter: Omit<ListRolloutsFilter, 'limit'> = {})
   if (filter.status) clauses.push(`${RolloutStatus.name} = ${quoted(filter.status)}`);
   if (filter.target) clauses.push(`${RolloutTarget.name} = ${quoted(filter.target)}`);
   if (filter.domain) clauses.push(`${RolloutDomains.name} = ${quoted(filter.domain)}`);
+  if (filter.region) clauses.push(`${RolloutRegions.name} = ${quoted(filter.region)}`);
   return clauses.join(' AND ');
 }
 
@@ -172,6 +178,7 @@ function summaryOf(info: {
     targetVersion: sa.get(RolloutTargetVersion),
     domains: domains?.length,
     failedDomains: sa.get(RolloutFailedDomains),
+    ...(sa.get(RolloutRegions) ? { regions: sa.get(RolloutRegions) } : {}),
     taskQueue: info.taskQueue,
     startTime: info.startTime.toISOString(),
     closeTime: info.closeTime?.toISOString(),

@@ -18,13 +18,13 @@ import type {
   DictionaryRolloutProgress,
   DictionaryRolloutResult,
 } from '../../src/model/dictionary-rollout.js';
-import { rolloutProgress } from '../../src/client/index.js';
+import { rolloutListQuery, rolloutProgress } from '../../src/client/index.js';
 import { RolloutRegions } from '../../src/model/search-attributes.js';
 import { createBucket, rolloutInput, STAGING_BUCKET } from '../helpers/dictionary.js';
 import { createBucketAt, packagesAt } from '../helpers/fleet.js';
 import type { Place } from '../../src/model/place.js';
 import { recordHistory } from '../helpers/history.js';
-import { workflowMetadata } from '../helpers/visibility.js';
+import { listUntil, workflowMetadata } from '../helpers/visibility.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const ROLE_B = 'arn:aws:iam::210987654321:role/rollouts';
@@ -163,6 +163,11 @@ describe('fleet dictionary rollout', () => {
     expect(progress.waves.flat()).toContain('ap-southeast-2/210987654321:fl-ap-2');
     const sa = (await first.handle.describe()).typedSearchAttributes;
     expect(sa.get(RolloutRegions)?.sort()).toEqual(['ap-southeast-2', 'eu-west-1']);
+    // `rollouts list --region ap-southeast-2` finds it (the query the client builds).
+    const listed = await listUntil(stack.client, rolloutListQuery({ region: 'ap-southeast-2' }), (runs) =>
+      runs.some((r) => r.workflowId === first.workflowId),
+    );
+    expect(listed.map((r) => r.workflowId)).toContain(first.workflowId);
     await recordHistory(stack.client, first.workflowId, 'dictionary-rollout-fleet-3-regions-2-accounts');
 
     await stack.emulator.control.clearCalls();

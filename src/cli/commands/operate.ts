@@ -209,14 +209,20 @@ const LIST_OPTIONS: Options = {
     help: 'running | waiting-for-approval | paused | succeeded | unchanged | partial | failed | rolled-back | cancelled',
   },
   target: { type: 'string', arg: 'name', help: 'the package (or application, IoT package) rolled out' },
-  domain: { type: 'string', arg: 'domain', help: 'rollouts that include this domain' },
+  domain: {
+    type: 'string',
+    arg: 'domain',
+    help: 'rollouts that include this domain (a placed one by its target key, e.g. eu-west-1:name)',
+  },
+  region: { type: 'string', arg: 'region', help: 'fleet rollouts with domains in this Region' },
   limit: { type: 'string', arg: 'n', help: 'at most this many, newest first [20]' },
 };
 
 export const listCommand: Command = {
   name: 'list',
   summary: 'recent rollouts, filtered by the search attributes each run keeps current',
-  usage: 'list [--kind <kind>] [--status <status>] [--target <name>] [--domain <domain>] [--limit <n>]',
+  usage:
+    'list [--kind <kind>] [--status <status>] [--target <name>] [--domain <domain>] [--region <region>] [--limit <n>]',
   details:
     'Temporal visibility is eventually consistent: a run started a moment ago may show a moment later.',
   options: LIST_OPTIONS,
@@ -228,6 +234,7 @@ export const listCommand: Command = {
       status: str(ctx.values, 'status'),
       target: str(ctx.values, 'target'),
       domain: str(ctx.values, 'domain'),
+      region: str(ctx.values, 'region'),
       limit: num(ctx.values, 'limit', LIST_OPTIONS) ?? 20,
     });
     ctx.out.result(rows, () =>
