@@ -22,6 +22,7 @@ import { packageRemovalMessages } from './messages.js';
 import { WorkflowTypes } from '../model/constants.js';
 import { publishIdentity, publishStatus } from './search-attributes.js';
 import { Patches } from './patches.js';
+import { budgetWaitLine, callPriorityOptions } from './call-priority.js';
 import { slidingWindow } from './sliding-window.js';
 
 type PackageActivities = ReturnType<typeof createOpenSearchPackageActivities>;
@@ -64,7 +65,10 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   const report = () =>
     setCurrentDetails(
       `**${phase}** package ${input.packageName ?? ''} ${packageId ?? ''}\n\n| dissociated | not associated | failed | in progress |\n|---|---|---|---|\n` +
-        `| ${count('dissociated')} | ${count('not-associated')} | ${count('failed')} | ${count('dissociating') + count('pending')} |`,
+        `| ${count('dissociated')} | ${count('not-associated')} | ${count('failed')} | ${count('dissociating') + count('pending')} |` +
+        (phase === 'done'
+          ? ''
+          : `\n\n${budgetWaitLine(input.priority, phase === 'resolving' ? 'calls' : 'cleanup')}`),
     );
   const finish = (
     outcome: PackageRemovalResult['outcome'],
@@ -89,11 +93,19 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   // ---- resolve the package --------------------------------------------------------------------
   const pkg = input.packageId
     ? await opensearchPackages.describePackage.executeWithOptions(
-        { ...callOptions, summary: `describe package ${input.packageId}` },
+        {
+          ...callOptions,
+          ...callPriorityOptions(input.priority),
+          summary: `describe package ${input.packageId}`,
+        },
         [{ packageId: input.packageId }],
       )
     : await opensearchPackages.findPackageByName.executeWithOptions(
-        { ...callOptions, summary: `find package ${input.packageName}` },
+        {
+          ...callOptions,
+          ...callPriorityOptions(input.priority),
+          summary: `find package ${input.packageName}`,
+        },
         [{ packageName: input.packageName! }],
       );
   if (!pkg) {
@@ -110,7 +122,7 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   const rows = new Map(
     (
       await opensearchPackages.listDomainsForPackage.executeWithOptions(
-        { ...callOptions, summary: `read domains of ${pid}` },
+        { ...callOptions, ...callPriorityOptions(input.priority), summary: `read domains of ${pid}` },
         [{ packageId: pid }],
       )
     ).map((r) => [r.domain, r]),
@@ -137,7 +149,11 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
       o.startedAt = Date.now();
       try {
         const r = await opensearchPackages.dissociatePackage.executeWithOptions(
-          { ...callOptions, summary: `dissociate ${pid} from ${domain}` },
+          {
+            ...callOptions,
+            ...callPriorityOptions(input.priority, 'cleanup'),
+            summary: `dissociate ${pid} from ${domain}`,
+          },
           [{ packageId: pid, domain }],
         );
         return r === 'already-dissociated' ? { domain, outcome: 'dissociated' } : 'watch';
@@ -151,6 +167,7 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
           ...pollingOptions(input.pollIntervalSeconds, latestDeadline(watching), [
             FailureTypes.AwsRequestRejected,
           ]),
+          ...callPriorityOptions(input.priority, 'cleanup'),
           summary: `wait for ${watching.length} dissociation(s) of ${pid}`,
         },
         [{ packageId: pid, watching }],
@@ -173,12 +190,20 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
     phase = 'deleting';
     report();
     const remaining = await opensearchPackages.listDomainsForPackage.executeWithOptions(
-      { ...callOptions, summary: `check ${pid} has no domains left` },
+      {
+        ...callOptions,
+        ...callPriorityOptions(input.priority, 'cleanup'),
+        summary: `check ${pid} has no domains left`,
+      },
       [{ packageId: pid }],
     );
     if (remaining.length === 0) {
       deletion = await opensearchPackages.deletePackage.executeWithOptions(
-        { ...callOptions, summary: `delete package ${pid}` },
+        {
+          ...callOptions,
+          ...callPriorityOptions(input.priority, 'cleanup'),
+          summary: `delete package ${pid}`,
+        },
         [{ packageId: pid }],
       );
       // Accepted is not gone: the package is DELETING until AWS has removed it. (Patched: runs
@@ -191,6 +216,7 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
                 FailureTypes.PackageDeleteFailed,
                 FailureTypes.AwsRequestRejected,
               ]),
+              ...callPriorityOptions(input.priority, 'cleanup'),
               summary: `wait until ${pid} is deleted`,
             },
             [{ packageId: pid }],

@@ -22,4 +22,6 @@ export const Patches = {
   healthGates: 'health-gates',
   /** Notifications (issue 17): webhook events of any workflow type. */
   notifications: 'notifications',
+  /** packageRemoval, dataSourceAttachment and iotPackageRelease: their AWS calls carry a task queue priority (call-priority.ts). */
+  otherWorkflowsCallPriority: 'other-workflows-call-priority',
 } as const;

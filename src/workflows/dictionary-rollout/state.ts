@@ -22,6 +22,7 @@ import type { RolloutStatusValue } from '../../model/search-attributes.js';
 import type { ApproveWaveArgs } from '../../model/dictionary-rollout.js';
 import { Notifier } from '../notifier.js';
 import { publishStatus } from '../search-attributes.js';
+import { budgetWaitLine } from '../call-priority.js';
 
 export type PackageChange = DictionaryRolloutResult['packageChange'];
 
@@ -170,6 +171,9 @@ export class DictionaryRolloutState {
           (g) =>
             `\n**gate failed** (${g.gate}${g.alarm ? ` \`${g.alarm}\`` : ''}${g.webhook ? ` \`${g.webhook}\` ${g.url ?? ''}` : ''}, ${g.wave < 0 ? 'before wave 1' : `after wave ${g.wave + 1}`}): ${g.reason}`,
         ),
+        this.phase === 'done'
+          ? ''
+          : `\n${budgetWaitLine(this.input.priority, this.phase === 'rolling-back' ? 'cleanup' : 'calls')}`,
       ].join('\n'),
     );
     if (status) publishStatus(status, failed);
