@@ -13,6 +13,7 @@ import { packageRemovalResult, startPackageRemoval } from '../../src/client/pack
 import { CALL_PRIORITY } from '../../src/model/call-priority.js';
 import { createBucket, domainNames, rolloutInput } from '../helpers/dictionary.js';
 import { recordHistory } from '../helpers/history.js';
+import { workflowMetadata } from '../helpers/visibility.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
@@ -119,6 +120,10 @@ describe('task queue priority of the package removal, data source attachment and
       if ((await scheduledKeys(handle)).some(([t]) => t === 'waitForDataSourceAttachment')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    // The Web UI's current details say at which key the calls wait, and where a held one shows.
+    const details = (await workflowMetadata(handle)).currentDetails;
+    expect(details).toContain('AWS calls at priority **2**');
+    expect(details).toContain('*Scheduled* under Pending Activities is queued for the AWS call budget');
     await stack.emulator.control.setApplicationStatus(app.id!, 'ACTIVE');
     expect((await dataSourceAttachmentResult(handle)).status).toBe('ATTACHED');
     expect(await scheduledKeys(handle)).toEqual([
