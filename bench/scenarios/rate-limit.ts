@@ -219,8 +219,9 @@ export async function rateLimitScenario(ctx: BenchContext): Promise<ScenarioRepo
       atBudgetMs !== undefined ? (f.wallMs / atBudgetMs).toFixed(3) : 'n/a',
       seconds(t.firstCallMs),
       seconds(t.afterLastCallMs),
-      seconds(t.emptyQueueMs),
-      t.heldRate.toFixed(1),
+      // Without a budget nothing is held in the queue: those two columns say nothing.
+      f.budget ? seconds(t.emptyQueueMs) : 'n/a',
+      f.budget ? t.heldRate.toFixed(1) : 'n/a',
       t.busiestSecond,
     ];
   });
