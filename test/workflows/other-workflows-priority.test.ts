@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CreateApplicationCommand } from '@aws-sdk/client-opensearch';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +12,8 @@ import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/clien
 import { iotPackageReleaseResult, startIotPackageRelease } from '../../src/client/iot-package-release.js';
 import { packageRemovalResult, startPackageRemoval } from '../../src/client/package-removal.js';
 import { CALL_PRIORITY } from '../../src/model/call-priority.js';
-import { createBucket, domainNames, rolloutInput } from '../helpers/dictionary.js';
+import { createBucket, domainNames, rolloutInput, STAGING_BUCKET } from '../helpers/dictionary.js';
+import { createDictionaryRefreshSchedule, triggerSchedule } from '../../src/client/schedules.js';
 import { recordHistory } from '../helpers/history.js';
 import { workflowMetadata } from '../helpers/visibility.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -47,7 +49,7 @@ async function scheduledKeys(handle: WorkflowHandle): Promise<Array<[string, num
     ]);
 }
 
-describe('task queue priority of the package removal, data source attachment and IoT release', () => {
+describe("task queue priority of every workflow's calls", () => {
   it("a removal's dissociations, waits and deletion go at the cleanup key, its reads at the calls key", async () => {
     const domains = domainNames('prio-rm', 3);
     await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
@@ -145,6 +147,39 @@ describe('task queue priority of the package removal, data source attachment and
     expect(keys.length).toBeGreaterThanOrEqual(4);
     expect(keys.filter(([, key]) => key !== 5)).toEqual([]);
     await recordHistory(stack.client, workflowId, 'iot-package-release-priority');
+  });
+
+  it("a scheduled refresh's calls, its associations included, go at the scheduled key (4, after a person's 3)", async () => {
+    const domains = domainNames('prio-sched', 2);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    await stack.aws.s3.send(
+      new PutObjectCommand({ Bucket: STAGING_BUCKET, Key: 'sources/prio-sched.txt', Body: 'k, l\n' }),
+    );
+    const scheduleId = `dictionary-refresh/prio-sched-${stack.taskQueue.slice(-8)}`;
+    const { handle: schedule } = await createDictionaryRefreshSchedule(stack.client, {
+      input: {
+        ...rolloutInput('prio-sched', domains, ''),
+        source: { kind: 's3', bucket: STAGING_BUCKET, key: 'sources/prio-sched.txt' },
+      },
+      every: '6h',
+      scheduleId,
+      taskQueue: stack.taskQueue,
+    });
+    try {
+      const triggered = await triggerSchedule(stack.client, scheduleId);
+      if (!triggered.started) throw new Error(`trigger did not start: ${triggered.reason}`);
+      const run = stack.client.workflow.getHandle(triggered.run.workflowId);
+      expect((await dictionaryRolloutResult(run)).outcome).toBe('succeeded');
+      const keys = await scheduledKeys(run);
+      expect(keys.length).toBeGreaterThanOrEqual(4);
+      expect(
+        keys.filter(([, key]) => key !== CALL_PRIORITY.scheduledRefresh),
+        JSON.stringify(keys),
+      ).toEqual([]);
+      await recordHistory(stack.client, run.workflowId, 'dictionary-rollout-scheduled-refresh-priority');
+    } finally {
+      await schedule.delete();
+    }
   });
 
   it('refuses a key outside 1-5 before anything runs, naming the field', async () => {
