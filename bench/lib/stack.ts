@@ -60,7 +60,15 @@ export async function startBenchStack(log: Log): Promise<BenchStack> {
   };
   try {
     log('starting the Temporal dev server (headless, in memory)...');
-    const server: DevServer = await startDevServer({ headless: true, log });
+    // BENCH_TEMPORAL_DYNAMIC_CONFIG='{"key": value}': compare server settings (docs/benchmarks.md, scenario 8).
+    const dynamicConfig = process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG
+      ? (JSON.parse(process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG) as Record<string, unknown>)
+      : undefined;
+    const server: DevServer = await startDevServer({
+      headless: true,
+      log,
+      ...(dynamicConfig ? { dynamicConfig } : {}),
+    });
     cleanups.push(() => server.stop());
 
     log('starting the AWS emulator as its own process...');

@@ -1,6 +1,6 @@
 import { placeLines } from './places.js';
 import type { WorkflowHandle } from '@temporalio/client';
-import { queuedCalls } from '../client/queued-calls.js';
+import { queuedCalls, queuedCallsText } from '../client/queued-calls.js';
 import { awaitRunEnd, rolloutProgress, type RunEnd } from '../client/index.js';
 import type { Output } from './output.js';
 import { verificationText } from './verification.js';
@@ -125,12 +125,7 @@ export async function watchRun<T = unknown>(
       if (queued && queued.count !== lastQueued) {
         if (options.out.json)
           options.out.jsonLine({ type: 'queued-calls', workflowId: handle.workflowId, ...queued });
-        else if (queued.count > 0 || lastQueued > 0)
-          options.out.line(
-            queued.count > 0
-              ? `  waiting: ${queued.count} AWS call(s) queued for the call budget (or a worker), longest ${Math.round(queued.longestMs / 1000)} s`
-              : '  waiting: none (every due AWS call is with a worker)',
-          );
+        else if (queued.count > 0 || lastQueued > 0) options.out.line(`  ${queuedCallsText(queued)}`);
         lastQueued = queued.count;
       }
     } catch (err) {

@@ -37,6 +37,7 @@ import { approveWave, pauseRollout, resumeRollout } from './dictionary-rollout.j
 import { approveIotPackageRelease } from './iot-package-release.js';
 import type { IotApproval } from '../model/iot-package-release.js';
 import { resultInFailure, rolloutResult } from './results.js';
+import { queuedCallsOf, type QueuedCalls } from './queued-calls.js';
 
 export * from './dictionary-rollout.js';
 export * from './package-removal.js';
@@ -45,6 +46,7 @@ export * from './iot-package-release.js';
 export * from './plugin-rollout.js';
 export * from './results.js';
 export * from './schedules.js';
+export { queuedCalls, queuedCallsOf, queuedCallsText, type QueuedCalls } from './queued-calls.js';
 export { InvalidInputError, type InputIssue } from '../model/validation.js';
 // The input schemas the workflows validate with (zod), and the types of inputs and results.
 export {
@@ -220,6 +222,8 @@ export interface RolloutDescription extends RolloutSummary {
   /** Why a closed run failed, when it did. */
   failure?: RolloutFailureSummary;
   staticSummary?: string;
+  /** While open: its AWS calls due but not yet handed to a worker (held by the call budget). */
+  queuedCalls?: QueuedCalls;
 }
 
 /** Where a rollout stands: its search attributes, live progress while open, result once closed. */
@@ -231,6 +235,7 @@ export async function describeRollout(client: Client, workflowId: string): Promi
   if (staticSummary) out.staticSummary = staticSummary;
   if (description.status.name === 'RUNNING') {
     out.progress = await rolloutProgress(handle);
+    out.queuedCalls = queuedCallsOf(description);
   } else {
     const ended = await awaitRunEnd(handle);
     if (ended.result !== undefined) out.result = ended.result;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callPriority } from './call-priority.js';
 import { notificationReport, notificationsInput } from './health-gates.js';
 import { workspaceName } from './aws-rules.js';
 import { epochMs, failureSummary } from './failures.js';
@@ -96,6 +97,8 @@ export const dataSourceAttachmentInput = z
       .default(ATTACHMENT_POLL_INTERVAL_DEFAULT_SECONDS),
     /** Webhook events (docs/health-gates.md): started and finished. */
     notifications: notificationsInput.optional(),
+    /** Task queue priority of the run's AWS calls (call-priority.ts). */
+    priority: callPriority.default(callPriority.parse({})),
   })
   .strict()
   .superRefine((input, ctx) => {

@@ -5,6 +5,7 @@
  * govern.
  */
 import { z } from 'zod';
+import { callPriority } from './call-priority.js';
 import { notificationReport, notificationsInput } from './health-gates.js';
 import {
   IOT_ATTRIBUTE_KEY,
@@ -173,6 +174,8 @@ export const iotPackageReleaseInput = z
       .default('off'),
     /** Webhook events (docs/health-gates.md): started and finished. */
     notifications: notificationsInput.optional(),
+    /** Task queue priority of the run's AWS calls (call-priority.ts). */
+    priority: callPriority.default(callPriority.parse({})),
   })
   .strict()
   .superRefine((input, ctx) => {

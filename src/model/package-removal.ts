@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callPriority } from './call-priority.js';
 import { notificationReport, notificationsInput } from './health-gates.js';
 import { opensearchPackageId, opensearchPackageName } from './aws-rules.js';
 import { MAX_DOMAINS } from './dictionary-rollout.js';
@@ -45,6 +46,8 @@ export const packageRemovalInput = z
     pollIntervalSeconds: z.number().min(0.05).max(600).default(15),
     /** Webhook events (docs/health-gates.md): started and finished. */
     notifications: notificationsInput.optional(),
+    /** Task queue priority of the run's AWS calls (call-priority.ts). */
+    priority: callPriority.default(callPriority.parse({})),
   })
   .strict()
   .superRefine((input, ctx) => {

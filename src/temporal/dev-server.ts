@@ -33,11 +33,21 @@ export interface DevServer {
 }
 
 /**
- * Server 1.32 dispatches a task queue's tasks by `priorityKey` only with the new matcher, which
- * the dev server leaves off (measured: docs/rate-limits.md); the rollouts' rollback-first order
- * depends on it. A server without the setting ignores it.
+ * How the server's matching hands out the rollouts' activity tasks (docs/rate-limits.md):
+ * - Server 1.32 dispatches a task queue's tasks by `priorityKey` only with the new matcher, which
+ *   the dev server leaves off (measured); the rollouts' rollback-first order depends on it.
+ * - One partition per task queue: the fleet's AWS call budget (`maxTaskQueueActivitiesPerSecond`)
+ *   is split evenly over the partitions, and a partition with nothing queued leaves its share
+ *   unused. With the default partitions the server handed out 17.2 activities/s of a budget of 18
+ *   (no-op activities, bench/limiter-probe.ts), with one 18.3/s. One partition is ample for tens of
+ *   tasks per second, the rate AWS's control planes allow.
+ * A server without a setting ignores it.
  */
-const PRIORITY_DISPATCH = { 'matching.useNewMatcher': true };
+export const TASK_QUEUE_DISPATCH = {
+  'matching.useNewMatcher': true,
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -74,7 +84,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS))
     args.push('--search-attribute', `${name}=${type}`);
-  for (const [key, value] of Object.entries({ ...PRIORITY_DISPATCH, ...options.dynamicConfig }))
+  for (const [key, value] of Object.entries({ ...TASK_QUEUE_DISPATCH, ...options.dynamicConfig }))
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const child = spawn(cli.path, args, { stdio: ['ignore', options.serverOutput ?? 'ignore', 'pipe'] });

@@ -33,9 +33,24 @@ export function loadAwsCallBudget(env: NodeJS.ProcessEnv = process.env): AwsCall
   return { callsPerSecond: value };
 }
 
-/** The worker options that apply the budget: a server-side rate for the task queue's activities. */
-export function budgetWorkerOptions(budget: AwsCallBudget): { maxTaskQueueActivitiesPerSecond?: number } {
-  return budget.callsPerSecond !== undefined
-    ? { maxTaskQueueActivitiesPerSecond: budget.callsPerSecond }
-    : {};
+/**
+ * The worker options that apply the budget: a server-side rate for the task queue's activities;
+ * and no eager activity dispatch, budget or not. An eagerly dispatched activity is handed back to
+ * the worker with its workflow task's completion and never passes the task queue's matching, so
+ * neither a rate set on the server (`temporal task-queue config set --queue-rps-limit` or
+ * `--fairness-key-rps-limit-default`) nor the priority order applies to it: on Server 1.32 a place
+ * limited to 4 calls/s made 16.9/s with eager dispatch on and 4.0/s with it off
+ * (bench/fairness-probe.ts, docs/rate-limits.md). The SDK itself turns eager dispatch off only
+ * when the worker sets the rate (maxTaskQueueActivitiesPerSecond).
+ */
+export function budgetWorkerOptions(budget: AwsCallBudget): {
+  maxTaskQueueActivitiesPerSecond?: number;
+  maxEagerActivityReservationsPerWorkflowTask: number;
+} {
+  return {
+    maxEagerActivityReservationsPerWorkflowTask: 0,
+    ...(budget.callsPerSecond !== undefined
+      ? { maxTaskQueueActivitiesPerSecond: budget.callsPerSecond }
+      : {}),
+  };
 }

@@ -28,6 +28,7 @@ import {
   type DataSourceAttachmentProgress,
   type DataSourceAttachmentResult,
 } from '../model/data-source-attachment.js';
+import type { CallPriority } from '../model/call-priority.js';
 import { FailureTypes } from '../model/failures.js';
 import { awsCallOptions, pollingOptions } from './activity-options.js';
 import { errorSummary, parseWorkflowInput } from './failures.js';
@@ -35,6 +36,7 @@ import { withNotifications } from './notifier.js';
 import { dataSourceAttachmentMessages } from './messages.js';
 import { WorkflowTypes } from '../model/constants.js';
 import { publishIdentity, publishStatus } from './search-attributes.js';
+import { budgetWaitLine, callPriorityOptions } from './call-priority.js';
 
 type ApplicationActivities = ReturnType<typeof createOpenSearchApplicationActivities>;
 
@@ -84,13 +86,17 @@ async function attach(rawInput: unknown): Promise<DataSourceAttachmentResult> {
   };
   setHandler(dataSourceAttachmentMessages.progress, () => progress);
   publishStatus('running');
-  const report = () => setCurrentDetails(detailsMarkdown(progress, input.pollIntervalSeconds));
+  const report = () =>
+    setCurrentDetails(
+      detailsMarkdown(progress, input.pollIntervalSeconds) +
+        (progress.phase === 'done' ? '' : `\n\n${budgetWaitLine(input.priority)}`),
+    );
   report();
 
   let target: AttachmentTarget | undefined;
   try {
     const application = await opensearchApplications.resolveApplication.executeWithOptions(
-      { ...callOptions, summary: `resolve application ${ref}` },
+      { ...callOptions, ...callPriorityOptions(input.priority), summary: `resolve application ${ref}` },
       [applicationSelector(input)],
     );
     progress.application = application;
@@ -100,7 +106,11 @@ async function attach(rawInput: unknown): Promise<DataSourceAttachmentResult> {
     const appLabel = application.name ?? application.id;
 
     const requested = await opensearchApplications.attachDataSource.executeWithOptions(
-      { ...callOptions, summary: `attach ${input.dataSourceArn} -> ${appLabel}` },
+      {
+        ...callOptions,
+        ...callPriorityOptions(input.priority),
+        summary: `attach ${input.dataSourceArn} -> ${appLabel}`,
+      },
       [
         {
           ...target,
@@ -128,6 +138,7 @@ async function attach(rawInput: unknown): Promise<DataSourceAttachmentResult> {
             // One describe per attempt; short, so an attempt lost with a killed worker is retried
             // soon. The wait limit is the only bound on the wait.
             ...pollingOptions(input.pollIntervalSeconds, waitLimitMs, NON_RETRYABLE, '30s'),
+            ...callPriorityOptions(input.priority),
             summary: `wait until ${input.dataSourceArn} -> ${appLabel} is ATTACHED (poll every ${input.pollIntervalSeconds} s, up to ${input.waitLimitSeconds} s)`,
           },
           [target],
@@ -141,7 +152,11 @@ async function attach(rawInput: unknown): Promise<DataSourceAttachmentResult> {
         progress.phase = 'confirming';
         report();
         final = await opensearchApplications.describeDataSourceAttachment.executeWithOptions(
-          { ...callOptions, summary: `confirm ${input.dataSourceArn} -> ${appLabel} at the wait limit` },
+          {
+            ...callOptions,
+            ...callPriorityOptions(input.priority),
+            summary: `confirm ${input.dataSourceArn} -> ${appLabel} at the wait limit`,
+          },
           [target],
         );
         if (final.status === 'PENDING')
@@ -180,7 +195,7 @@ async function attach(rawInput: unknown): Promise<DataSourceAttachmentResult> {
       publishStatus('cancelled');
       throw err;
     }
-    const failure = await withApplicationStatus(asWorkflowFailure(err), target);
+    const failure = await withApplicationStatus(asWorkflowFailure(err), target, input.priority);
     Object.assign(progress, {
       phase: 'done',
       outcome: failure.type === FailureTypes.AttachmentWaitLimitExceeded ? 'wait-limit-exceeded' : 'failed',
@@ -279,6 +294,7 @@ function asWorkflowFailure(err: unknown): ApplicationFailure {
 async function withApplicationStatus(
   failure: ApplicationFailure,
   target: AttachmentTarget | undefined,
+  priority: CallPriority,
 ): Promise<ApplicationFailure> {
   if (failure.type !== FailureTypes.AttachmentFailed || !target) return failure;
   let status: string | undefined;
@@ -287,6 +303,7 @@ async function withApplicationStatus(
       await opensearchApplications.resolveApplication.executeWithOptions(
         {
           ...callOptions,
+          ...callPriorityOptions(priority),
           retry: { ...callOptions.retry, maximumAttempts: 3 },
           summary: `read the status of application ${target.applicationId} after FAILED`,
         },

@@ -40,6 +40,8 @@ import { withNotifications } from './notifier.js';
 import { iotPackageReleaseMessages } from './messages.js';
 import { WorkflowTypes } from '../model/constants.js';
 import { publishIdentity, publishStatus } from './search-attributes.js';
+import { budgetWaitLine, callPriorityOptions } from './call-priority.js';
+import type { CallPriority } from '../model/call-priority.js';
 
 type IotActivities = ReturnType<typeof createIotActivities>;
 
@@ -169,6 +171,9 @@ async function release(rawInput: unknown): Promise<IotPackageReleaseResult> {
         `| deprecate older | ${input.deprecateOlder === 'off' ? 'off' : `keep last ${input.deprecateOlder.keepLast}`}${steps.deprecated.length > 0 ? `: ${steps.deprecated.join(', ')}` : ''} |`,
         ...(failure ? ['', `**failed** (${failure.type}): ${failure.message}`] : []),
         ...(notes.length > 0 ? ['', ...notes.map((n) => `- ${n}`)] : []),
+        ...(phase === 'done' || phase === 'failed' || phase === 'waiting-for-approval'
+          ? []
+          : ['', budgetWaitLine(input.priority)]),
       ].join('\n'),
     );
   };
@@ -184,13 +189,13 @@ async function release(rawInput: unknown): Promise<IotPackageReleaseResult> {
     // ---- the package ------------------------------------------------------------------------
     enter('ensuring-package');
     let pkg: IotPackageInfo | null = await iot.getIotPackage.executeWithOptions(
-      { ...callOptions, summary: `read package ${P}` },
+      { ...callOptions, ...callPriorityOptions(input.priority), summary: `read package ${P}` },
       [{ packageName: P }],
     );
     if (pkg) steps.package = 'existed';
     else {
       const created = await iot.createIotPackage.executeWithOptions(
-        { ...callOptions, summary: `create package ${P}` },
+        { ...callOptions, ...callPriorityOptions(input.priority), summary: `create package ${P}` },
         [
           {
             packageName: P,
@@ -208,13 +213,17 @@ async function release(rawInput: unknown): Promise<IotPackageReleaseResult> {
     // ---- the version ------------------------------------------------------------------------
     enter('creating-version');
     let version: IotVersionInfo | null = await iot.getIotPackageVersion.executeWithOptions(
-      { ...callOptions, summary: `read version ${release}` },
+      { ...callOptions, ...callPriorityOptions(input.priority), summary: `read version ${release}` },
       [{ packageName: P, versionName: V }],
     );
     if (version) steps.version = 'existed';
     else {
       const created = await iot.createIotPackageVersion.executeWithOptions(
-        { ...callOptions, summary: `create version ${release} (DRAFT)` },
+        {
+          ...callOptions,
+          ...callPriorityOptions(input.priority),
+          summary: `create version ${release} (DRAFT)`,
+        },
         [
           {
             packageName: P,
@@ -274,7 +283,7 @@ async function release(rawInput: unknown): Promise<IotPackageReleaseResult> {
           publishStatus('running');
           // Days may have passed: the default version may have moved meanwhile.
           pkg = (await iot.getIotPackage.executeWithOptions(
-            { ...callOptions, summary: `read package ${P}` },
+            { ...callOptions, ...callPriorityOptions(input.priority), summary: `read package ${P}` },
             [{ packageName: P }],
           )) ?? { packageName: P };
           defaultVersionName = pkg.defaultVersionName;
@@ -282,7 +291,7 @@ async function release(rawInput: unknown): Promise<IotPackageReleaseResult> {
         if (gate !== 'not-needed') gate = 'passed';
         enter('publishing');
         const published = await iot.updateIotPackageVersionStatus.executeWithOptions(
-          { ...callOptions, summary: `publish ${release}` },
+          { ...callOptions, ...callPriorityOptions(input.priority), summary: `publish ${release}` },
           [{ packageName: P, versionName: V, action: 'PUBLISH', clientToken: token('publish') }],
         );
         steps.publish = published === 'changed' ? 'published' : 'already-published';
@@ -292,7 +301,7 @@ async function release(rawInput: unknown): Promise<IotPackageReleaseResult> {
 
     // ---- default version and deprecation ----------------------------------------------------
     if (versionStatus === 'PUBLISHED' && (input.makeDefault || input.deprecateOlder !== 'off')) {
-      const listed = await listPublished(P);
+      const listed = await listPublished(P, input.priority);
       const self = {
         versionName: V,
         // A version this run created has no date from CreatePackageVersion: the listing has it,
@@ -314,7 +323,11 @@ async function release(rawInput: unknown): Promise<IotPackageReleaseResult> {
           );
         } else {
           const changed = await iot.setIotDefaultVersion.executeWithOptions(
-            { ...callOptions, summary: `make ${release} the default version` },
+            {
+              ...callOptions,
+              ...callPriorityOptions(input.priority),
+              summary: `make ${release} the default version`,
+            },
             [{ packageName: P, versionName: V, clientToken: token('set-default') }],
           );
           steps.default = changed === 'changed' ? 'set' : 'already-default';
@@ -334,6 +347,7 @@ async function release(rawInput: unknown): Promise<IotPackageReleaseResult> {
           const changed = await iot.updateIotPackageVersionStatus.executeWithOptions(
             {
               ...callOptions,
+              ...callPriorityOptions(input.priority),
               summary: `deprecate ${P}@${name} (keep last ${input.deprecateOlder.keepLast})`,
             },
             [
@@ -401,13 +415,14 @@ async function release(rawInput: unknown): Promise<IotPackageReleaseResult> {
 }
 
 /** Every PUBLISHED version of the package, one activity per page of 100. */
-async function listPublished(packageName: string): Promise<IotVersionSummary[]> {
+async function listPublished(packageName: string, priority: CallPriority): Promise<IotVersionSummary[]> {
   const all: IotVersionSummary[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_LIST_PAGES; page++) {
     const out = await iot.listIotPackageVersions.executeWithOptions(
       {
         ...callOptions,
+        ...callPriorityOptions(priority),
         summary: `list published versions of ${packageName}${page > 0 ? ` (page ${page + 1})` : ''}`,
       },
       [{ packageName, status: 'PUBLISHED', ...(nextToken ? { nextToken } : {}) }],

@@ -17,6 +17,8 @@ import type {
 } from '../model/package-removal.js';
 import { placeKey, type Place } from '../model/place.js';
 import { awsCallOptions, latestDeadline, pollingOptions } from './activity-options.js';
+import { callPriorityOptions, type CallKind } from './call-priority.js';
+import { placeCallPriority } from './place-priority.js';
 import { errorSummary } from './failures.js';
 import { Patches } from './patches.js';
 import { slidingWindow } from './sliding-window.js';
@@ -98,8 +100,17 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
   const { input, outcomes, report } = steps;
   const at = run.place ? { place: run.place } : {};
   const tag = run.place ? `${run.key}: ` : '';
-  const opts = (summary: string) => ({
+  // Task queue priority (behind its own patch in callPriorityOptions); a place's calls also carry
+  // its fairness key, so one busy place cannot starve another (docs/rate-limits.md, "Fleets").
+  const prio = (kind: CallKind) => {
+    const base = callPriorityOptions(input.priority, kind);
+    return run.place && base.priority
+      ? { priority: placeCallPriority(input.priority, run.place, kind) }
+      : base;
+  };
+  const opts = (summary: string, kind: CallKind = 'calls') => ({
     ...(run.place ? placeCallOptions : callOptions),
+    ...prio(kind),
     summary: `${tag}${summary}`,
   });
   const keyOf = (domain: string) => (run.place ? `${run.key}:${domain}` : domain);
@@ -170,7 +181,7 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
       o.startedAt = Date.now();
       try {
         const r = await opensearchPackages.dissociatePackage.executeWithOptions(
-          opts(`dissociate ${pid} from ${domain}`),
+          opts(`dissociate ${pid} from ${domain}`, 'cleanup'),
           [{ ...at, packageId: pid, domain }],
         );
         return r === 'already-dissociated' ? { domain, outcome: 'dissociated' } : 'watch';
@@ -185,6 +196,7 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
             FailureTypes.AwsRequestRejected,
             ...(run.place ? [FailureTypes.PlaceUnreachable] : []),
           ]),
+          ...prio('cleanup'),
           summary: `${tag}wait for ${watching.length} dissociation(s) of ${pid}`,
         },
         [{ ...at, packageId: pid, watching }],
@@ -204,7 +216,7 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
   steps.setPhase('deleting');
   report();
   const remaining = await opensearchPackages.listDomainsForPackage.executeWithOptions(
-    opts(`check ${pid} has no domains left`),
+    opts(`check ${pid} has no domains left`, 'cleanup'),
     [{ ...at, packageId: pid }],
   );
   if (remaining.length > 0) {
@@ -215,9 +227,10 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
       .join(', ')}`;
     return;
   }
-  run.deletion = await opensearchPackages.deletePackage.executeWithOptions(opts(`delete package ${pid}`), [
-    { ...at, packageId: pid },
-  ]);
+  run.deletion = await opensearchPackages.deletePackage.executeWithOptions(
+    opts(`delete package ${pid}`, 'cleanup'),
+    [{ ...at, packageId: pid }],
+  );
   // Accepted is not gone: the package is DELETING until AWS has removed it. (Patched: runs
   // started before this wait existed replay without it.)
   if (run.deletion === 'deleted' && patched(Patches.removalWaitsForDeletion)) {
@@ -229,6 +242,7 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
             FailureTypes.AwsRequestRejected,
             ...(run.place ? [FailureTypes.PlaceUnreachable] : []),
           ]),
+          ...prio('cleanup'),
           summary: `${tag}wait until ${pid} is deleted`,
         },
         [{ ...at, packageId: pid }],

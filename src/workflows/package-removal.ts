@@ -19,6 +19,7 @@ import { packageRemovalMessages } from './messages.js';
 import { WorkflowTypes } from '../model/constants.js';
 import { publishIdentity, publishStatus } from './search-attributes.js';
 import { Patches } from './patches.js';
+import { budgetWaitLine } from './call-priority.js';
 import { isFleet } from '../model/fleet.js';
 import { overallDeletion, removalPlaces, removeAt, withPlaces } from './package-removal-places.js';
 
@@ -52,7 +53,10 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
   const report = () =>
     setCurrentDetails(
       `**${phase}** package ${input.packageName ?? ''} ${packageId ?? ''}\n\n| dissociated | not associated | failed | in progress |\n|---|---|---|---|\n` +
-        `| ${count('dissociated')} | ${count('not-associated')} | ${count('failed')} | ${count('dissociating') + count('pending')} |`,
+        `| ${count('dissociated')} | ${count('not-associated')} | ${count('failed')} | ${count('dissociating') + count('pending')} |` +
+        (phase === 'done'
+          ? ''
+          : `\n\n${budgetWaitLine(input.priority, phase === 'resolving' ? 'calls' : 'cleanup')}`),
     );
   const finish = (
     outcome: PackageRemovalResult['outcome'],

@@ -24,4 +24,6 @@ export const Patches = {
   notifications: 'notifications',
   /** Fleets (issue 18): domains with a place; a package per place (account and Region). */
   fleetTargets: 'fleet-targets',
+  /** packageRemoval, dataSourceAttachment and iotPackageRelease: their AWS calls carry a task queue priority (call-priority.ts). */
+  otherWorkflowsCallPriority: 'other-workflows-call-priority',
 } as const;

@@ -22,7 +22,7 @@ function issuesOf(input: unknown) {
 }
 
 describe('IoT package release input', () => {
-  it('fills defaults: publish now, make default, no deprecation, empty description and attributes', () => {
+  it('fills defaults: publish now, make default, no deprecation, empty description and attributes, call priority 3', () => {
     const r = validate(iotPackageReleaseInput, base);
     expect(r).toEqual({
       ok: true,
@@ -34,6 +34,7 @@ describe('IoT package release input', () => {
         publish: 'now',
         makeDefault: true,
         deprecateOlder: 'off',
+        priority: { calls: 3, cleanup: 1 },
       },
     });
   });

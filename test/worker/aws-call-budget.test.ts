@@ -12,11 +12,16 @@ describe('the worker fleet AWS call budget (ROLLOUTS_AWS_CALLS_PER_SECOND)', () 
     );
   });
 
-  it('becomes the task queue activity rate; unset means no budget; 0, negatives and huge values are refused', () => {
+  it('becomes the task queue activity rate, with no eager dispatch; unset means no budget; 0, negatives and huge values are refused', () => {
     expect(budgetWorkerOptions(loadAwsCallBudget({ ROLLOUTS_AWS_CALLS_PER_SECOND: '7.5' }))).toEqual({
       maxTaskQueueActivitiesPerSecond: 7.5,
+      maxEagerActivityReservationsPerWorkflowTask: 0,
     });
-    expect(budgetWorkerOptions(loadAwsCallBudget({}))).toEqual({});
+    // No budget on the worker: still no eager dispatch, so a rate or per-place limit set on the
+    // task queue by an operator (and the priority order) applies to every call.
+    expect(budgetWorkerOptions(loadAwsCallBudget({}))).toEqual({
+      maxEagerActivityReservationsPerWorkflowTask: 0,
+    });
     for (const bad of ['0', '-1', '5000', ' 5', 'Infinity'])
       expect(() => loadAwsCallBudget({ ROLLOUTS_AWS_CALLS_PER_SECOND: bad })).toThrow(ConfigError);
   });

@@ -1,15 +1,19 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import {
   dictionaryRolloutProgress,
   dictionaryRolloutResult,
   startDictionaryRollout,
 } from '../../src/client/dictionary-rollout.js';
+import { describeRollout } from '../../src/client/index.js';
 import { queuedCalls } from '../../src/client/queued-calls.js';
+import { runCli } from '../../src/cli/run.js';
 import { domainNames, freshDictionaryEmulator, rolloutInput } from '../helpers/dictionary.js';
 import { recordHistory } from '../helpers/history.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { workflowMetadata } from '../helpers/visibility.js';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 /** The emulated AWS limit and the fleet budget under it (ROLLOUTS_AWS_CALLS_PER_SECOND). */
@@ -33,6 +37,29 @@ beforeEach(async () => {
 
 const start = (input: Parameters<typeof startDictionaryRollout>[1]) =>
   startDictionaryRollout(stack.client, input, { taskQueue: stack.taskQueue }).then((s) => s.handle);
+
+/** `rollouts status <id>` in this process, against this file's server and task queue. */
+async function statusText(workflowId: string) {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (t: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const code = await runCli(
+    ['status', workflowId],
+    {
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      ROLLOUTS_TASK_QUEUE: stack.taskQueue,
+    },
+    { stdout: sink((t) => (stdout += t)), stderr: sink((t) => (stderr += t)) },
+  );
+  return { code, stdout, stderr };
+}
 
 const ms = (t: proto.temporal.api.history.v1.IHistoryEvent['eventTime']) =>
   Number(t?.seconds ?? 0) * 1000 + Math.round((t?.nanos ?? 0) / 1e6);
@@ -83,6 +110,44 @@ describe('the shared AWS call budget (task queue rate) under an emulated AWS lim
     const busiest = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
     expect(busiest).toBeLessThanOrEqual(LIMIT.burst + LIMIT.rate);
     expect(calls.filter((c) => c.operation === 'AssociatePackage')).toHaveLength(16);
+    // The budget is what held them: associations waited in the task queue (scheduled -> handed
+    // out), and over any 5 s the calls stayed within what a token bucket of the budget allows
+    // (rate B, burst up to 2 B: the server's limiter hands out about a second's worth at once).
+    const queued = [...(await activityTimes(a)), ...(await activityTimes(b))]
+      .filter((t) => t.type === 'associatePackage')
+      .map((t) => t.started - t.scheduled);
+    expect(Math.max(...queued)).toBeGreaterThanOrEqual(1000);
+    const fiveSeconds = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 5000).length));
+    expect(fiveSeconds).toBeLessThanOrEqual(5 * BUDGET_PER_SECOND + 2 * BUDGET_PER_SECOND);
+  });
+
+  it('calls held by the budget show in the client and in `rollouts status`, by activity', async () => {
+    const domains = domainNames('held', 24);
+    await stack.emulator.control.seedDomains(domains.map((name) => ({ name })));
+    const run = await start(
+      rolloutInput('budget-held', domains, 'i, j\n', {
+        policy: { maxConcurrency: 24, pollIntervalSeconds: 1 },
+      }),
+    );
+    // 24 associations at once, 3 handed out a second: seconds of calls queued.
+    let described: Awaited<ReturnType<typeof describeRollout>>;
+    for (;;) {
+      described = await describeRollout(stack.client, run.workflowId);
+      if ((described.queuedCalls?.count ?? 0) >= 6) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(described.queuedCalls!.byActivity.associatePackage).toBeGreaterThanOrEqual(6);
+    expect(described.queuedCalls!.longestMs).toBeGreaterThanOrEqual(1000);
+    expect((await workflowMetadata(run)).currentDetails).toContain('AWS calls at priority **3**');
+    const status = await statusText(run.workflowId);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(
+      /waiting: \d+ AWS call\(s\) queued for the call budget \(or a worker\), longest \d+ s \(associatePackage \d+/,
+    );
+    expect((await dictionaryRolloutResult(run)).counts.current).toBe(24);
+    // Once it ended nothing is queued, and `status` says nothing of waiting.
+    expect((await describeRollout(stack.client, run.workflowId)).queuedCalls).toBeUndefined();
+    expect((await statusText(run.workflowId)).stdout).not.toMatch(/waiting:/);
   });
 
   it('a rollback started while another rollout saturates the budget has its calls handed out first', async () => {

@@ -17,6 +17,7 @@ import { reportEnd, resultLines } from '../report.js';
 import { verificationText } from '../verification.js';
 import { headline, itemsOf, watchRun } from '../watch.js';
 import { placeLines } from '../places.js';
+import { queuedCallsText } from '../../client/queued-calls.js';
 
 /** The handle of an existing workflow; an unknown id is reported as such (exit code 2). */
 async function existing(
@@ -60,6 +61,7 @@ export const statusCommand: Command = {
       if (d.staticSummary) lines.push(`  ${d.staticSummary}`);
       if (d.progress !== undefined) {
         lines.push(`  ${headline(d.progress)}`, ...placeLines(d.progress));
+        if (d.queuedCalls && d.queuedCalls.count > 0) lines.push(`  ${queuedCallsText(d.queuedCalls)}`);
         for (const [name, item] of itemsOf(d.progress))
           lines.push(
             `    ${name.padEnd(28)} ${item.state}${typeof item.version === 'string' ? ` @ ${item.version}` : ''}${verificationText(item)}`,

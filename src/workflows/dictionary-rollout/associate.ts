@@ -73,6 +73,7 @@ export async function associateWave(
         domain,
         targetVersion,
         `associate ${packageId} ${targetVersion} -> ${domain}`,
+        callPriority(state),
       );
       // Refused by AWS: the domain stays at the version it had.
       return started !== 'watch' && started.outcome === 'failed'

@@ -24,6 +24,7 @@ import { isFleet, placeRefOf, resolveTarget, type ResolvedTarget } from '../../m
 import { Notifier } from '../notifier.js';
 import { placeOutcomes, placesDetails, type PlaceRun } from './fleet/place-run.js';
 import { publishStatus } from '../search-attributes.js';
+import { budgetWaitLine } from '../call-priority.js';
 
 export type PackageChange = DictionaryRolloutResult['packageChange'];
 
@@ -190,6 +191,9 @@ export class DictionaryRolloutState {
           (g) =>
             `\n**gate failed** (${g.gate}${g.alarm ? ` \`${g.alarm}\`` : ''}${g.webhook ? ` \`${g.webhook}\` ${g.url ?? ''}` : ''}, ${g.wave < 0 ? 'before wave 1' : `after wave ${g.wave + 1}`}): ${g.reason}`,
         ),
+        this.phase === 'done'
+          ? ''
+          : `\n${budgetWaitLine(this.input.priority, this.phase === 'rolling-back' ? 'cleanup' : 'calls')}`,
       ].join('\n'),
     );
     if (status) publishStatus(status, failed);
