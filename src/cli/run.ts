@@ -131,7 +131,8 @@ function classify(err: unknown, command?: Command): ErrorReport {
     // The nearest field with a flag: policy.waves.sizes[1] -> policy.waves.sizes (--wave-sizes).
     const flagFor = (field: string): string | undefined => {
       for (let f = field; ;) {
-        const flag = flags.get(f);
+        // A flag for every element of a list: policy.gates.webhooks[0].url -> ...webhooks.url.
+        const flag = flags.get(f) ?? flags.get(f.replace(/\[\d+\]/g, ''));
         if (flag) return flag;
         const parent = f.replace(/(\.[^.[\]]+|\[\d+\])$/, '');
         if (parent === f) return undefined;

@@ -1,35 +1,42 @@
 /**
  * Finds or builds the OpenSearch node launcher (the Maven project in opensearch-node/ at the top
- * of the repository) in a cache outside the clone, like the Temporal CLI. Entry point:
- * `provisionOpenSearchNode()`. The whole find / cache / build-with-progress logic lives in this
- * one file so that a shared provisioning helper can take it over later.
+ * of the repository) through the shared provisioning ladder (src/provision/provision.ts): Java 17+
+ * from JAVA_HOME or PATH, then the launcher from the cache, else built there with Maven under the
+ * install lock, with progress every 30 s. Entry point: `provisionOpenSearchNode()`.
  *
  * Cache: `${XDG_CACHE_HOME:-~/.cache}/package-rollouts/opensearch-node-<version>-<hash>/` where
  * the hash covers the launcher's sources, so an edit to the launcher builds a new copy and old
  * ones are never reused by mistake. Inside: `classes/`, `lib/*.jar` and `ready.json`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { homedir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  cacheDir,
+  onPath,
+  provision,
+  runWithProgress,
+  stderrLog,
+  withLock,
+  type Log,
+  type Route,
+} from '../provision/provision.js';
+
+export type { Log } from '../provision/provision.js';
 
 /** The OpenSearch version the launcher's pom.xml pins (kept in step with it by a test). */
 export const OPENSEARCH_VERSION = '2.19.6';
 export const LAUNCHER_MAIN_CLASS = 'org.packagerollouts.opensearchnode.OpenSearchNodeLauncher';
 const MIN_JAVA = 17;
-
-export type Log = (message: string) => void;
+const JAVA_FIX =
+  `the OpenSearch test node needs Java ${MIN_JAVA}+: install a JDK (Debian: apt-get install ` +
+  'openjdk-17-jdk-headless) or point JAVA_HOME at one';
+const MAVEN_FIX =
+  'building the OpenSearch test node (first time only) needs Maven 3.8+ on PATH: install it (Debian: ' +
+  'apt-get install maven) and run again; it fetches OpenSearch and Lucene from Maven Central (about ' +
+  '60 MB), later runs use the cache';
 
 export interface ProvisionedLauncher {
   /** The `java` executable to run it with. */
@@ -69,8 +76,7 @@ export function launcherSourceHash(sourceDir = launcherSourceDir()): string {
 }
 
 export function launcherCacheDir(env: NodeJS.ProcessEnv = process.env, hash = launcherSourceHash()): string {
-  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'package-rollouts', `opensearch-node-${OPENSEARCH_VERSION}-${hash}`);
+  return cacheDir(`opensearch-node-${OPENSEARCH_VERSION}-${hash}`, env);
 }
 
 /** `$JAVA_HOME/bin/java` when JAVA_HOME is set, else `java` from PATH. */
@@ -88,120 +94,98 @@ export function javaMajorVersion(java: string, env: NodeJS.ProcessEnv = process.
   return major === 1 ? Number(match[2]) : major; // "1.8.0" style before Java 9
 }
 
-function checkJava(java: string, env: NodeJS.ProcessEnv): void {
-  const major = javaMajorVersion(java, env);
-  if (major === null)
-    throw new Error(
-      `The OpenSearch test node needs Java ${MIN_JAVA}+, and \`${java}\` could not be run. ` +
-        `Install a JDK (Debian: apt-get install openjdk-17-jdk-headless) or set JAVA_HOME to one.`,
-    );
-  if (major < MIN_JAVA)
-    throw new Error(
-      `The OpenSearch test node needs Java ${MIN_JAVA}+ (OpenSearch ${OPENSEARCH_VERSION}); \`${java}\` is Java ${major}. ` +
-        `Install openjdk-17-jdk-headless or newer, or point JAVA_HOME at one.`,
-    );
-}
-
-function checkMaven(env: NodeJS.ProcessEnv): void {
-  const run = spawnSync('mvn', ['-v'], { encoding: 'utf8', env });
-  if (run.error || run.status !== 0)
-    throw new Error(
-      'Building the OpenSearch test node (first time only) needs Maven 3.8+ on PATH, which was not found. ' +
-        'Install it (Debian: apt-get install maven) and run again; it fetches OpenSearch from Maven Central.',
-    );
+/**
+ * Java 17+: JAVA_HOME when set (it is then the only candidate, as TEMPORAL_CLI_PATH is for the
+ * Temporal CLI: a wrong JAVA_HOME is reported, not silently passed over), else `java` on PATH.
+ */
+async function provisionJava(env: NodeJS.ProcessEnv, log: Log): Promise<string> {
+  // A route's string answer means "not here", so a found java travels as an object.
+  const usable = (java: string): { java: string } => {
+    const major = javaMajorVersion(java, env);
+    if (major === null) throw new Error(`\`${java}\` could not be run`);
+    if (major < MIN_JAVA)
+      throw new Error(`\`${java}\` is Java ${major}; OpenSearch ${OPENSEARCH_VERSION} needs ${MIN_JAVA}+`);
+    return { java };
+  };
+  const onPathJava = onPath('java', env);
+  const routes: Route<{ java: string }>[] = env.JAVA_HOME
+    ? [{ name: 'JAVA_HOME', find: () => usable(javaExecutable(env)) }]
+    : [{ name: 'PATH', find: () => (onPathJava ? usable(onPathJava) : 'no java on PATH') }];
+  const found = await provision(
+    { name: `Java ${MIN_JAVA}+`, routes, fix: JAVA_FIX, describe: (j) => j.java },
+    log,
+  );
+  return found.java;
 }
 
 /**
- * Returns the launcher ready to run, building it into the cache when absent (first time: about a
- * minute and a half with an empty Maven repository, mostly downloads; progress is logged).
+ * Returns the launcher ready to run: from the cache, else built into it with Maven (first time:
+ * about a minute with an empty Maven repository, mostly downloads; progress every 30 s).
  */
 export async function provisionOpenSearchNode(
   options: { env?: NodeJS.ProcessEnv; log?: Log } = {},
 ): Promise<ProvisionedLauncher> {
   const env = options.env ?? process.env;
-  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const java = javaExecutable(env);
-  checkJava(java, env);
+  const log = options.log ?? stderrLog;
+  const java = await provisionJava(env, log);
   const dir = launcherCacheDir(env);
-  const classPath = [join(dir, 'classes'), join(dir, 'lib', '*')].join(
-    process.platform === 'win32' ? ';' : ':',
-  );
-  if (existsSync(join(dir, 'ready.json'))) return { java, classPath, dir, source: 'cache' };
-  await buildInto(dir, env, log);
-  return { java, classPath, dir, source: 'built' };
+  const ready = () => existsSync(join(dir, 'ready.json'));
+  const launcher = (source: ProvisionedLauncher['source']): ProvisionedLauncher => ({
+    java,
+    classPath: [join(dir, 'classes'), join(dir, 'lib', '*')].join(process.platform === 'win32' ? ';' : ':'),
+    dir,
+    source,
+  });
+  const routes: Route<ProvisionedLauncher>[] = [
+    { name: 'cache', find: () => (ready() ? launcher('cache') : '') },
+    {
+      name: 'Maven build',
+      find: async () => {
+        if (!mavenRuns(env)) return 'Maven (mvn) is not on PATH';
+        const started = Date.now();
+        log(
+          `OpenSearch node: building the ${OPENSEARCH_VERSION} launcher with Maven into ${dir} (first time only; ` +
+            'it downloads OpenSearch and Lucene from Maven Central, about 60 MB)',
+        );
+        await withLock(dir, ready, () => buildInto(dir, env, log), log);
+        if (!ready()) throw new Error('the Maven build left no launcher');
+        log(`OpenSearch node: built in ${Math.round((Date.now() - started) / 1000)} s`);
+        return launcher('built');
+      },
+    },
+  ];
+  return provision({ name: 'OpenSearch node launcher', routes, fix: MAVEN_FIX, describe: (l) => l.dir }, log);
 }
 
+function mavenRuns(env: NodeJS.ProcessEnv): boolean {
+  const run = spawnSync('mvn', ['-v'], { encoding: 'utf8', env });
+  return !run.error && run.status === 0;
+}
+
+/** Builds a copy of the launcher project, so the clone never gets a target/ folder and the cache owns what it runs. */
 async function buildInto(dir: string, env: NodeJS.ProcessEnv, log: Log): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  // A lock directory keeps two processes (two test runs, the demo) from building at once.
-  const lock = join(dir, '.building');
-  const waitStarted = Date.now();
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (existsSync(join(dir, 'ready.json'))) return;
-      if (Date.now() - waitStarted > 20 * 60_000)
-        throw new Error(`gave up waiting for another build (${lock})`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
+  const work = join(dir, `build-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  cpSync(join(launcherSourceDir(), 'pom.xml'), join(work, 'pom.xml'));
+  cpSync(join(launcherSourceDir(), 'src'), join(work, 'src'), { recursive: true });
   try {
-    if (existsSync(join(dir, 'ready.json'))) return;
-    checkMaven(env);
-    const work = join(dir, `build-${process.pid}`);
-    rmSync(work, { recursive: true, force: true });
-    // Build a copy, so the clone never gets a target/ folder and the cache owns what it runs.
-    cpSync(join(launcherSourceDir(), 'pom.xml'), join(work, 'pom.xml'));
-    cpSync(join(launcherSourceDir(), 'src'), join(work, 'src'), { recursive: true });
-    const started = Date.now();
-    log(
-      `Building the OpenSearch ${OPENSEARCH_VERSION} test node with Maven into ${dir} — first time only; ` +
-        'it downloads OpenSearch and Lucene from Maven Central (about 60 MB)...',
-    );
-    const timer = setInterval(
-      () => log(`  ...still building the OpenSearch node (${Math.round((Date.now() - started) / 1000)} s)`),
-      15_000,
-    );
-    try {
-      await runMaven(work, env);
-    } finally {
-      clearInterval(timer);
-    }
+    await runWithProgress('mvn', ['-q', '-B', 'package'], {
+      cwd: work,
+      env,
+      log,
+      what: 'building the OpenSearch node',
+      quiet: true,
+      tailLines: 40,
+    });
     rmSync(join(dir, 'classes'), { recursive: true, force: true });
     rmSync(join(dir, 'lib'), { recursive: true, force: true });
     renameSync(join(work, 'target', 'classes'), join(dir, 'classes'));
     renameSync(join(work, 'target', 'lib'), join(dir, 'lib'));
-    rmSync(work, { recursive: true, force: true });
     writeFileSync(
       join(dir, 'ready.json'),
       `${JSON.stringify({ opensearch: OPENSEARCH_VERSION, builtAt: new Date().toISOString() })}\n`,
     );
-    log(`OpenSearch node built in ${Math.round((Date.now() - started) / 1000)} s.`);
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
-}
-
-function runMaven(work: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('mvn', ['-q', '-B', 'package'], {
-      cwd: work,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-8000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`mvn package of the OpenSearch node launcher exited with ${code}:\n${output}`)),
-    );
-  });
 }

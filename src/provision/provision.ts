@@ -6,9 +6,10 @@ import { delimiter, join } from 'node:path';
 
 /**
  * The shared ladder every tool the tests and the demo need is provisioned by (the Temporal CLI,
- * the browser for the Web UI test, next the JVM and Maven for a real OpenSearch node): try each
- * route in order — an explicit variable, PATH, the cache outside the clone, an install — printing
- * what each one does, and end with one message that names the fix when none works.
+ * the browser for the Web UI test, the OpenSearch node launcher, the contract test's Python
+ * packages): try each route in order — an explicit variable, PATH, the cache outside the clone, an
+ * install — printing what each one does, and end with one message that names the fix when none
+ * works.
  */
 
 export type Log = (message: string) => void;
@@ -55,7 +56,7 @@ export async function provision<T>(tool: Tool<T>, log: Log = stderrLog): Promise
       log(`${tool.name}: ${tool.describe(found)} (${route.name})`);
       return found;
     }
-    tried.push(`${route.name}: ${found}`);
+    tried.push(`${route.name}: ${found || 'nothing there'}`);
     if (found) log(`${tool.name}: ${route.name}: ${found}`);
   }
   throw new ProvisioningError(
@@ -141,7 +142,15 @@ export async function withLock<T>(
 export async function runWithProgress(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; log: Log; what: string; quiet?: boolean },
+  options: {
+    env?: NodeJS.ProcessEnv;
+    log: Log;
+    what: string;
+    quiet?: boolean;
+    cwd?: string;
+    /** With `quiet`, how many of the last output lines the error quotes [3]. */
+    tailLines?: number;
+  },
 ): Promise<void> {
   const started = Date.now();
   const timer = setInterval(
@@ -153,11 +162,12 @@ export async function runWithProgress(
     await new Promise<void>((resolve, reject) => {
       const child = spawn(command, args, {
         env: options.env ?? process.env,
+        cwd: options.cwd,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const forward = (chunk: Buffer) => {
         const text = chunk.toString();
-        tail = (tail + text).slice(-2000);
+        tail = (tail + text).slice(-8000);
         if (options.quiet) return;
         for (const line of text.split(/\r?\n|\r/)) if (line.trim()) options.log(`  ${line.trimEnd()}`);
       };
@@ -169,7 +179,7 @@ export async function runWithProgress(
           ? resolve()
           : reject(
               new Error(
-                `\`${command} ${args.join(' ')}\` exited with ${code ?? signal}${options.quiet ? `: ${tail.trim().split('\n').slice(-3).join(' / ')}` : ''}`,
+                `\`${command} ${args.join(' ')}\` exited with ${code ?? signal}${options.quiet ? `: ${lastLines(tail, options.tailLines ?? 3)}` : ''}`,
               ),
             ),
       );
@@ -177,4 +187,12 @@ export async function runWithProgress(
   } finally {
     clearInterval(timer);
   }
+}
+
+function lastLines(text: string, n: number): string {
+  return text
+    .trim()
+    .split(/\r?\n/)
+    .slice(-n)
+    .join(n > 3 ? '\n' : ' / ');
 }

@@ -404,4 +404,65 @@ describe('the contract from Python (temporalio + jsonschema, schemas/ only)', ()
       ]);
     });
   });
+
+  describe('pluginRollout', () => {
+    const ENGINE = 'OpenSearch_2.19';
+    /** Domains on the given engine versions, the staging bucket, and a plugin name of its own. */
+    const pluginParams = async (engines: string[]) => {
+      await freshDictionaryEmulator(stack);
+      const domains = engines.map(() => unique('plug'));
+      await stack.emulator.control.seedDomains(
+        domains.map((name, i) => ({ name, engineVersion: engines[i]! })),
+      );
+      await stack.emulator.control.clearCalls();
+      return {
+        packageName: unique('plugin-py'),
+        domains,
+        stagingBucket: STAGING_BUCKET,
+        engineVersion: ENGINE,
+      };
+    };
+    const mutatingCalls = async () => (await stack.emulator.control.calls()).filter((c) => c.mutating);
+
+    it('start, a refused second start, progress, result', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+      const run = await scenario('plugin', await pluginParams([ENGINE, ENGINE]));
+      expectPassed(run, [
+        'pluginRollout input valid',
+        'pluginRollout progress query answer valid',
+        'pluginRollout result valid',
+        "started with the id from the contract's template",
+        'a second start is refused (conflict policy FAIL)',
+        'outcome succeeded',
+        'every domain current',
+        'one ZIP-PLUGIN package, created',
+        'as the contract says',
+      ]);
+    });
+
+    it(
+      'a domain on another engine version: EngineVersionMismatch, nothing changed',
+      { timeout: SCENARIO_TIMEOUT_MS },
+      async () => {
+        const params = await pluginParams([ENGINE, 'OpenSearch_2.17']);
+        const run = await scenario('plugin-engine-mismatch', {
+          ...params,
+          otherEngineDomain: params.domains[1],
+        });
+        expectPassed(run, ['EngineVersionMismatch', 'names the domain on the other engine version']);
+        expect(await mutatingCalls()).toEqual([]);
+      },
+    );
+
+    it('bad input ends InvalidInput, naming the field', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+      const run = await scenario('plugin-invalid', await pluginParams([ENGINE]));
+      expectPassed(run, [
+        'the input schema rejects an engine version not written OpenSearch_X.Y',
+        'the run with an engine version not written OpenSearch_X.Y ends InvalidInput',
+        'the input schema rejects no domains',
+        'the run with no domains ends InvalidInput',
+        'issues as {field, rule}',
+      ]);
+      expect(await mutatingCalls()).toEqual([]);
+    });
+  });
 });

@@ -20,6 +20,7 @@ import {
   uploadLocalDictionary,
   type LocalDictionary,
 } from '../dictionary-file.js';
+import { applyGateFlags, GATE_OPTIONS } from '../gate-flags.js';
 import { inputWithFlags, START_OPTIONS, startFromCli } from './start.js';
 
 /** Flags for every field of the dictionary rollout input (shared with `schedule create`). */
@@ -153,6 +154,7 @@ export const DICTIONARY_INPUT_OPTIONS: Options = {
     field: 'policy.pollIntervalSeconds',
   },
   'dry-run': { type: 'boolean', help: 'stage, package and plan, but associate nothing', field: 'dryRun' },
+  ...GATE_OPTIONS,
 };
 
 function numbers(values: Values, name: string, options: Options): number[] | undefined {
@@ -280,6 +282,7 @@ export async function buildDictionaryInput(
         : { strategy: 'sizes', canary };
   if (Object.keys(policy).length > 0) input.policy = policy;
   if (bool(values, 'dry-run')) input.dryRun = true;
+  applyGateFlags(input, values, options.command);
 
   const filePath = str(values, 'file');
   if (filePath === undefined) return { input: input as DictionaryRolloutInput };

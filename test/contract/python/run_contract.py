@@ -29,6 +29,7 @@ DICTIONARY = "dictionaryRollout"
 REMOVAL = "packageRemoval"
 ATTACHMENT = "dataSourceAttachment"
 IOT = "iotPackageRelease"
+PLUGIN = "pluginRollout"
 
 
 class Scenario:
@@ -469,6 +470,82 @@ async def attachment_invalid(s: Scenario) -> None:
     await s.ends_invalid_input(ATTACHMENT, bad, "a poll interval below the minimum")
 
 
+# ---- pluginRollout --------------------------------------------------------------------------
+
+# A ZIP's local file header signature: what AWS (and the emulator) first checks of a ZIP-PLUGIN.
+ZIP_MAGIC = "PK\u0003\u0004"
+
+
+def plugin_input(p: dict, **extra: Any) -> dict:
+    return {
+        "engineVersion": p["engineVersion"],
+        "bundle": {
+            "plugin": {
+                "packageName": p["packageName"],
+                "source": {"kind": "inline", "text": f"{ZIP_MAGIC}plugin {p['packageName']}"},
+            }
+        },
+        "staging": {"bucket": p["stagingBucket"]},
+        "domains": p["domains"],
+        "pollIntervalSeconds": 0.2,
+        **extra,
+    }
+
+
+async def plugin(s: Scenario) -> None:
+    """A ZIP-PLUGIN installed on every domain, each through its blue/green deployment."""
+    workflow_input = plugin_input(s.params)
+    handle = await s.caller.start(PLUGIN, workflow_input)
+    s.check(
+        "started with the id from the contract's template",
+        handle.id == f"plugin-rollout/{s.params['packageName']}",
+        handle.id,
+    )
+    await s.second_start(PLUGIN, workflow_input, handle)
+    deploying = await s.caller.wait_progress(
+        handle, PLUGIN, lambda p: p["phase"] in ("deploying", "done"), "deploying"
+    )
+    s.check("progress names the plugin package", bool(deploying["packages"]), deploying)
+    kind, result = await s.caller.outcome(handle, PLUGIN)
+    s.check("ends with a result", kind == "result", result if kind == "result" else failure_summary(result))
+    if kind == "result":
+        s.check("outcome succeeded", result["outcome"] == "succeeded", result["outcome"])
+        s.check(
+            "every domain current", {d["state"] for d in result["domains"]} == {"current"}, result["domains"]
+        )
+        s.check(
+            "one ZIP-PLUGIN package, created",
+            [(p["role"], p["packageType"], p["change"]) for p in result["packages"]]
+            == [("plugin", "ZIP-PLUGIN", "created")],
+            result["packages"],
+        )
+        done = await s.caller.progress(handle, PLUGIN)
+        s.check("progress still answers after the end", done["phase"] == "done", done)
+    await s.search_attributes(handle, PLUGIN, workflow_input)
+
+
+async def plugin_engine_mismatch(s: Scenario) -> None:
+    """A domain on another engine version: refused before anything changes, naming that domain."""
+    handle = await s.caller.start(PLUGIN, plugin_input(s.params))
+    kind, failure = await s.caller.outcome(handle, PLUGIN)
+    s.check(
+        "ends with failure type EngineVersionMismatch",
+        kind == "failure" and getattr(failure, "type", None) == "EngineVersionMismatch",
+        failure_summary(failure) if kind == "failure" else failure,
+    )
+    s.check(
+        "the failure names the domain on the other engine version",
+        kind == "failure" and s.params["otherEngineDomain"] in str(failure),
+        failure_summary(failure) if kind == "failure" else failure,
+    )
+
+
+async def plugin_invalid(s: Scenario) -> None:
+    bad = plugin_input(s.params, engineVersion="OpenSearch 2.19")
+    await s.ends_invalid_input(PLUGIN, bad, "an engine version not written OpenSearch_X.Y")
+    await s.ends_invalid_input(PLUGIN, plugin_input(s.params, domains=[]), "no domains")
+
+
 SCENARIOS: dict[str, Callable[[Scenario], Awaitable[None]]] = {
     "dictionary-gated": dictionary_gated,
     "dictionary-cancelled": dictionary_cancelled,
@@ -487,6 +564,9 @@ SCENARIOS: dict[str, Callable[[Scenario], Awaitable[None]]] = {
     "attachment-failed": attachment_failed,
     "attachment-cancelled": attachment_cancelled,
     "attachment-invalid": attachment_invalid,
+    "plugin": plugin,
+    "plugin-engine-mismatch": plugin_engine_mismatch,
+    "plugin-invalid": plugin_invalid,
 }
 
 

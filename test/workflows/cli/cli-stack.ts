@@ -13,7 +13,7 @@ import type { DictionaryRolloutResult } from '../../../src/model/dictionary-roll
 import { TEST_CREDENTIALS } from '../../helpers/aws.js';
 import { domainNames, freshDictionaryEmulator, STAGING_BUCKET } from '../../helpers/dictionary.js';
 import { startTestStack, type TestStack } from '../../helpers/stack.js';
-import { runCli } from './run-cli.js';
+import { cliRun, runCli, type CliRun } from './run-cli.js';
 
 export let stack: TestStack;
 export let env: Record<string, string | undefined>;
@@ -61,8 +61,11 @@ export interface EndDoc {
   failure?: { type: string; message: string };
 }
 
-/** Runs the CLI in this process (help needs no server; spawning 20 processes would only cost time). */
-export async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs the CLI in this process: the same runCli the bin entry calls, with this file's environment,
+ * minus a process start (about a second each, several under load), for tests that make many calls.
+ */
+export async function inProcess(args: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const sink = (append: (t: string) => void) =>
@@ -76,5 +79,5 @@ export async function inProcess(args: string[]): Promise<{ code: number; stdout:
     stdout: sink((t) => (stdout += t)),
     stderr: sink((t) => (stderr += t)),
   });
-  return { code, stdout, stderr };
+  return cliRun(code, stdout, stderr);
 }

@@ -1,23 +1,19 @@
 import { describe, expect, it, vi } from 'vitest';
+import { iotReleaseArgs } from '../../helpers/iot-release-args.js';
 import { rollouts, stack, useCliStack } from './cli-stack.js';
 
 useCliStack('cli-iot-release');
 
+const PACKAGE = 'cli-edge-agent';
+const STABLE_42 = { channel: 'stable', build: '42' };
+
 describe('rollouts iot-release', () => {
   it('publish after approval: approve --by, watch to the end (changed); a re-run is unchanged; other content exit 1', async () => {
     const started = await rollouts(
-      'iot-release',
-      '--package-name',
-      'cli-edge-agent',
-      '--version-name',
-      '1.0.0',
-      '--attribute',
-      'channel=stable',
-      '--attribute',
-      'build=42',
-      '--publish',
-      'after-approval',
-      '--json',
+      ...iotReleaseArgs(PACKAGE, '1.0.0', {
+        attributes: STABLE_42,
+        flags: ['--publish', 'after-approval', '--json'],
+      }),
     );
     expect(started.code, started.stderr).toBe(0);
     const { workflowId } = started.json<{ workflowId: string }>();
@@ -42,17 +38,7 @@ describe('rollouts iot-release', () => {
     expect(watched.stdout).toMatch(/version 1\.0\.0: PUBLISHED, package default 1\.0\.0/);
 
     const again = await rollouts(
-      'iot-release',
-      '--package-name',
-      'cli-edge-agent',
-      '--version-name',
-      '1.0.0',
-      '--attribute',
-      'channel=stable',
-      '--attribute',
-      'build=42',
-      '--wait',
-      '--json',
+      ...iotReleaseArgs(PACKAGE, '1.0.0', { attributes: STABLE_42, flags: ['--wait', '--json'] }),
     );
     expect(again.code, again.stderr).toBe(0);
     expect(again.json()).toMatchObject({
@@ -62,43 +48,20 @@ describe('rollouts iot-release', () => {
     });
 
     const conflict = await rollouts(
-      'iot-release',
-      '--package-name',
-      'cli-edge-agent',
-      '--version-name',
-      '1.0.0',
-      '--attribute',
-      'channel=beta',
-      '--wait',
-      '--json',
+      ...iotReleaseArgs(PACKAGE, '1.0.0', { attributes: { channel: 'beta' }, flags: ['--wait', '--json'] }),
     );
     expect(conflict.code).toBe(1);
     expect(conflict.json()).toMatchObject({ ok: false, failure: { type: 'IotVersionConflict' } });
 
     const bad = await rollouts(
-      'iot-release',
-      '--package-name',
-      'cli-edge-agent',
-      '--version-name',
-      '2.0.0',
-      '--publish',
-      'no',
-      '--make-default',
-      '--attribute',
-      'no-equals-sign',
+      ...iotReleaseArgs(PACKAGE, '2.0.0', {
+        flags: ['--publish', 'no', '--make-default', '--attribute', 'no-equals-sign'],
+      }),
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/attributes \(--attribute\): --attribute must be key=value/);
     const draft = await rollouts(
-      'iot-release',
-      '--package-name',
-      'cli-edge-agent',
-      '--version-name',
-      '2.0.0',
-      '--publish',
-      'no',
-      '--make-default',
-      '--json',
+      ...iotReleaseArgs(PACKAGE, '2.0.0', { flags: ['--publish', 'no', '--make-default', '--json'] }),
     );
     expect(draft.code).toBe(2);
     expect(draft.json<{ error: { issues: Array<{ field: string; flag?: string }> } }>().error.issues).toEqual(

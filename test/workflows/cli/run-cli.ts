@@ -40,25 +40,7 @@ export function startCli(args: string[], env: Record<string, string | undefined>
     wake();
   });
   const ended = new Promise<CliRun>((resolve) =>
-    child.on('close', (code, signal) =>
-      resolve({
-        code: code ?? signal ?? -1,
-        stdout,
-        stderr,
-        json: <T>() => {
-          try {
-            return JSON.parse(stdout) as T;
-          } catch {
-            throw new Error(`stdout is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
-          }
-        },
-        lines: <T>() =>
-          stdout
-            .split('\n')
-            .filter((l) => l.trim())
-            .map((l) => JSON.parse(l) as T),
-      }),
-    ),
+    child.on('close', (code, signal) => resolve(cliRun(code ?? signal ?? -1, stdout, stderr))),
   );
   return {
     child,
@@ -88,4 +70,25 @@ export function startCli(args: string[], env: Record<string, string | undefined>
 
 export function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliRun> {
   return startCli(args, env).ended;
+}
+
+/** A finished CLI run, with its stdout read as one JSON document or as JSON lines. */
+export function cliRun(code: number | string, stdout: string, stderr: string): CliRun {
+  return {
+    code,
+    stdout,
+    stderr,
+    json: <T>() => {
+      try {
+        return JSON.parse(stdout) as T;
+      } catch {
+        throw new Error(`stdout is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
+      }
+    },
+    lines: <T>() =>
+      stdout
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as T),
+  };
 }

@@ -2,9 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { STAGING_BUCKET } from '../../helpers/dictionary.js';
-import { dir, type EndDoc, fast, rollouts, seeded, stack, useCliStack } from './cli-stack.js';
+import { dir, type EndDoc, fast, inProcess, rollouts, seeded, stack, useCliStack } from './cli-stack.js';
 
 useCliStack('cli-schedule');
+
+/**
+ * The create and the first trigger run as users run them (a process of their own); the other calls
+ * run the same CLI in this process: a process start costs about a second, several under load.
+ */
+const here = (...args: string[]) => inProcess(args);
 
 describe('rollouts schedule', () => {
   it('create, list, describe, trigger (then again: unchanged, no AWS mutation), pause, unpause, delete', async () => {
@@ -17,7 +23,7 @@ describe('rollouts schedule', () => {
     // A refresh re-reads its source: inline text is refused (exit 2) before anything is created.
     const inlineInput = join(dir, 'inline-refresh.json');
     writeFileSync(inlineInput, JSON.stringify({ source: { kind: 'inline', text: 'x' } }));
-    const inline = await rollouts(
+    const inline = await here(
       'schedule',
       'create',
       '--every',
@@ -33,10 +39,10 @@ describe('rollouts schedule', () => {
     expect(inline.code).toBe(2);
     expect(inline.stderr).toMatch(/source\.kind.*: a scheduled refresh re-reads its source/);
     // --text is no option of schedule create at all.
-    const text = await rollouts('schedule', 'create', '--every', '1h', '--text', 'x');
+    const text = await here('schedule', 'create', '--every', '1h', '--text', 'x');
     expect(text.code).toBe(2);
     expect(text.stderr).toMatch(/Unknown option '--text'[\s\S]*rollouts schedule create --help/);
-    const tooOften = await rollouts(
+    const tooOften = await here(
       'schedule',
       'create',
       '--every',
@@ -82,7 +88,7 @@ describe('rollouts schedule', () => {
     try {
       const listed = await vi.waitFor(
         async () => {
-          const rows = (await rollouts('schedule', 'list', '--json')).json<Array<{ scheduleId: string }>>();
+          const rows = (await here('schedule', 'list', '--json')).json<Array<{ scheduleId: string }>>();
           const found = rows.find((r) => r.scheduleId === scheduleId);
           expect(found).toBeDefined();
           return found!;
@@ -98,7 +104,7 @@ describe('rollouts schedule', () => {
       expect(firstDoc).toMatchObject({ outcome: 'succeeded', result: { packageChange: 'created' } });
 
       await stack.emulator.control.clearCalls();
-      const second = await rollouts('schedule', 'trigger', scheduleId, '--wait', '--json');
+      const second = await here('schedule', 'trigger', scheduleId, '--wait', '--json');
       expect(second.code, second.stderr).toBe(0);
       const secondDoc = second.json<EndDoc>();
       expect(secondDoc.workflowId).not.toBe(firstDoc.workflowId);
@@ -108,24 +114,24 @@ describe('rollouts schedule', () => {
       });
       expect((await stack.emulator.control.calls()).filter((c) => c.mutating)).toEqual([]);
 
-      const described = await rollouts('schedule', 'describe', scheduleId, '--json');
+      const described = await here('schedule', 'describe', scheduleId, '--json');
       expect(described.json()).toMatchObject({ scheduleId, overlap: 'SKIP', runsTaken: 2, domains });
-      expect((await rollouts('schedule', 'pause', scheduleId, '--note', 'maintenance')).code).toBe(0);
-      expect((await rollouts('schedule', 'describe', scheduleId, '--json')).json()).toMatchObject({
+      expect((await here('schedule', 'pause', scheduleId, '--note', 'maintenance')).code).toBe(0);
+      expect((await here('schedule', 'describe', scheduleId, '--json')).json()).toMatchObject({
         paused: true,
         note: 'maintenance',
       });
-      const human = await rollouts('schedule', 'describe', scheduleId);
+      const human = await here('schedule', 'describe', scheduleId);
       expect(human.stdout).toMatch(/PAUSED \(maintenance\)/);
-      expect((await rollouts('schedule', 'unpause', scheduleId)).code).toBe(0);
-      expect((await rollouts('schedule', 'describe', scheduleId, '--json')).json()).toMatchObject({
+      expect((await here('schedule', 'unpause', scheduleId)).code).toBe(0);
+      expect((await here('schedule', 'describe', scheduleId, '--json')).json()).toMatchObject({
         paused: false,
       });
     } finally {
-      const deleted = await rollouts('schedule', 'delete', scheduleId, '--json');
+      const deleted = await here('schedule', 'delete', scheduleId, '--json');
       expect(deleted.json()).toEqual({ scheduleId, deleted: true });
     }
-    const gone = await rollouts('schedule', 'describe', scheduleId);
+    const gone = await here('schedule', 'describe', scheduleId);
     expect(gone.code).toBe(2);
     expect(gone.stderr).toMatch(/no schedule with id/);
   });
