@@ -22,7 +22,7 @@
  *   GET    /_emulator/state                               -> EmulatorStateSnapshot
  *   POST   /_emulator/save                                -> {}   write the state file now
  *   GET    /_emulator/rate-limits                         -> { limits, counts }   (rate-limits.ts)
- *   PUT    /_emulator/rate-limits  { es?: {rate, burst} | null, iot?, s3? } -> { limits }
+ *   PUT    /_emulator/rate-limits  { es?: {rate, burst} | null, iot?, s3?, monitoring? } -> { limits }
  *   POST   /_emulator/alarms   { alarms: [{ name, state?, reason? }] } -> { created: string[] }
  *   GET    /_emulator/alarms                              -> [{ name, state, reason }]
  *
@@ -119,7 +119,12 @@ const rateLimitSchema = z
   .strict()
   .nullable();
 const rateLimitsSchema = z
-  .object({ es: rateLimitSchema.optional(), iot: rateLimitSchema.optional(), s3: rateLimitSchema.optional() })
+  .object({
+    es: rateLimitSchema.optional(),
+    iot: rateLimitSchema.optional(),
+    s3: rateLimitSchema.optional(),
+    monitoring: rateLimitSchema.optional(),
+  })
   .strict();
 const alarmSeedSchema = z
   .object({
