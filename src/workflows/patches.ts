@@ -22,4 +22,6 @@ export const Patches = {
   healthGates: 'health-gates',
   /** Notifications (issue 17): webhook events of any workflow type. */
   notifications: 'notifications',
+  /** pluginRollout's staging has a 10 s heartbeat timeout, as the dictionary rollout's (a dead worker's staging is retried in seconds). */
+  pluginStagingHeartbeat: 'plugin-staging-heartbeat',
 } as const;
