@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { scanHistory, secretNeedles } from '../../harness/history-secrets.js';
 
 describe('history secret scan', () => {
-  it('scans a payload whose metadata values are not bytes (it used to throw) and still finds a secret there', async () => {
+  it('scans payloads whose metadata values or data are not bytes (it used to throw) and still finds a secret there', async () => {
     const secret = 'hunter2-hunter2-hunter2';
+    const bytes = (s: string) => new TextEncoder().encode(s);
     const history = {
       events: [
         {
@@ -12,9 +13,10 @@ describe('history secret scan', () => {
           input: {
             payloads: [
               {
-                metadata: { encoding: new TextEncoder().encode('json/plain'), note: `token ${secret}`, n: 3 },
-                data: new TextEncoder().encode('{}'),
+                metadata: { encoding: bytes('json/plain'), note: `token ${secret}`, n: 3 },
+                data: bytes('{}'),
               },
+              { metadata: { encoding: bytes('json/plain') }, data: bytes('{}'), extra: { data: 'x' } },
             ],
           },
         },
@@ -24,7 +26,7 @@ describe('history secret scan', () => {
       workflowId: 'w',
       runId: 'r',
     });
-    expect(report.payloads).toBe(1);
+    expect(report.payloads).toBe(2);
     expect(report.findings.map((f) => f.needle)).toContain('TOKEN');
   });
 });
