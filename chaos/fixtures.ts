@@ -15,9 +15,26 @@ import type { EmulatorControl } from '../src/emulator/control-client.js';
 import type { EmulatorStateSnapshot } from '../src/emulator/types.js';
 import { ARTIFACT_BUCKET, SOURCE_BUCKET, STAGING_BUCKET, type Plan } from './plan.js';
 import { sleep } from './reachability.js';
+import type { ChaosNode } from './node.js';
+import { alarmOf } from './starts.js';
 
-export async function setUpFixtures(plan: Plan, aws: AwsClients, control: EmulatorControl) {
+export async function setUpFixtures(
+  plan: Plan,
+  aws: AwsClients,
+  control: EmulatorControl,
+  node: ChaosNode | undefined,
+) {
   await control.seedDomains(plan.allDomains.map((name) => ({ name })));
+  // Verified chains: their domains are the run's node (behind its slow proxy).
+  for (const chain of plan.chains.filter((c) => c.kind === 'verified'))
+    for (const d of chain.domains)
+      await control.backDomain(d, { endpoint: node!.endpoint, configDir: node!.node.configDir });
+  // Gated chains: one alarm per domain, OK until the plan fires it.
+  await control.createAlarms(
+    plan.chains
+      .filter((c) => c.kind === 'gated')
+      .flatMap((c) => c.domains.map((d) => ({ name: alarmOf(d) }))),
+  );
   for (const chain of plan.chains)
     for (const d of chain.failingDomains)
       await control.configureDomain(d, { failAssociation: `chaos: ${d} rejects the analyzer file` });
@@ -25,6 +42,8 @@ export async function setUpFixtures(plan: Plan, aws: AwsClients, control: Emulat
     await aws.s3.send(new CreateBucketCommand({ Bucket }));
   for (const c of plan.contents)
     await aws.s3.send(new PutObjectCommand({ Bucket: SOURCE_BUCKET, Key: `${c.id}.txt`, Body: c.text }));
+  for (const c of plan.pluginContents)
+    await aws.s3.send(new PutObjectCommand({ Bucket: SOURCE_BUCKET, Key: `${c.id}.zip`, Body: c.text }));
   const applications = new Map<string, string>();
   for (const chain of plan.chains.filter((c) => c.kind === 'attach')) {
     await control.setDurations({ applicationCreatingMs: chain.applicationCreatingMs ?? 0 });

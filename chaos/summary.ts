@@ -8,6 +8,7 @@ import type { KillPoint } from './kills.js';
 import type { ChaosOptions } from './options.js';
 import { longestStalls, type Stall } from './stalls.js';
 import type { Violations } from './violations.js';
+import type { newPathFigures } from './end-checks.js';
 
 export interface SummaryInput {
   options: ChaosOptions;
@@ -21,6 +22,7 @@ export interface SummaryInput {
   scan: ScanReport;
   violations: Violations;
   seconds: number;
+  newPaths: ReturnType<typeof newPathFigures>;
 }
 
 export function makeSummary(s: SummaryInput) {
@@ -75,6 +77,7 @@ export function makeSummary(s: SummaryInput) {
       checks: s.violations.checks,
       invariants: Object.fromEntries(s.violations.byInvariant),
     },
+    ...s.newPaths,
     violations: s.violations.list,
     killLog: s.kills,
   };
@@ -102,6 +105,12 @@ export function printSummary(summary: ReturnType<typeof makeSummary>, violations
       .join(', ')}`,
     `  kill points:         ${summary.killPoints.total} worker SIGKILLs (${summary.killPoints.midActivity} mid-activity, ${summary.killPoints.midActivityWithSecondWorker} of them with the second worker polling; in ${summary.killPoints.activities.join(', ')}), ${summary.workerStarts} worker starts; exits not caused by the suite: ${summary.unexpectedWorkerExits.atStart} at start while the server was down, ${summary.unexpectedWorkerExits.whileRunning} while running`,
     `  kills in staging:    ${summary.killPoints.duringStaging} (a worker SIGKILLed while it ran stageDictionary)`,
+    `  kills by phase:      staging ${summary.killsByPhase.staging}, analyzer refresh and close/open ${summary.killsByPhase.refresh}, probes and cluster health ${summary.killsByPhase.probes}, during a bake ${summary.killsByPhase.bake}, blue/green deployment ${summary.killsByPhase['blue-green']} (${summary.phaseKills} of the SIGKILLs were phase kill points during the drain)`,
+    `  verified rollouts:   ${summary.verified.runs} (${summary.verified.domainsVerified} domains verified on the real node; ${summary.verified.indexesRefreshed} indexes refreshed, ${summary.verified.indexesReopened} closed and reopened; probes ${summary.verified.probesPassed} passed, ${summary.verified.probesFailed} failed)`,
+    `  gated rollouts:      ${summary.gates.runs} (alarms fired mid-bake ${summary.gates.alarmsFiredMidBake}; gate failures: alarm ${summary.gates.alarmGateFailures}, webhook ${summary.gates.webhookGateFailures}; rolled back ${summary.gates.rolledBack}, halted ${summary.gates.halted}; webhook calls ${summary.gates.webhookCalls}, ${summary.gates.webhookAnswersFailedOrHung} answered 500 or hung)`,
+    `  notifications:       ${summary.notifications.made} made (${summary.notifications.delivered} delivered, ${summary.notifications.reportedFailed} reported failed); receiver got ${summary.notifications.requests} requests, answered 500 to ${summary.notifications.answered500}, hung ${summary.notifications.hung}`,
+    `  AWS call budget:     ${summary.budget.callsPerSecond}/s for the task queue under the emulator's rate limit; ${summary.budget.awsCalls} AWS calls (${summary.budget.averagePerSecond}/s on average), ${summary.budget.refusedByRateLimit} refused by the rate limit`,
+    `  plugin rollouts:     ${summary.plugins.runs} (${summary.plugins.domainsDone} domains done through blue/green deployments, ${summary.plugins.domainsFailed} failed)`,
     `  longest stall:       kill -> retry scheduled, per activity: ${Object.entries(
       summary.longestStallByActivity,
     )
