@@ -214,7 +214,8 @@ export function createOpenSearchPluginActivities(deps: ActivityDeps) {
     /**
      * AssociatePackages: the whole bundle on one domain in one call, the license and the
      * configuration naming the plugin as their prerequisite. A ConflictException after our own
-     * call's answer was lost shows as rows already ASSOCIATING: then it is under way.
+     * call's answer was lost shows as rows already ASSOCIATING: then it is under way; or, once the
+     * deployment is over, as "already in desired state": then it is done (the wait confirms it).
      */
     async associatePluginBundle(input: {
       domain: string;
@@ -234,6 +235,7 @@ export function createOpenSearchPluginActivities(deps: ActivityDeps) {
       } catch (err) {
         const context = { service: 'es', operation: 'AssociatePackages', domain: input.domain } as const;
         if (isAwsError(err, 'ConflictException')) {
+          if (/already in desired state/i.test((err as Error).message)) return 'started';
           const rows = new Map((await domainRows(input.domain)).map((r) => [r.packageId, r]));
           if (input.packages.every((p) => rows.get(p.packageId)?.status === 'ASSOCIATING')) return 'started';
           // Another configuration change runs: retried with backoff until it is over.
