@@ -85,8 +85,10 @@ export async function chooseVictim(
 ): Promise<KillPoint | undefined> {
   const wantMidActivity = dice.chance(0.85) || only !== undefined;
   let target = only ?? drawTarget(dice);
-  if ((target === 'refresh' || target === 'probes') && dataPlaneKillsSoFar >= maxDataPlaneKills)
+  if ((target === 'refresh' || target === 'probes') && dataPlaneKillsSoFar >= maxDataPlaneKills) {
+    if (only) return undefined; // a phase kill point for a data-plane phase with no room left: none
     target = 'any';
+  }
   const deadline = Date.now() + (target === 'any' ? 4000 : 6000);
   let baking = 0;
   while (Date.now() < deadline) {
