@@ -343,7 +343,8 @@ async function publishBundle(
         { ...callOptions, summary: `find package ${b.packageName}` },
         [{ packageName: b.packageName }],
       );
-      b.change = created === 'created' ? 'created' : 'unchanged';
+      // 'exists' with this content: our own earlier attempt made it (its answer was lost).
+      b.change = created === 'created' || found?.contentSha256 === object.sha256 ? 'created' : 'unchanged';
     } else if (found.contentSha256 !== object.sha256) {
       notVersion.set(found.packageId, found.availableVersion);
       await packages.updatePackage.executeWithOptions(
