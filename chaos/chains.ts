@@ -159,12 +159,22 @@ async function fireAlarmMidBake(handle: WorkflowHandle, record: RunRecord, ctx: 
   const mark = { run: `${record.chain} step ${record.step}`, alarm, fired: false };
   ctx.alarmsFired.push(mark);
   for (;;) {
+    // The progress query says when the run bakes; while it cannot be answered (no worker up), a
+    // pending alarm watch past its first attempt is a bake too (NotReady retries every 0.5 s).
     const progress = await dictionaryRolloutProgress(handle).catch(() => undefined);
-    const described = progress ? undefined : await handle.describe().catch(() => undefined);
-    if (described && described.status.name !== 'RUNNING') return;
-    if (progress?.phase === 'done') return;
+    if (progress?.phase === 'done') return void ctx.log(`${mark.run}: ended before its first bake`);
     if (progress?.phase === 'baking' && progress.currentWave === 0) break;
-    await sleep(250);
+    if (!progress) {
+      const described = await handle.describe().catch(() => undefined);
+      if (described && described.status.name !== 'RUNNING')
+        return void ctx.log(`${mark.run}: ended before its first bake`);
+      const pending = (described?.raw.pendingActivities ?? []) as Array<{
+        activityType?: { name?: string | null } | null;
+        attempt?: number | null;
+      }>;
+      if (pending.some((p) => p.activityType?.name === 'watchAlarms' && (p.attempt ?? 1) >= 2)) break;
+    }
+    await sleep(200);
   }
   await sleep(1000); // mid-bake: a read or two has passed healthy
   await ctx.control.createAlarms([

@@ -101,7 +101,14 @@ export function checkGateOutcome(
       () =>
         `${where(r)}: the webhook answered 500 every time, yet no gate failed (outcome ${result.outcome})`,
     );
-  if (gate) {
+  if (gate?.wave === -1)
+    // Before wave 1 (an alarm already firing): whatever the policy, nothing may have started.
+    v.check(
+      'a failed gate leads to what its policy says',
+      result.outcome === 'failed' && result.domains.every((d) => d.state === 'not-started'),
+      () => `${where(r)}: gate ${gate.gate} failed before wave 1, but the run ended ${result.outcome}`,
+    );
+  else if (gate) {
     if (plan.failurePolicy === 'rollback')
       v.check(
         'a failed gate leads to what its policy says',

@@ -196,6 +196,17 @@ describe('chaos invariants of the new paths', () => {
     expect(violated((v) => checkGateOutcome(goodRollback, before, moved, v))).toEqual([
       'no domain is left between versions unexplained',
     ]);
+    // Before wave 1 (the alarm already firing): nothing may start, whatever the policy.
+    const early = { ...gateFailure, wave: -1 };
+    const notStarted = (state: string) =>
+      record({
+        gates: gatePlan('rollback'),
+        result: dictResult('failed', [{ domain: 'a', state, wave: 0 }], { gateFailures: [early] }),
+      });
+    expect(violated((v) => checkGateOutcome(notStarted('not-started'), before, before, v))).toEqual([]);
+    expect(violated((v) => checkGateOutcome(notStarted('current'), before, before, v))).toContain(
+      'a failed gate leads to what its policy says',
+    );
     // Bad: the webhook answered 500 every time and no gate failed.
     const webhookPassed = record({
       gates: gatePlan('halt', 'webhook'),
