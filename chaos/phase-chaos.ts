@@ -150,26 +150,18 @@ export async function runChaosPhase(
       () => `only ${kills.length} of ${spec.killPoints} kill points before every rollout ended`,
     );
   log(`kills done (${kills.length}); waiting for every rollout to end (at most ${spec.drainSeconds} s)`);
-  // Phase kill points while the rollouts drain: only a worker refreshing, probing, reading a baking
-  // run's alarms or following a blue/green deployment is killed (none found: no kill). The new paths
-  // run late in a chain, after the main kill points; this is how kills reach them.
+  // Phase kill points while the rollouts drain: only a worker that reads a baking run's alarms or
+  // follows a blue/green deployment is killed (none found: no kill). The new paths run late in a
+  // chain, after the main kill points; this is how kills reach them. No data-plane kills here: each
+  // stalls its verification for 2 minutes, which in the drain would only lengthen the run.
   const drainEnd = Date.now() + spec.drainSeconds * 1000;
-  const phases = ['bake', 'refresh', 'probes', 'blue-green'] as const;
+  const phases = ['bake', 'blue-green'] as const;
   let phaseTries = 0;
   while (!chainsDone && phaseTries < spec.phaseKillPoints && Date.now() < drainEnd - 60_000) {
     await Promise.race([sleep(dice.between(...spec.killIntervalSeconds) * 1000), chainsRun]);
     if (chainsDone) break;
     const only = phases[phaseTries++ % phases.length]!;
-    // A data-plane kill stalls that verification for 2 minutes: only while the drain leaves room.
-    const dataPlaneRoom = Date.now() < drainEnd - 170_000;
-    const kill = await chooseVictim(
-      fleet,
-      open,
-      dice,
-      dataPlaneRoom ? spec.maxDataPlaneKills : 0,
-      kills.filter(killedDataPlane).length,
-      only,
-    );
+    const kill = await chooseVictim(fleet, open, dice, 0, kills.filter(killedDataPlane).length, only);
     if (!kill) continue;
     await fleet.kill(kill.worker);
     kills.push(kill);
