@@ -258,6 +258,11 @@ export function createOpenSearchPluginActivities(deps: ActivityDeps) {
         return 'started';
       } catch (err) {
         const context = { service: 'es', operation: 'DissociatePackages', domain: input.domain } as const;
+        // Resent after its answer was lost, once the deployment is over: nothing left to dissociate.
+        if (isAwsError(err, 'ResourceNotFoundException') && /not associated/i.test((err as Error).message)) {
+          const rows = new Set((await domainRows(input.domain)).map((r) => r.packageId));
+          if (input.packageIds.every((id) => !rows.has(id))) return 'started';
+        }
         if (isAwsError(err, 'ConflictException')) {
           const rows = new Map((await domainRows(input.domain)).map((r) => [r.packageId, r]));
           if (input.packageIds.every((id) => !rows.has(id) || rows.get(id)?.status === 'DISSOCIATING'))

@@ -53,3 +53,37 @@ describe('associatePluginBundle sent again after its answer was lost', () => {
     expect(calls.map((c) => c.httpStatus)).toEqual([200, 409]);
   });
 });
+
+describe('dissociatePluginBundle sent again after its answer was lost', () => {
+  it('reads "not associated" as done once the bundle is gone, not as a failed dissociation', async () => {
+    const plugins = createOpenSearchPluginActivities({ aws: stack.aws() });
+    await runActivity(env, plugins.createPluginPackage, {
+      packageName: 'plug-gone',
+      packageType: 'ZIP-PLUGIN',
+      description: 'plugin',
+      bucket: 'staging',
+      key: 'p.zip',
+      engineVersion: 'OpenSearch_2.19',
+    });
+    const found = await runActivity(env, plugins.findPluginPackage, { packageName: 'plug-gone' });
+    const id = found!.packageId;
+    await runActivity(env, plugins.associatePluginBundle, {
+      domain: 'plug-1',
+      packages: [{ packageId: id }],
+    });
+    const settled = async (want: (rows: Array<{ status: string }>) => boolean) => {
+      for (let i = 0; ; i++) {
+        if (want(await runActivity(env, plugins.listDomainPackageRows, { domain: 'plug-1' }))) return;
+        if (i > 50) throw new Error('the domain never settled');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await settled((rows) => rows.length > 0 && rows.every((r) => r.status === 'ACTIVE'));
+    const input = { domain: 'plug-1', packageIds: [id] };
+    expect(await runActivity(env, plugins.dissociatePluginBundle, input)).toBe('started');
+    await settled((rows) => rows.length === 0);
+    expect(await runActivity(env, plugins.dissociatePluginBundle, input)).toBe('started');
+    const calls = await stack.emulator().control.calls({ operation: 'DissociatePackages' });
+    expect(calls.map((c) => c.errorCode ?? c.httpStatus)).toEqual([200, 'ResourceNotFoundException']);
+  });
+});
