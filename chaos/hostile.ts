@@ -34,6 +34,7 @@ import { WorkflowTypes, type WorkflowType } from '../src/model/constants.js';
 import { FailureTypes } from '../src/model/failures.js';
 import { InvalidInputError, type InputIssue } from '../src/model/validation.js';
 import { hostileContents, hostileInputs, validInputs } from '../harness/hostile-inputs.js';
+import { CLI_REFUSED_URLS, HARMLESS_URL } from './hostile-urls.js';
 import type { Violations } from './violations.js';
 
 export interface HostileReport {
@@ -135,30 +136,10 @@ function hostileCommandLines(dir: string): Array<{ id: string; argv: string[] }>
         'hostile-1',
       ],
     },
-    {
-      id: 'cli-source-url-file-scheme',
-      argv: [
-        ...d,
-        '--package-name',
-        'cli-hostile',
-        '--source-url',
-        'file:///etc/passwd',
-        '--domains',
-        'hostile-1',
-      ],
-    },
-    {
-      id: 'cli-source-url-metadata',
-      argv: [
-        ...d,
-        '--package-name',
-        'cli-hostile',
-        '--source-url',
-        'http://169.254.169.254/latest/meta-data/',
-        '--domains',
-        'hostile-1',
-      ],
-    },
+    ...Object.entries(CLI_REFUSED_URLS).map(([id, url]) => ({
+      id,
+      argv: [...d, '--package-name', 'cli-hostile', '--source-url', url, '--domains', 'hostile-1'],
+    })),
     {
       id: 'cli-two-sources',
       argv: [
@@ -168,7 +149,7 @@ function hostileCommandLines(dir: string): Array<{ id: string; argv: string[] }>
         '--text',
         'a, b',
         '--source-url',
-        'https://example.com/x.txt',
+        HARMLESS_URL,
         '--domains',
         'hostile-1',
       ],

@@ -18,8 +18,18 @@ export interface SizeSpec {
   /** Versions released per IoT package (then a re-run of the last one). */
   releasesPerChain: number;
   attachmentPairs: number;
+  /** Verified rollouts on domains backed by the run's one OpenSearch node (refresh, close/open, probes). */
+  verifiedChains: number;
+  /** Rollouts with a bake, an alarm gate, a webhook gate and notifications (a planned gate failure each). */
+  gatedChains: number;
+  /** Plugin rollouts (ZIP-PLUGIN, blue/green deployments). */
+  pluginChains: number;
   /** Worker SIGKILLs. */
   killPoints: number;
+  /** Phase kill points during the drain (bake, refresh, probes, blue/green in turn; no kill when none is found). */
+  phaseKillPoints: number;
+  /** Kills in a data-plane request (each stalls that verification for the activity's 2-minute timeout). */
+  maxDataPlaneKills: number;
   /** Seconds between two kills: uniform in [min, max]. */
   killIntervalSeconds: [number, number];
   /** Dev server restarts (stop, then start on the same database file) during the run. */
@@ -37,7 +47,12 @@ export const SIZES: Record<ChaosSize, SizeSpec> = {
     iotChains: 3,
     releasesPerChain: 3,
     attachmentPairs: 3,
+    verifiedChains: 2,
+    gatedChains: 3,
+    pluginChains: 2,
     killPoints: 24,
+    maxDataPlaneKills: 2,
+    phaseKillPoints: 16,
     killIntervalSeconds: [1.5, 3.5],
     serverRestarts: 1,
     serverKills: 2,
@@ -49,7 +64,12 @@ export const SIZES: Record<ChaosSize, SizeSpec> = {
     iotChains: 2,
     releasesPerChain: 2,
     attachmentPairs: 2,
-    killPoints: 8,
+    verifiedChains: 1,
+    gatedChains: 2,
+    pluginChains: 1,
+    killPoints: 10,
+    maxDataPlaneKills: 1,
+    phaseKillPoints: 8,
     killIntervalSeconds: [2, 4],
     serverRestarts: 1,
     serverKills: 1,

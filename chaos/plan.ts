@@ -5,6 +5,9 @@
  */
 import type { SizeSpec } from './options.js';
 import { Dice } from './dice.js';
+import { newPathChains, type GatePlan, type PluginContent } from './plan-new-paths.js';
+
+export type { GatePlan, PluginContent };
 
 export const STAGING_BUCKET = 'chaos-staging';
 export const SOURCE_BUCKET = 'chaos-sources';
@@ -22,14 +25,29 @@ export interface DictionaryContent {
 }
 
 export type Step =
-  | { kind: 'dictionary'; content: DictionaryContent; expectChange: 'created' | 'updated' | 'unchanged' }
+  | {
+      kind: 'dictionary';
+      content: DictionaryContent;
+      expectChange: 'created' | 'updated' | 'unchanged';
+      /** Verified rollouts: the token the probes must give for `car` with this content. */
+      verify?: { token: string };
+      /** Gated rollouts: bake, alarm and webhook gates, notifications, and what the plan breaks. */
+      gates?: GatePlan;
+    }
+  | { kind: 'indexes' }
+  | {
+      kind: 'plugin';
+      action: 'install' | 'remove';
+      content?: PluginContent;
+      expectChange?: 'created' | 'updated';
+    }
   | { kind: 'removal' }
   | { kind: 'iot'; versionName: string; rerun: boolean; keepLast?: number }
   | { kind: 'attach'; rerun: boolean };
 
 export interface Chain {
   id: string;
-  kind: 'dictionary' | 'iot' | 'attach';
+  kind: 'dictionary' | 'iot' | 'attach' | 'verified' | 'gated' | 'plugin';
   /** Package name, IoT package name, or application name. */
   target: string;
   domains: string[];
@@ -47,6 +65,10 @@ export interface Plan {
   /** Domains no rollout targets: nothing may change on them. */
   decoyDomains: string[];
   allDomains: string[];
+  /** What the slow proxy in front of the OpenSearch node adds to every data-plane request. */
+  nodeDelayMs: number;
+  /** Plugin bundles' files, put in the source bucket by the fixtures. */
+  pluginContents: PluginContent[];
 }
 
 export function makePlan(seed: number, spec: SizeSpec): Plan {
@@ -119,7 +141,17 @@ export function makePlan(seed: number, spec: SizeSpec): Plan {
       ],
     });
   }
+  const more = newPathChains(seed, spec);
+  chains.push(...more.chains);
+  contents.push(...more.contents);
   const decoyDomains = ['decoy-1', 'decoy-2', 'decoy-3'];
   const allDomains = [...chains.flatMap((c) => c.domains), ...decoyDomains];
-  return { chains, contents, decoyDomains, allDomains };
+  return {
+    chains,
+    contents,
+    decoyDomains,
+    allDomains,
+    pluginContents: more.pluginContents,
+    nodeDelayMs: more.nodeDelayMs,
+  };
 }

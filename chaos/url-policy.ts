@@ -22,6 +22,7 @@ import { WorkflowTypes } from '../src/model/constants.js';
 import { FailureTypes } from '../src/model/failures.js';
 import type { ResolvedAddress } from '../src/net/outbound-url.js';
 import { validInputs } from '../harness/hostile-inputs.js';
+import { REBOUND_ADDRESS, REDIRECT_TARGET, REFUSED_URLS } from './hostile-urls.js';
 import type { Violations } from './violations.js';
 
 export interface UrlPolicyContext {
@@ -45,23 +46,14 @@ const REFUSED = /refused before connecting/;
 export async function tryRefusedUrls(ctx: UrlPolicyContext): Promise<UrlPolicyReport> {
   const v = ctx.violations;
   const http = createServer((req, res) => {
-    if (req.url === '/redirect-metadata')
-      return void res.writeHead(302, { location: 'https://169.254.169.254/latest/meta-data/iam/' }).end();
+    if (req.url === '/redirect-metadata') return void res.writeHead(302, { location: REDIRECT_TARGET }).end();
     if (req.url === '/rebind.txt') return void res.writeHead(200).end('rebind, rebound\n');
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const port = (http.address() as AddressInfo).port;
   const cases: Array<{ id: string; url: string; kind: string }> = [
-    {
-      id: 'metadata-ipv4',
-      url: 'https://169.254.169.254/latest/meta-data/iam/security-credentials/',
-      kind: 'metadata',
-    },
-    { id: 'metadata-ipv6', url: 'https://[fd00:ec2::254]/latest/meta-data/', kind: 'metadata' },
-    { id: 'link-local', url: 'https://169.254.10.20/synonyms.txt', kind: 'link-local' },
-    { id: 'private-10', url: 'https://10.0.0.7/synonyms.txt', kind: 'private' },
-    { id: 'private-192', url: 'https://192.168.1.20/synonyms.txt', kind: 'private' },
+    ...REFUSED_URLS,
     { id: 'redirect-metadata', url: `http://127.0.0.1:${port}/redirect-metadata`, kind: 'metadata' },
   ];
   const runs: UrlPolicyReport['runs'] = [];
@@ -119,7 +111,7 @@ export async function tryRefusedUrls(ctx: UrlPolicyContext): Promise<UrlPolicyRe
     const lookups: string[] = [];
     const resolve = async (host: string) => {
       lookups.push(host);
-      return lookups.length === 1 ? answers[0]! : [{ address: '169.254.169.254', family: 4 as const }];
+      return lookups.length === 1 ? answers[0]! : [{ address: REBOUND_ADDRESS, family: 4 as const }];
     };
     const config = loadStagingConfig({});
     const staging = createS3Activities(

@@ -109,10 +109,13 @@ function collect(value: unknown, out: Collected, depth = 0): void {
 }
 
 function payloadText(payload: Payload): string {
+  // Metadata values and data are bytes as the server stores them; a decoded payload's may be other shapes.
+  const text = (v: unknown) =>
+    v instanceof Uint8Array ? utf8.decode(v) : typeof v === 'string' ? v : v ? JSON.stringify(v) : '';
   const meta = Object.entries(payload.metadata ?? {})
-    .map(([k, v]) => `${k}=${v ? utf8.decode(v) : ''}`)
+    .map(([k, v]) => `${k}=${text(v)}`)
     .join(' ');
-  return `${meta}\n${payload.data ? utf8.decode(payload.data) : ''}`;
+  return `${meta}\n${text(payload.data)}`;
 }
 
 /** History events as fetchHistory() returns them. */

@@ -214,7 +214,8 @@ export function createOpenSearchPluginActivities(deps: ActivityDeps) {
     /**
      * AssociatePackages: the whole bundle on one domain in one call, the license and the
      * configuration naming the plugin as their prerequisite. A ConflictException after our own
-     * call's answer was lost shows as rows already ASSOCIATING: then it is under way.
+     * call's answer was lost shows as rows already ASSOCIATING: then it is under way; or, once the
+     * deployment is over, as "already in desired state": then it is done (the wait confirms it).
      */
     async associatePluginBundle(input: {
       domain: string;
@@ -234,6 +235,7 @@ export function createOpenSearchPluginActivities(deps: ActivityDeps) {
       } catch (err) {
         const context = { service: 'es', operation: 'AssociatePackages', domain: input.domain } as const;
         if (isAwsError(err, 'ConflictException')) {
+          if (/already in desired state/i.test((err as Error).message)) return 'started';
           const rows = new Map((await domainRows(input.domain)).map((r) => [r.packageId, r]));
           if (input.packages.every((p) => rows.get(p.packageId)?.status === 'ASSOCIATING')) return 'started';
           // Another configuration change runs: retried with backoff until it is over.
@@ -256,6 +258,11 @@ export function createOpenSearchPluginActivities(deps: ActivityDeps) {
         return 'started';
       } catch (err) {
         const context = { service: 'es', operation: 'DissociatePackages', domain: input.domain } as const;
+        // Resent after its answer was lost, once the deployment is over: nothing left to dissociate.
+        if (isAwsError(err, 'ResourceNotFoundException') && /not associated/i.test((err as Error).message)) {
+          const rows = new Set((await domainRows(input.domain)).map((r) => r.packageId));
+          if (input.packageIds.every((id) => !rows.has(id))) return 'started';
+        }
         if (isAwsError(err, 'ConflictException')) {
           const rows = new Map((await domainRows(input.domain)).map((r) => [r.packageId, r]));
           if (input.packageIds.every((id) => !rows.has(id) || rows.get(id)?.status === 'DISSOCIATING'))

@@ -22,7 +22,7 @@
  *   GET    /_emulator/state                               -> EmulatorStateSnapshot
  *   POST   /_emulator/save                                -> {}   write the state file now
  *   GET    /_emulator/rate-limits                         -> { limits, counts }   (rate-limits.ts)
- *   PUT    /_emulator/rate-limits  { es?: {rate, burst} | null, iot?, s3? } -> { limits }
+ *   PUT    /_emulator/rate-limits  { es?: {rate, burst} | null, iot?, s3?, sts?, monitoring? } -> { limits }
  *   POST   /_emulator/alarms   { alarms: [{ name, state?, reason? }] } -> { created: string[] }
  *   GET    /_emulator/alarms                              -> [{ name, state, reason }]
  *   GET    /_emulator/places                              -> [{ account, region }] (the default first)
@@ -139,6 +139,7 @@ const rateLimitsSchema = z
     iot: rateLimitSchema.optional(),
     s3: rateLimitSchema.optional(),
     sts: rateLimitSchema.optional(),
+    monitoring: rateLimitSchema.optional(),
   })
   .strict();
 const alarmSeedSchema = z

@@ -26,4 +26,6 @@ export const Patches = {
   fleetTargets: 'fleet-targets',
   /** packageRemoval, dataSourceAttachment and iotPackageRelease: their AWS calls carry a task queue priority (call-priority.ts). */
   otherWorkflowsCallPriority: 'other-workflows-call-priority',
+  /** pluginRollout's staging has a 10 s heartbeat timeout, as the dictionary rollout's (a dead worker's staging is retried in seconds). */
+  pluginStagingHeartbeat: 'plugin-staging-heartbeat',
 } as const;

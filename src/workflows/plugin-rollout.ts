@@ -11,7 +11,13 @@
  * deploy domain by domain) over one outcomes map, and reads best in the order it runs. When it
  * gains steps (health gates, verification), make it a folder as dictionary-rollout/ is.
  */
-import { ApplicationFailure, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+} from '@temporalio/workflow';
 import type {
   createOpenSearchPluginActivities,
   DeploymentStatus,
@@ -34,6 +40,7 @@ import {
 import { awsCallOptions, latestDeadline, pollingOptions } from './activity-options.js';
 import { errorSummary, parseWorkflowInput, surfaceActivityFailure } from './failures.js';
 import { pluginRolloutMessages } from './messages.js';
+import { Patches } from './patches.js';
 import { publishIdentity, publishStatus } from './search-attributes.js';
 import { WorkflowTypes } from '../model/constants.js';
 import { slidingWindow } from './sliding-window.js';
@@ -281,11 +288,13 @@ async function publishBundle(
   nextPhase: () => void,
 ): Promise<void> {
   const staged = [];
+  // Staging heartbeats: a worker that dies mid-staging costs seconds, not the 5-minute timeout.
+  const heartbeat = patched(Patches.pluginStagingHeartbeat) ? { heartbeatTimeout: '10s' } : {};
   for (const b of bundle) {
     const spec = input.bundle[b.role]!;
     staged.push(
       await staging.stageDictionary.executeWithOptions(
-        { ...callOptions, startToCloseTimeout: '5 minutes', summary: `stage ${b.packageName}` },
+        { ...callOptions, startToCloseTimeout: '5 minutes', ...heartbeat, summary: `stage ${b.packageName}` },
         [{ source: spec.source!, staging: input.staging, packageType: b.packageType }],
       ),
     );
@@ -334,7 +343,8 @@ async function publishBundle(
         { ...callOptions, summary: `find package ${b.packageName}` },
         [{ packageName: b.packageName }],
       );
-      b.change = created === 'created' ? 'created' : 'unchanged';
+      // 'exists' with this content: our own earlier attempt made it (its answer was lost).
+      b.change = created === 'created' || found?.contentSha256 === object.sha256 ? 'created' : 'unchanged';
     } else if (found.contentSha256 !== object.sha256) {
       notVersion.set(found.packageId, found.availableVersion);
       await packages.updatePackage.executeWithOptions(

@@ -1,7 +1,7 @@
 import { ListDomainNamesCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { RateLimiter, parseRateLimitFlag } from '../../src/emulator/rate-limits.js';
+import { ASSUMED_AWS_LIMITS, RateLimiter, parseRateLimitFlag } from '../../src/emulator/rate-limits.js';
 import { credentials, failure, useEmulator } from './harness.js';
 
 const h = useEmulator();
@@ -56,6 +56,12 @@ describe('rate limits (token buckets per account, Region and API family)', () =>
     expect(parseRateLimitFlag('iot=5,8')).toEqual({ family: 'iot', limit: { rate: 5, burst: 8 } });
     expect(() => parseRateLimitFlag('es=0')).toThrow(/rate > 0/);
     expect(() => parseRateLimitFlag('ec2=1')).toThrow(/es, iot or s3/);
+  });
+
+  it('sets every family the limiter knows through the control API, CloudWatch (monitoring) included', async () => {
+    const limits = await h.control.setRateLimits(ASSUMED_AWS_LIMITS);
+    expect(limits).toEqual(ASSUMED_AWS_LIMITS);
+    expect((await h.control.setRateLimits({ monitoring: null })).monitoring).toBeUndefined();
   });
 
   it('refuses a bad limit on the control API, naming the field', async () => {

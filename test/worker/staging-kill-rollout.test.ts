@@ -6,6 +6,7 @@ import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { destroyAwsClients } from '../../src/aws/clients.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
+import { startPluginRollout } from '../../src/client/plugin-rollout.js';
 import {
   HELD_DOWNLOAD_HOLD_AT,
   HELD_DOWNLOAD_SIZE,
@@ -126,5 +127,73 @@ describe('a dictionary rollout whose worker dies while staging a 50 MB URL sourc
       proto.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
     );
     await recordHistory(client, workflowId, 'dictionary-rollout-staging-heartbeat');
+  });
+});
+
+describe('a plugin rollout whose worker dies while staging the plugin file', () => {
+  it('retries the staging after the heartbeat timeout, not the 5-minute start-to-close timeout', async () => {
+    // Found by the chaos suite: the plugin rollout scheduled staging without a heartbeat timeout.
+    const held = await startHeldDownload();
+    try {
+      const client = new Client({ connection });
+      const queue = `hb-kill-plugin-${randomUUID().slice(0, 8)}`;
+      const pluginWorkers = [0, 1].map(() =>
+        spawnWorker({
+          TEMPORAL_ADDRESS: inject('temporalAddress'),
+          ROLLOUTS_TASK_QUEUE: queue,
+          ROLLOUTS_SHUTDOWN_GRACE_SECONDS: '1',
+          AWS_ENDPOINT_URL: emulator.url,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+        }),
+      );
+      workers.push(...pluginWorkers);
+      await Promise.all(pluginWorkers.map((w) => w.waitForLine(/"msg":"worker started"/, 180_000)));
+      const { handle, workflowId } = await startPluginRollout(
+        client,
+        {
+          engineVersion: 'OpenSearch_2.19',
+          bundle: {
+            plugin: {
+              packageName: 'plugin-hb-kill',
+              source: { kind: 'url', url: `${held.base}/plugin.zip` },
+            },
+          },
+          staging: { bucket: 'hb-kill-staging' },
+          domains: ['hb-kill'],
+          pollIntervalSeconds: 0.3,
+        },
+        { taskQueue: queue },
+      );
+      await until(() => (held.requests[0]?.sent ?? 0) >= HOLD_AT, 'the first download to reach 8 MB');
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      const identity = pending.find((p) => p.activityType?.name === 'stageDictionary')?.lastWorkerIdentity;
+      const victim = pluginWorkers.find((w) => identity?.startsWith(`${w.child.pid}@`));
+      expect(victim, `a worker with identity ${identity}`).toBeDefined();
+      victim!.child.kill('SIGKILL');
+      // The second download is the retried staging; the run itself may then end either way (the
+      // held file is dictionary lines, not a ZIP): what matters here is how the staging was retried.
+      await until(() => held.requests.length >= 2 && held.requests[1]!.sent === SIZE, 'the retried download');
+      await handle.result().catch(() => undefined);
+      const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      const scheduledEvent = events.find(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'stageDictionary',
+      )!;
+      expect(Number(scheduledEvent.activityTaskScheduledEventAttributes!.heartbeatTimeout?.seconds)).toBe(10);
+      const started = events.find(
+        (e) =>
+          e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() ===
+          scheduledEvent.eventId!.toString(),
+      )!.activityTaskStartedEventAttributes!;
+      expect(started.attempt).toBe(2);
+      expect(started.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(
+        proto.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
+      );
+      await recordHistory(client, workflowId, 'plugin-rollout-staging-heartbeat');
+    } finally {
+      held.server.closeAllConnections();
+      held.server.close();
+    }
   });
 });

@@ -204,6 +204,24 @@ describe('plugin rollout', () => {
     await recordHistory(stack.client, workflowId, 'plugin-rollout-remove');
   });
 
+  it('says created when its own CreatePackage was applied but its answer lost (found by the chaos suite)', async () => {
+    await stack.emulator.control.seedDomains([{ name: 'plug-lost', engineVersion: ENGINE }]);
+    // The package is made, then the connection is reset: the resent call finds it already there.
+    await stack.emulator.control.addFault({
+      service: 'es',
+      operation: 'CreatePackage',
+      resetAfterProbability: 1,
+      remaining: 1,
+    });
+    const { result } = await runWatched(pluginInput('lost-answer-plugin', ['plug-lost']));
+    expect(result.outcome).toBe('succeeded');
+    expect(result.packages[0]!.change).toBe('created');
+    const creates = (await stack.emulator.control.calls({ operation: 'CreatePackage' })).filter(
+      (c) => c.resource?.packageName === 'lost-answer-plugin' || c.fault === 'reset-after',
+    );
+    expect(creates.some((c) => c.fault === 'reset-after')).toBe(true);
+  });
+
   it('refuses bad input before any AWS call, naming the field', async () => {
     await stack.emulator.control.clearCalls();
     const noEngine = pluginInput('no-engine', ['plug-a']);
