@@ -28,6 +28,11 @@ const RETRYABLE_CODES = new Set([
   'BaseException', // OpenSearch's generic 5xx shape
   'RequestTimeout',
   'RequestTimeoutException',
+  // A session that ended early: the credentials are renewed before the retry (src/aws/places.ts;
+  // the default chain renews its own), so asking again is what fixes it.
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'RequestExpired',
 ]);
 
 export function awsErrorCode(err: unknown): string {

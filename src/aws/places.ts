@@ -74,7 +74,7 @@ export interface PlaceClients {
   readonly identity: string;
   /** The place's clients, built and cached on first use; rejects with PlaceUnreachable. */
   clientsFor(place: Place): Promise<AwsClients>;
-  /** How many places have clients now (tests, logs). */
+  /** How many client sets were built (one per place, plus one per session that ended early). */
   size(): number;
   /** Destroys every cached client (worker shutdown). */
   destroy(): void;
@@ -103,7 +103,7 @@ export function createPlaceClients(options: PlaceClientOptions = {}): PlaceClien
   const cache = new Map<string, Entry>();
   const built: AwsClients[] = [];
 
-  const build = async (place: Place): Promise<AwsClients> => {
+  const build = async (place: Place, forget: () => void): Promise<AwsClients> => {
     let credentials = options.credentials;
     if (place.roleArn) {
       const provider = sharedSession(
@@ -141,6 +141,7 @@ export function createPlaceClients(options: PlaceClientOptions = {}): PlaceClien
       },
       env,
     );
+    if (place.roleArn) forgetOnExpiredSession(clients, forget);
     built.push(clients);
     return clients;
   };
@@ -151,7 +152,12 @@ export function createPlaceClients(options: PlaceClientOptions = {}): PlaceClien
       const key = [place.region, place.roleArn ?? '', place.externalId ?? ''].join('\n');
       const cached = cache.get(key);
       if (cached && (cached.failedUntil === undefined || cached.failedUntil > now())) return cached.clients;
-      const entry: Entry = { clients: build(place) };
+      // The SDK's clients keep a session's keys until its Expiration; a session ended before that
+      // (revoked, say) is only left behind by building the place's clients anew.
+      const forget = () => {
+        if (cache.get(key) === entry) cache.delete(key);
+      };
+      const entry: Entry = { clients: build(place, forget) };
       cache.set(key, entry);
       entry.clients.catch((err: unknown) => {
         // A refusal is remembered for a while; anything retrying can fix is asked again at once.
@@ -194,6 +200,30 @@ function sharedSession(assume: () => Promise<Identity>, now: () => number): () =
     );
     return pending;
   };
+}
+
+/** AWS's answers to a session that ended before its Expiration said (revoked, clock skew, ...). */
+export const EXPIRED_SESSION_CODES = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired']);
+
+/**
+ * A session can end before its Expiration (revoked, the role's sessions cut off, clock skew).
+ * Without this the place's clients would sign with dead keys until their renewal window; with it,
+ * the failed call's activity retry (expired-session answers are retryable, aws-errors.ts) gets
+ * the place's clients built anew, with a new AssumeRole. The old clients are destroyed at shutdown.
+ */
+function forgetOnExpiredSession(clients: AwsClients, forget: () => void): void {
+  for (const client of Object.values(clients) as { middlewareStack: AwsClients['s3']['middlewareStack'] }[])
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (err) {
+          if (EXPIRED_SESSION_CODES.has((err as { name?: string }).name ?? '')) forget();
+          throw err;
+        }
+      },
+      { step: 'initialize', name: 'forgetExpiredPlaceSession' },
+    );
 }
 
 /** PlaceUnreachable naming the role and STS's answer; retryable unless STS refused. */

@@ -3,6 +3,7 @@ import { DescribeDomainCommand } from '@aws-sdk/client-opensearch';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isRetryableAwsError } from '../../src/activities/aws-errors.js';
 import { awsClientsFor, type ActivityDeps } from '../../src/activities/deps.js';
 import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
 import { createPlaceClients, roleSessionName, type PlaceClients } from '../../src/aws/places.js';
@@ -112,6 +113,33 @@ describe('clients per place', () => {
     const without = await rejection(p.clientsFor({ region: 'us-west-2', roleArn: GUARDED }));
     expect(without.type).toBe(FailureTypes.PlaceUnreachable);
     expect(without.nonRetryable).toBe(true);
+  });
+
+  it('a session that ends early is assumed anew on the next attempt, and the expired answer is retryable', async () => {
+    const p = make();
+    await emulator.control.at({ region: 'eu-west-1', roleArn: ROLE }).seedDomains([{ name: 'search-eu' }]);
+    const clients = await p.clientsFor(EU);
+    await clients.opensearch.send(new DescribeDomainCommand({ DomainName: 'search-eu' }));
+    expect(await assumeRoleCalls()).toBe(1);
+
+    // The session is ended by STS long before its Expiration (revoked, say).
+    await emulator.control.expireSessions(ROLE);
+    const failed = await clients.opensearch.send(new DescribeDomainCommand({ DomainName: 'search-eu' })).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((failed as { name?: string }).name).toMatch(/^ExpiredToken/);
+    expect(isRetryableAwsError(failed)).toBe(true);
+
+    // The retry (an activity's next attempt asks for the place's clients again) signs with a new
+    // session, shared by the place's clients.
+    const renewed = await p.clientsFor(EU);
+    expect(renewed).not.toBe(clients);
+    await renewed.opensearch.send(new DescribeDomainCommand({ DomainName: 'search-eu' }));
+    await renewed.s3.send(new ListBucketsCommand({}));
+    expect(await p.clientsFor(EU)).toBe(renewed);
+    expect(await assumeRoleCalls()).toBe(2);
+    expect((await emulator.control.sessions()).map((s) => s.expired)).toEqual([true, false]);
   });
 
   it('renews the session before it expires: one more AssumeRole for all the clients, then calls go on', async () => {
