@@ -92,6 +92,9 @@ export function destroyAwsClients(clients: AwsClients): void {
   clients.cloudwatch.destroy();
 }
 
+/** What the repository's own tools sign with against the emulator (it takes any credentials). */
+export const EMULATOR_DEMO_CREDENTIALS = { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' };
+
 /**
  * Clients for the repository's AWS emulator (CLI `emulator` and `dev`, tests, chaos, bench): every
  * service at one endpoint, in us-east-1. The emulator takes any credentials; pass real-looking ones
@@ -104,7 +107,7 @@ export function createEmulatorAwsClients(
   return createAwsClients({
     endpoint,
     region: 'us-east-1',
-    credentials: options.credentials ?? { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' },
+    credentials: options.credentials ?? EMULATOR_DEMO_CREDENTIALS,
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
   });
 }

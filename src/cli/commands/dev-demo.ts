@@ -11,6 +11,7 @@ import {
   createAwsClients,
   createEmulatorAwsClients,
   destroyAwsClients,
+  EMULATOR_DEMO_CREDENTIALS,
   type AwsClients,
 } from '../../aws/clients.js';
 import { startDictionaryRollout } from '../../client/dictionary-rollout.js';
@@ -19,6 +20,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/server.js';
 import { dictionaryRolloutWorkflowId } from '../../model/dictionary-rollout.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { createRolloutWorker } from '../../worker/create-worker.js';
+import { createPlaceClients } from '../../aws/places.js';
 import { bool, list, noPositionals, num, str } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { connectClient, temporalConfigFrom } from '../context.js';
@@ -176,6 +178,13 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     await dataPlane?.stop();
   });
 
+  // Fleet targets (other Regions and accounts) work in the demo as with `npm run worker`: against
+  // the emulator, every place is at its endpoint and roles are assumed through its STS.
+  const places = createPlaceClients(
+    aws.emulator ? { endpoint: aws.emulator.url, credentials: EMULATOR_DEMO_CREDENTIALS } : {},
+  );
+  ctx.onClose(() => places.destroy());
+
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const native = await NativeConnection.connect({
     address: config.address,
@@ -192,6 +201,7 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
         ? { dataPlane: createDataPlaneClients({ signing: 'none', requestTimeoutMs: 10_000 }) }
         : {}),
     },
+    places,
     shutdownGraceTime: '5s',
     ...(config.dataConverter ? { dataConverter: config.dataConverter } : {}),
   });
