@@ -28,4 +28,6 @@ export const Patches = {
   otherWorkflowsCallPriority: 'other-workflows-call-priority',
   /** pluginRollout's staging has a 10 s heartbeat timeout, as the dictionary rollout's (a dead worker's staging is retried in seconds). */
   pluginStagingHeartbeat: 'plugin-staging-heartbeat',
+  /** Verified rollouts: a data-plane activity's start-to-close is 45 s (was 2 minutes), so a dead worker's request is retried sooner. */
+  dataPlaneTimeout: 'data-plane-timeout',
 } as const;

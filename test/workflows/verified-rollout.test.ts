@@ -204,6 +204,19 @@ describe('verified dictionary rollout', () => {
       probesPassed: 2,
       probesFailed: 0,
     });
+    // Each data-plane request is one activity ending within 45 s (the client's 30 s request
+    // timeout and a margin), so a dead worker's request is retried that soon (patch data-plane-timeout).
+    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+    const dataPlaneTimeouts = (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .filter(
+        (a) =>
+          a &&
+          ['analyzeProbe', 'refreshSearchAnalyzers', 'clusterHealth'].includes(a.activityType?.name ?? ''),
+      )
+      .map((a) => Number(a!.startToCloseTimeout?.seconds ?? 0));
+    expect(dataPlaneTimeouts.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(dataPlaneTimeouts)).toEqual(new Set([45]));
     await recordHistory(stack.client, workflowId, 'dictionary-rollout-verified');
   });
 

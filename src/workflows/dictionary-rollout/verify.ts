@@ -13,7 +13,8 @@
  * Every request is its own activity (one data-plane call each); results carry index names,
  * counts and probe tokens only, never documents.
  */
-import { ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { Patches } from '../patches.js';
 import type { createOpenSearchDataPlaneActivities } from '../../activities/opensearch-data-plane.js';
 import type { createOpenSearchDomainActivities } from '../../activities/opensearch-domains.js';
 import type { DomainOutcome } from '../../model/dictionary-rollout.js';
@@ -119,7 +120,13 @@ async function verifyDomain(
   checks: ProbeCheck[],
 ): Promise<{ verification: DomainVerification; error?: DomainOutcome['error'] }> {
   const input = state.input.verification!;
-  const options = { ...dataPlaneOptions(input.maxAttempts) };
+  // A data-plane request ends by the client's own request timeout (30 s); 45 s bounds how long a
+  // worker that died mid-request holds the domain (an index closed for a close/open refresh stays
+  // closed until the retry). Runs started before the patch keep the 2 minutes they were recorded with.
+  const options = {
+    ...dataPlaneOptions(input.maxAttempts),
+    ...(patched(Patches.dataPlaneTimeout) ? { startToCloseTimeout: '45 seconds' as const } : {}),
+  };
   // Fleets: a placed domain is named by its target key, read at its place, and checked against
   // its place's package; plain names are their own key and use the run's package, as before.
   const domain = o.target ?? o.domain;
