@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { createBuckets } from '../../../src/cli/commands/emulator.js';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { startEmulator } from '../../../src/emulator/server.js';
 import type { DictionaryRolloutResult } from '../../../src/model/dictionary-rollout.js';
 import { runCli, startCli } from './run-cli.js';
@@ -122,8 +122,24 @@ describe('rollouts dev pointed elsewhere by environment only', () => {
       durations: { packageCopyingMs: 0, packageValidatingMs: 0, associationMs: 0 },
     });
     try {
-      await aws.control.seedDomains([{ name: 'prod-search-a' }, { name: 'prod-search-b' }]);
-      await createBuckets(aws.url, ['prod-staging']);
+      // The domains and the bucket are in the Region the demo is given (the emulator keeps each
+      // Region's resources apart, and packages import only from a bucket in their own Region).
+      await aws.control
+        .at({ region: 'eu-west-1', account: '123456789012' })
+        .seedDomains([{ name: 'prod-search-a' }, { name: 'prod-search-b' }]);
+      const s3 = new S3Client({
+        endpoint: aws.url,
+        region: 'eu-west-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' },
+      });
+      await s3.send(
+        new CreateBucketCommand({
+          Bucket: 'prod-staging',
+          CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+        }),
+      );
+      s3.destroy();
       const dataHome = mkdtempSync(join(tmpdir(), 'rollouts-demo-'));
       const run = await runCli(['dev', '--exit-when-done', '--json'], {
         ...demoEnv(dataHome),
