@@ -8,14 +8,16 @@ import type { createS3Activities } from '../../activities/s3.js';
 import { FailureTypes } from '../../model/failures.js';
 import { awsCallOptions, latestDeadline, pollingOptions } from '../activity-options.js';
 
-export const callOptions = awsCallOptions([
+/** The failure types that end a call for good (AWS's decisions, or a file that cannot be used). */
+export const finalFailureTypes = [
   FailureTypes.InvalidSource,
   FailureTypes.InvalidDictionary,
   FailureTypes.AwsRequestRejected,
   FailureTypes.AssociationFailed,
   FailureTypes.PackageInUse,
   FailureTypes.DissociationFailed,
-]);
+];
+export const callOptions = awsCallOptions(finalFailureTypes);
 
 /** Reading and hashing a large file takes longer than one AWS call. */
 export const stagingOptions = { ...callOptions, startToCloseTimeout: '5 minutes' } as const;

@@ -8,16 +8,9 @@ import type { createFleetActivities } from '../../../activities/fleet.js';
 import type { createOpenSearchPackageActivities } from '../../../activities/opensearch-packages.js';
 import { FailureTypes } from '../../../model/failures.js';
 import { awsCallOptions } from '../../activity-options.js';
+import { finalFailureTypes } from '../activities.js';
 
-export const fleetCallOptions = awsCallOptions([
-  FailureTypes.InvalidSource,
-  FailureTypes.InvalidDictionary,
-  FailureTypes.AwsRequestRejected,
-  FailureTypes.AssociationFailed,
-  FailureTypes.PackageInUse,
-  FailureTypes.DissociationFailed,
-  FailureTypes.PlaceUnreachable,
-]);
+export const fleetCallOptions = awsCallOptions([...finalFailureTypes, FailureTypes.PlaceUnreachable]);
 
 export const fleetCalls = proxyActivities<ReturnType<typeof createFleetActivities>>(fleetCallOptions);
 export const placePackages =
