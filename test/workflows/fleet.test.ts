@@ -168,6 +168,23 @@ describe('fleet dictionary rollout', () => {
       runs.some((r) => r.workflowId === first.workflowId),
     );
     expect(listed.map((r) => r.workflowId)).toContain(first.workflowId);
+    // Each association is scheduled with its place as the fairness key (a per-place share of the
+    // task queue, and with a per-key limit a per-place AWS call budget: docs/rate-limits.md).
+    const fairness = new Map<string, Set<string>>();
+    for (const e of (await first.handle.fetchHistory()).events ?? []) {
+      const a = e.activityTaskScheduledEventAttributes;
+      if (a?.activityType?.name !== 'associatePackage') continue;
+      const domain = (JSON.parse(Buffer.from(a.input!.payloads![0]!.data!).toString()) as { domain: string })
+        .domain;
+      const keys = fairness.get(domain) ?? new Set<string>();
+      keys.add(a.priority?.fairnessKey ?? '');
+      fairness.set(domain, keys);
+    }
+    expect(Object.fromEntries([...fairness].map(([d, keys]) => [d, [...keys]]))).toEqual({
+      ...Object.fromEntries(fleet.home.map((d) => [d, ['default']])),
+      ...Object.fromEntries(fleet.euDomains.map((d) => [d, ['eu-west-1']])),
+      ...Object.fromEntries(fleet.apDomains.map((d) => [d, ['ap-southeast-2/210987654321']])),
+    });
     await recordHistory(stack.client, first.workflowId, 'dictionary-rollout-fleet-3-regions-2-accounts');
 
     await stack.emulator.control.clearCalls();

@@ -10,7 +10,7 @@ import type { AssociationStatus } from '../../../model/opensearch-packages.js';
 import { errorSummary } from '../../failures.js';
 import { slidingWindow } from '../../sliding-window.js';
 import { domainWaitOptions } from '../activities.js';
-import { callPriority } from '../priority.js';
+import { fleetCallPriority } from '../priority.js';
 import type { DictionaryRolloutState } from '../state.js';
 import { fleetCallOptions, placePackages } from './activities.js';
 import { at, placeOf, type PlaceRun } from './place-run.js';
@@ -42,7 +42,7 @@ export async function associateFleetWave(state: DictionaryRolloutState, keys: st
             const r = await placePackages.associatePackage.executeWithOptions(
               {
                 ...fleetCallOptions,
-                ...callPriority(state),
+                ...fleetCallPriority(state, run.place),
                 summary: `${run.key}: associate ${packageId} ${version} -> ${o.domain}`,
               },
               [{ ...at(run), packageId, domain: o.domain }],
@@ -57,7 +57,7 @@ export async function associateFleetWave(state: DictionaryRolloutState, keys: st
           const settled = await placePackages.waitForAssociations.executeWithOptions(
             {
               ...domainWaitOptions(policy.pollIntervalSeconds, watching),
-              ...callPriority(state),
+              ...fleetCallPriority(state, run.place),
               summary: `${run.key}: wait for ${watching.length} domain(s) to be ACTIVE at ${version}`,
             },
             [

@@ -4,7 +4,7 @@
  * (`regions`: a canary in the first Region, then Region by Region).
  */
 import { planWaves } from '../../../model/dictionary-rollout.js';
-import { callPriority } from '../priority.js';
+import { fleetCallPriority } from '../priority.js';
 import type { DictionaryRolloutState } from '../state.js';
 import { fleetCallOptions, placePackages } from './activities.js';
 import { at, placeRuns } from './place-run.js';
@@ -20,7 +20,7 @@ export async function planFleet(state: DictionaryRolloutState): Promise<void> {
           .executeWithOptions(
             {
               ...fleetCallOptions,
-              ...callPriority(state),
+              ...fleetCallPriority(state, run.place),
               summary: `${run.key}: read domains of ${run.pkg!.packageId}`,
             },
             [{ ...at(run), packageId: run.pkg!.packageId }],

@@ -9,7 +9,7 @@ import { commitMessageFor, describeWithMarker } from '../../../model/dictionary-
 import { RolloutRegions } from '../../../model/search-attributes.js';
 import { errorSummary } from '../../failures.js';
 import { packageWaitOptions, staging, stagingHeartbeatOptions } from '../activities.js';
-import { callPriority } from '../priority.js';
+import { callPriority, fleetCallPriority } from '../priority.js';
 import type { Published } from '../publish.js';
 import type { DictionaryRolloutState, PackageChange } from '../state.js';
 import { fleetCallOptions, fleetCalls, placePackages } from './activities.js';
@@ -58,7 +58,7 @@ async function preparePlace(state: DictionaryRolloutState, run: PlaceRun): Promi
   const description = describeWithMarker(input.description, sha);
   const opts = (summary: string) => ({
     ...fleetCallOptions,
-    ...callPriority(state),
+    ...fleetCallPriority(state, run.place),
     summary: `${run.key}: ${summary}`,
   });
   try {
@@ -122,7 +122,7 @@ async function preparePlace(state: DictionaryRolloutState, run: PlaceRun): Promi
     }
     run.pkg = await placePackages.waitForPackageAvailable.executeWithOptions(
       {
-        ...callPriority(state),
+        ...fleetCallPriority(state, run.place),
         ...packageWaitOptions(input.policy.pollIntervalSeconds),
         summary: `${run.key}: wait until ${pkg.packageId} is AVAILABLE`,
       },

@@ -14,7 +14,7 @@ import type { AssociationStatus, DissociationStatus } from '../../../model/opens
 import { errorSummary } from '../../failures.js';
 import { slidingWindow } from '../../sliding-window.js';
 import { domainWaitOptions, packageWaitOptions } from '../activities.js';
-import { callPriority } from '../priority.js';
+import { fleetCallPriority } from '../priority.js';
 import { verifyRestored } from '../verify.js';
 import type { DictionaryRolloutState } from '../state.js';
 import { fleetCallOptions, placePackages } from './activities.js';
@@ -45,7 +45,7 @@ async function rollbackPlace(
   const packageId = run.pkg!.packageId;
   const opts = (summary: string) => ({
     ...fleetCallOptions,
-    ...callPriority(state),
+    ...fleetCallPriority(state, run.place),
     summary: `${run.key}: rollback: ${summary}`,
   });
   const toRestore = list.filter((o) => o.previousVersion !== undefined);
@@ -76,7 +76,7 @@ async function rollbackPlace(
         ]);
         const restored = await placePackages.waitForPackageAvailable.executeWithOptions(
           {
-            ...callPriority(state),
+            ...fleetCallPriority(state, run.place),
             ...packageWaitOptions(policy.pollIntervalSeconds),
             summary: `${run.key}: wait until ${packageId} is AVAILABLE (rollback)`,
           },
