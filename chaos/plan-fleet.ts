@@ -11,6 +11,9 @@ import { Dice } from './dice.js';
 import type { SizeSpec } from './options.js';
 import type { Chain, DictionaryContent, Step } from './plan.js';
 
+/** Workflow ids of fleet chains' runs (dictionaryRolloutWorkflowId of `chaos-fleet-<i>`). */
+export const FLEET_WORKFLOW_PREFIX = 'dictionary-rollout/chaos-fleet-';
+
 export const FLEET_ROLE = 'arn:aws:iam::210987654321:role/chaos-rollouts';
 export const FLEET_EXTERNAL_ID = 'chaos-fleet-external-id';
 
