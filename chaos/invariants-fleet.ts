@@ -11,7 +11,8 @@
  *   before the run; no domain left in an unfinished state;
  * - at the end of a chain, each domain is ACTIVE at its own place's version of the chain's last
  *   successful run, or the chain's last run reports it failed or not-started (and it is not left
- *   mid-association): nothing between versions unexplained.
+ *   mid-association), or current at that run's version (a halted run's earlier waves): nothing
+ *   between versions unexplained.
  */
 import type { EmulatorStateSnapshot } from '../src/emulator/types.js';
 import type { DictionaryRolloutResult, DomainOutcome } from '../src/model/dictionary-rollout.js';
@@ -120,7 +121,8 @@ export function checkFleetRun(r: RunRecord, before: PlaceStates, after: PlaceSta
 
 /**
  * At the end of a fleet chain: every domain is ACTIVE at its place's version of the chain's last
- * successful run, or the chain's last run says it failed or was not started.
+ * successful run, or the chain's last run says it failed or was not started, or that it is current
+ * at that run's version (and it is).
  */
 export function checkFleetChainEnd(
   chain: { id: string; target: string; domains: string[] },
@@ -132,6 +134,7 @@ export function checkFleetChainEnd(
   const lastOk = runs.filter((r) => r.status === 'COMPLETED').at(-1);
   const last = runs.at(-1);
   const okResult = lastOk?.result as DictionaryRolloutResult | undefined;
+  const lastResult = last?.result as DictionaryRolloutResult | undefined;
   const lastRows = new Map(
     ((last?.result as DictionaryRolloutResult | undefined)?.domains ?? []).map((d) => [keyOf(d), d]),
   );
@@ -145,11 +148,17 @@ export function checkFleetChainEnd(
       now.packageId === want.packageId &&
       now.packageVersion === want.targetVersion;
     const reported = lastRows.get(key);
+    // A later run that failed (halt) leaves earlier waves current at its version: what it reports.
+    const lastTarget = lastResult ? placeTarget(lastResult, place) : undefined;
     const explained =
       reported !== undefined &&
-      (reported.state === 'failed' || reported.state === 'not-started') &&
-      now?.status !== 'ASSOCIATING' &&
-      now?.status !== 'DISSOCIATING';
+      (((reported.state === 'failed' || reported.state === 'not-started') &&
+        now?.status !== 'ASSOCIATING' &&
+        now?.status !== 'DISSOCIATING') ||
+        ((reported.state === 'current' || reported.state === 'skipped') &&
+          now?.status === 'ACTIVE' &&
+          now.packageId === lastTarget?.packageId &&
+          now.packageVersion === lastTarget.targetVersion));
     v.check(
       'fleets: each domain at its place’s version of the last successful run',
       atLastOk || explained,
