@@ -178,15 +178,11 @@ describe('chaos fleet invariants', () => {
         ),
       ),
     ).toEqual([]);
-    // The failed run's canary said current at v3 but is still at v2: a violation.
+    // The halted run's canary said current at v3 but is back at v1 (neither version): a violation.
+    const backAtV1: PlaceStates = { default: before.default!, [EU]: afterGood[EU]! };
     expect(
       violated((v) =>
-        checkFleetChainEnd(
-          { id: 'fleet-0', target: NAME, domains: DOMAINS },
-          [goodRun, failed],
-          afterGood,
-          v,
-        ),
+        checkFleetChainEnd({ id: 'fleet-0', target: NAME, domains: DOMAINS }, [goodRun, failed], backAtV1, v),
       ),
     ).toEqual(['fleets: each domain at its place’s version of the last successful run']);
     // The same end state, but the eu domain left at v1 with nothing reported: a violation.
