@@ -60,6 +60,11 @@ export function checkFleetRun(r: RunRecord, before: PlaceStates, after: PlaceSta
           .join(', ')})`,
     );
   const result = r.result as DictionaryRolloutResult | undefined;
+  v.check(
+    'a rollout that ran has a result',
+    result !== undefined,
+    () => `${where}: ended ${r.status} ${r.failure?.type}: ${r.failure?.message}`,
+  );
   if (!result) {
     // No result: no place may have a new version of the package.
     for (const place of Object.keys(after)) {
@@ -73,9 +78,25 @@ export function checkFleetRun(r: RunRecord, before: PlaceStates, after: PlaceSta
     return;
   }
   for (const p of result.places ?? []) {
+    v.check(
+      'every failure says why',
+      !p.error || Boolean(p.error.type && p.error.message),
+      () => `${where}: place ${p.place.key} ended without a reason`,
+    );
+    v.check(
+      'transient faults never fail a domain',
+      !p.error,
+      () => `${where}: place ${p.place.key} could not be prepared: ${p.error?.type}: ${p.error?.message}`,
+    );
     if (p.error || !p.targetVersion) continue;
     const made = versionsAt(after[p.place.key], r.target) - versionsAt(before[p.place.key], r.target);
     const expected = p.packageChange === 'unchanged' ? 0 : 1;
+    if (r.expectChange)
+      v.check(
+        'one version per distinct content',
+        p.packageChange === r.expectChange,
+        () => `${where}: expected ${r.expectChange} at ${p.place.key}, got ${p.packageChange}`,
+      );
     v.check(
       'fleets: one version per new content per place',
       made === expected,
@@ -107,9 +128,15 @@ export function checkFleetRun(r: RunRecord, before: PlaceStates, after: PlaceSta
           now.packageVersion === target?.targetVersion,
         detail,
       );
-    else if (row!.state === 'failed')
-      v.check('every failure says why', Boolean(row!.error?.type && row!.error.message), detail);
-    else if (row!.state === 'not-started')
+    else if (row!.state === 'failed') {
+      v.check('every domain called failed says why', Boolean(row!.error?.type && row!.error.message), detail);
+      // No fleet domain is set up to fail: a failure here came from the chaos.
+      v.check(
+        'transient faults never fail a domain',
+        r.failingDomains.includes(key),
+        () => `${where}: ${key} failed: ${row!.error?.type}: ${row!.error?.message}`,
+      );
+    } else if (row!.state === 'not-started')
       v.check(
         'fleets: no domain left between versions unexplained',
         (now?.packageVersion ?? '') === (was?.packageVersion ?? '') && now?.status !== 'ASSOCIATING',
