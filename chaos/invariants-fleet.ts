@@ -5,7 +5,7 @@
  * - per place, at most one package of the chain's name: a CreatePackage retried after a kill or a
  *   lost answer must find the package it made, not make a second one;
  * - per run and place, one version per new content: `created`/`updated` added exactly one version
- *   at the place, `unchanged` none;
+ *   at the place, `unchanged` none; the staged file is in the place's bucket once;
  * - every planned domain is in the result, and each is where its state says: `current`/`skipped`
  *   ACTIVE at its own place's package and target version, `failed` with a reason, `not-started` as
  *   before the run; no domain left in an unfinished state;
@@ -89,6 +89,17 @@ export function checkFleetRun(r: RunRecord, before: PlaceStates, after: PlaceSta
       () => `${where}: place ${p.place.key} could not be prepared: ${p.error?.type}: ${p.error?.message}`,
     );
     if (p.error || !p.targetVersion) continue;
+    if (p.stagedObject) {
+      // The place's copy of the staged file: content-addressed, once per content.
+      const bucket = after[p.place.key]?.s3?.buckets.find((b) => b.name === p.stagedObject!.bucket);
+      const copies = bucket?.objects.filter((o) => o.sha256 === result.contentSha256) ?? [];
+      v.check(
+        'no duplicate S3 objects',
+        copies.length === 1 && copies[0]!.key === p.stagedObject.key,
+        () =>
+          `${where}: ${copies.length} object(s) with sha256 ${result.contentSha256} in ${p.stagedObject!.bucket} at ${p.place.key}: ${copies.map((o) => o.key).join(', ')}`,
+      );
+    }
     const made = versionsAt(after[p.place.key], r.target) - versionsAt(before[p.place.key], r.target);
     const expected = p.packageChange === 'unchanged' ? 0 : 1;
     if (r.expectChange)
