@@ -12,7 +12,9 @@ import {
   checkRemovalRun,
   type RunRecord,
 } from './invariants.js';
+import { checkFleetRun } from './invariants-fleet.js';
 import { checkGatedRun, checkPluginRun, checkVerifiedRun } from './invariants-new-paths.js';
+import { fleetPlaceStates } from './fleet-places.js';
 import { createChainIndexes, type ChaosNode } from './node.js';
 import type { Chain } from './plan.js';
 import { sleep, whileReachable } from './reachability.js';
@@ -68,6 +70,7 @@ export async function runChain(chain: Chain, ctx: ChainContext): Promise<void> {
       continue;
     }
     const before = await ctx.control.state();
+    const fleetBefore = chain.kind === 'fleet' ? await fleetPlaceStates(ctx.control) : undefined;
     const record: RunRecord = {
       chain: chain.id,
       step: index + 1,
@@ -132,7 +135,8 @@ export async function runChain(chain: Chain, ctx: ChainContext): Promise<void> {
     const after = await ctx.control.state();
     const calls = await ctx.control.calls();
     const v = ctx.violations;
-    if (record.kind === 'dictionaryRollout') {
+    if (fleetBefore) checkFleetRun(record, fleetBefore, await fleetPlaceStates(ctx.control), v);
+    else if (record.kind === 'dictionaryRollout') {
       const result = record.result as DictionaryRolloutResult | undefined;
       if (result && result.counts.rolledBack > 0 && result.targetVersion)
         ctx.republished.add(`${record.target} ${result.targetVersion}`);

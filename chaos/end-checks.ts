@@ -8,11 +8,15 @@ import type { DictionaryRolloutResult } from '../src/model/dictionary-rollout.js
 import type { PluginRolloutResult } from '../src/model/plugin-rollout.js';
 import type { RunRecord } from './invariants.js';
 import { checkNoIndexClosed, checkNoThrottlingFailure } from './invariants-new-paths.js';
-import { phasesOf, type KillPoint } from './kills.js';
+import { isFleetRun, phasesOf, type KillPoint } from './kills.js';
 import { analyze, chainIndexes, indexStates, type ChaosNode } from './node.js';
-import type { Plan } from './plan.js';
+import { ACCOUNT, type Plan } from './plan.js';
+import { FLEET_WORKFLOW_PREFIX } from './plan-fleet.js';
 import type { Receiver } from './receiver.js';
 import type { Violations } from './violations.js';
+
+/** The worker's own Region (plain names); fleet chains reach others. */
+const DEFAULT_REGION = 'us-east-1';
 
 export async function checkNewPathsAtEnd(x: {
   plan: Plan;
@@ -64,6 +68,7 @@ export function newPathFigures(x: {
     probes: 0,
     bake: 0,
     'blue-green': 0,
+    fleet: 0,
   };
   for (const k of x.kills) for (const p of phasesOf(k)) killsByPhase[p] = (killsByPhase[p] ?? 0) + 1;
   const gateFailures = gated.flatMap((r) => dict(r)?.gateFailures ?? []);
@@ -72,8 +77,30 @@ export function newPathFigures(x: {
     x.chaosCalls.length > 1
       ? (Date.parse(x.chaosCalls.at(-1)!.realAt) - Date.parse(x.chaosCalls[0]!.realAt)) / 1000
       : 0;
+  // Fleet runs: their places, and the kills that landed in one (by the activity they interrupted).
+  const fleetRuns = x.records.filter((r) => r.workflowId.startsWith(FLEET_WORKFLOW_PREFIX));
+  const fleetPlaces = new Set(fleetRuns.flatMap((r) => (dict(r)?.places ?? []).map((p) => p.place.key)));
+  const fleetKills = x.kills.filter((k) => (k.killed ?? []).some((a) => isFleetRun(a.workflowId)));
+  const fleetKillsByActivity: Record<string, number> = {};
+  for (const k of fleetKills)
+    for (const a of new Set((k.killed ?? []).filter((a) => isFleetRun(a.workflowId)).map((a) => a.activity)))
+      fleetKillsByActivity[a] = (fleetKillsByActivity[a] ?? 0) + 1;
+  const otherPlaceCalls = x.chaosCalls.filter((c) => c.region !== DEFAULT_REGION || c.account !== ACCOUNT);
   return {
     killsByPhase,
+    fleet: {
+      runs: fleetRuns.length,
+      places: fleetPlaces.size,
+      domainsCurrent: fleetRuns.reduce(
+        (n, r) => n + (dict(r)?.domains.filter((d) => d.state === 'current').length ?? 0),
+        0,
+      ),
+      domainsFailed: fleetRuns.reduce((n, r) => n + (dict(r)?.counts.failed ?? 0), 0),
+      killsInFleetRuns: fleetKills.length,
+      killsByActivity: fleetKillsByActivity,
+      callsAtOtherPlaces: otherPlaceCalls.length,
+      faultsAtOtherPlaces: otherPlaceCalls.filter((c) => c.fault).length,
+    },
     phaseKills: x.phaseKills,
     verified: {
       runs: verified.length,

@@ -3,6 +3,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Dice } from './dice.js';
 import type { WorkerFleet } from './fleet.js';
 import { started } from './log.js';
+import { FLEET_WORKFLOW_PREFIX } from './plan-fleet.js';
 import { sleep } from './reachability.js';
 import type { KilledActivity } from './stalls.js';
 
@@ -32,16 +33,19 @@ export interface PendingActivityRaw {
 }
 
 /** What a kill point looks for (drawn from the run's dice), and the activities of each phase. */
-export type KillTarget = 'staging' | 'refresh' | 'probes' | 'bake' | 'blue-green' | 'any';
+export type KillTarget = 'staging' | 'refresh' | 'probes' | 'bake' | 'blue-green' | 'fleet' | 'any';
 const TARGETS: Array<[KillTarget, number]> = [
-  ['staging', 0.3],
+  ['staging', 0.27],
   ['refresh', 0.1],
   ['probes', 0.08],
-  ['bake', 0.15],
-  ['blue-green', 0.12],
-  ['any', 0.25],
+  ['bake', 0.13],
+  ['blue-green', 0.1],
+  ['fleet', 0.14],
+  ['any', 0.18],
 ];
-export const PHASE_ACTIVITIES: Record<Exclude<KillTarget, 'any' | 'bake'>, string[]> = {
+/** A fleet chain's run (any of its activities: staging, copies to places, packages, associations). */
+export const isFleetRun = (workflowId: string) => workflowId.startsWith(FLEET_WORKFLOW_PREFIX);
+export const PHASE_ACTIVITIES: Record<Exclude<KillTarget, 'any' | 'bake' | 'fleet'>, string[]> = {
   staging: ['stageDictionary'],
   refresh: ['findIndexesUsingFile', 'refreshSearchAnalyzers', 'closeIndex', 'openIndex'],
   probes: ['analyzeProbe', 'clusterHealth'],
@@ -56,6 +60,7 @@ export function phasesOf(kill: Pick<KillPoint, 'killed' | 'baking'>): string[] {
     .filter(([, acts]) => acts.some((a) => names.has(a)))
     .map(([phase]) => phase);
   if ((kill.baking ?? 0) > 0) phases.push('bake');
+  if ((kill.killed ?? []).some((a) => isFleetRun(a.workflowId))) phases.push('fleet');
   return phases;
 }
 
@@ -71,8 +76,10 @@ function drawTarget(dice: Dice): KillTarget {
  * worker. Each kill point draws what it looks for first: a worker staging a dictionary (the staging
  * of a URL source runs for seconds), refreshing analyzers or closing/opening an index, running a
  * probe, the worker that reads a baking run's alarms, a worker following a plugin's blue/green
- * deployment, or any busy worker. A kill in a data-plane activity stalls that verification for the
- * activity's 2-minute start-to-close timeout, so at most `maxDataPlaneKills` of them are taken.
+ * deployment, a worker running any activity of a fleet run (staging, copies to places, packages,
+ * associations in any place), or any busy worker. A kill in a data-plane activity stalls that
+ * verification for the activity's 2-minute start-to-close timeout, so at most `maxDataPlaneKills`
+ * of them are taken.
  */
 export async function chooseVictim(
   fleet: WorkerFleet,
@@ -129,9 +136,11 @@ export async function chooseVictim(
         ? ready.filter((w) => busy.has(w.identity))
         : target === 'bake'
           ? ready.filter((w) => bakers.has(w.identity))
-          : ready.filter((w) =>
-              busy.get(w.identity)?.some((a) => PHASE_ACTIVITIES[target as 'staging'].includes(a.activity)),
-            );
+          : target === 'fleet'
+            ? ready.filter((w) => busy.get(w.identity)?.some((a) => isFleetRun(a.workflowId)))
+            : ready.filter((w) =>
+                busy.get(w.identity)?.some((a) => PHASE_ACTIVITIES[target as 'staging'].includes(a.activity)),
+              );
     // Looking for a phase: keep looking until the deadline, then take any busy worker.
     if (only && wanted.length === 0) {
       await sleep(50);
@@ -147,8 +156,12 @@ export async function chooseVictim(
           await sleep(50);
           continue;
         }
-        const phaseActivities = target === 'any' || target === 'bake' ? [] : PHASE_ACTIVITIES[target];
-        const shown = killed.find((a) => phaseActivities.includes(a.activity)) ?? killed[0];
+        const phaseActivities =
+          target === 'any' || target === 'bake' || target === 'fleet' ? [] : PHASE_ACTIVITIES[target];
+        const shown =
+          killed.find((a) =>
+            target === 'fleet' ? isFleetRun(a.workflowId) : phaseActivities.includes(a.activity),
+          ) ?? killed[0];
         if (killed.length === 0) killed = [];
         return {
           at: Date.now() - started,

@@ -24,6 +24,8 @@ export interface SizeSpec {
   gatedChains: number;
   /** Plugin rollouts (ZIP-PLUGIN, blue/green deployments). */
   pluginChains: number;
+  /** Fleet rollouts: a dictionary on 4-6 domains over three places (two Regions, two accounts). */
+  fleetChains: number;
   /** Worker SIGKILLs. */
   killPoints: number;
   /** Phase kill points during the drain (bake, refresh, probes, blue/green in turn; no kill when none is found). */
@@ -50,6 +52,7 @@ export const SIZES: Record<ChaosSize, SizeSpec> = {
     verifiedChains: 2,
     gatedChains: 3,
     pluginChains: 2,
+    fleetChains: 2,
     killPoints: 24,
     maxDataPlaneKills: 2,
     phaseKillPoints: 16,
@@ -67,6 +70,7 @@ export const SIZES: Record<ChaosSize, SizeSpec> = {
     verifiedChains: 1,
     gatedChains: 2,
     pluginChains: 1,
+    fleetChains: 1,
     killPoints: 10,
     maxDataPlaneKills: 1,
     phaseKillPoints: 8,

@@ -150,12 +150,12 @@ export async function runChaosPhase(
       () => `only ${kills.length} of ${spec.killPoints} kill points before every rollout ended`,
     );
   log(`kills done (${kills.length}); waiting for every rollout to end (at most ${spec.drainSeconds} s)`);
-  // Phase kill points while the rollouts drain: only a worker that reads a baking run's alarms or
-  // follows a blue/green deployment is killed (none found: no kill). The new paths run late in a
+  // Phase kill points while the rollouts drain: only a worker that reads a baking run's alarms,
+  // follows a blue/green deployment or runs an activity of a fleet run is killed (none found: no kill). The new paths run late in a
   // chain, after the main kill points; this is how kills reach them. No data-plane kills here: each
   // stalls its verification for 2 minutes, which in the drain would only lengthen the run.
   const drainEnd = Date.now() + spec.drainSeconds * 1000;
-  const phases = ['bake', 'blue-green'] as const;
+  const phases = ['bake', 'blue-green', 'fleet'] as const;
   let phaseTries = 0;
   while (!chainsDone && phaseTries < spec.phaseKillPoints && Date.now() < drainEnd - 60_000) {
     await Promise.race([sleep(dice.between(...spec.killIntervalSeconds) * 1000), chainsRun]);

@@ -1,6 +1,7 @@
 /**
  * After the chaos phase: every run ended, the global state invariants, the decoys untouched, no
  * change outside what the plan targets, the new paths' end checks (the node's indexes, throttling),
+ * each fleet chain's domains at their places' versions of its last successful run,
  * and the scan of every history the run made for secrets and file contents.
  */
 import type { Client } from '@temporalio/client';
@@ -16,6 +17,9 @@ import {
 import { TASK_QUEUE, type ChainContext } from './chains.js';
 import { checkNewPathsAtEnd } from './end-checks.js';
 import { decoyView } from './fixtures.js';
+import { fleetPlaceStates } from './fleet-places.js';
+import { checkFleetChainEnd } from './invariants-fleet.js';
+import { domainOfKey } from './plan-fleet.js';
 import {
   checkAllTerminal,
   checkFailureSaysWhy,
@@ -65,6 +69,11 @@ export async function checkAfterRun(x: {
   const finalState = await control.state();
   checkGlobalState(finalState, violations, ctx.republished);
   await checkNewPathsAtEnd({ plan, records, node, violations });
+  const fleetChains = plan.chains.filter((c) => c.kind === 'fleet');
+  if (fleetChains.length > 0) {
+    const states = await fleetPlaceStates(control);
+    for (const chain of fleetChains) checkFleetChainEnd(chain, records, states, violations);
+  }
   const decoysAfter = decoyView(finalState, plan);
   violations.check(
     'nothing the result does not mention was changed',
@@ -73,7 +82,8 @@ export async function checkAfterRun(x: {
       `decoy resources changed:\nbefore ${JSON.stringify(decoysBefore)}\nafter  ${JSON.stringify(decoysAfter)}`,
   );
   const calls = await control.calls();
-  const planned = new Set(plan.chains.flatMap((c) => c.domains));
+  // Fleet chains name domains by target key: the call log names the domain alone.
+  const planned = new Set(plan.chains.flatMap((c) => c.domains.map(domainOfKey)));
   for (const c of calls.filter((c) => effective(c) && c.realAt >= setupEnd && c.resource?.domainName))
     violations.check(
       'nothing the result does not mention was changed',

@@ -5,6 +5,8 @@
  */
 import type { SizeSpec } from './options.js';
 import { Dice } from './dice.js';
+import type { DomainTarget } from '../src/model/fleet.js';
+import { fleetChains } from './plan-fleet.js';
 import { newPathChains, type GatePlan, type PluginContent } from './plan-new-paths.js';
 
 export type { GatePlan, PluginContent };
@@ -47,10 +49,13 @@ export type Step =
 
 export interface Chain {
   id: string;
-  kind: 'dictionary' | 'iot' | 'attach' | 'verified' | 'gated' | 'plugin';
+  kind: 'dictionary' | 'iot' | 'attach' | 'verified' | 'gated' | 'plugin' | 'fleet';
   /** Package name, IoT package name, or application name. */
   target: string;
+  /** Domain names; for fleet chains, target keys ('<place>:<domain>', or a plain name). */
   domains: string[];
+  /** Fleet chains: the targets as the input takes them, in the order of `domains`. */
+  fleetTargets?: DomainTarget[];
   /** Domains whose associations end ASSOCIATION_FAILED (the chain uses failure policy continue). */
   failingDomains: string[];
   /** For attachment chains: the data source, and whether the application starts CREATING. */
@@ -64,6 +69,7 @@ export interface Plan {
   contents: DictionaryContent[];
   /** Domains no rollout targets: nothing may change on them. */
   decoyDomains: string[];
+  /** Every domain of the worker's own place (fleet chains' placed domains are not). */
   allDomains: string[];
   /** What the slow proxy in front of the OpenSearch node adds to every data-plane request. */
   nodeDelayMs: number;
@@ -144,8 +150,12 @@ export function makePlan(seed: number, spec: SizeSpec): Plan {
   const more = newPathChains(seed, spec);
   chains.push(...more.chains);
   contents.push(...more.contents);
+  const fleets = fleetChains(seed, spec);
+  chains.push(...fleets.chains);
+  contents.push(...fleets.contents);
   const decoyDomains = ['decoy-1', 'decoy-2', 'decoy-3'];
-  const allDomains = [...chains.flatMap((c) => c.domains), ...decoyDomains];
+  // The worker's own place: fleet chains' placed domains are seeded at their places (fixtures).
+  const allDomains = [...chains.flatMap((c) => c.domains.filter((d) => !d.includes(':'))), ...decoyDomains];
   return {
     chains,
     contents,

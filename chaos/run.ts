@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { EncryptionCodec } from '../src/codec/encryption-codec.js';
 import { newPathFigures } from './end-checks.js';
 import { decoyView, setUpFixtures } from './fixtures.js';
+import { setUpFleetFixtures } from './fleet-places.js';
 import { tryHostileInputs, type HostileReport } from './hostile.js';
 import { log, started } from './log.js';
 import { parseOptions, USAGE, UsageError, type ChaosOptions } from './options.js';
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
     const { server, client, aws, control, node, fleet, receiver } = stack;
     // ---- fixtures ---------------------------------------------------------------------------
     const applications = await setUpFixtures(plan, aws, control, node);
+    await setUpFleetFixtures(plan, control, stack.places);
     const decoysBefore = decoyView(await control.state(), plan);
     const setupEnd = new Date().toISOString();
 

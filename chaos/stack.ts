@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { createEmulatorAwsClients, destroyAwsClients } from '../src/aws/clients.js';
+import { createPlaceClients } from '../src/aws/places.js';
 import type { EncryptionCodec } from '../src/codec/encryption-codec.js';
 import { startEmulator } from '../src/emulator/server.js';
 import { resolveTemporalCli } from '../src/temporal/cli.js';
@@ -22,6 +23,7 @@ import { log } from './log.js';
 import { startChaosNode } from './node.js';
 import type { SizeSpec } from './options.js';
 import type { Plan } from './plan.js';
+import { FLEET_EXTERNAL_ID, FLEET_ROLE } from './plan-fleet.js';
 import { Receiver } from './receiver.js';
 
 const REGION = 'us-east-1';
@@ -52,6 +54,8 @@ export async function startStack(x: {
   const server = new TemporalServer(cli, await freePort(), join(dir, 'temporal.db'));
   const emulatorStarted = startEmulator({
     seed,
+    // The fleet chains' third place: another account, reached through this role.
+    roles: [{ arn: FLEET_ROLE, externalId: FLEET_EXTERNAL_ID }],
     durations: {
       packageCopyingMs: 300,
       packageValidatingMs: 300,
@@ -119,6 +123,18 @@ export async function startStack(x: {
     },
   });
   cleanups.push(async () => destroyAwsClients(aws));
+  // The suite's own clients at the fleet chains' places (as a worker's: STS for the role's account).
+  const places = createPlaceClients({
+    endpoint: emulator.url,
+    credentials: {
+      accessKeyId: secrets.accessKeyId,
+      secretAccessKey: secrets.secretAccessKey,
+      sessionToken: secrets.sessionToken,
+    },
+    identity: 'chaos-suite',
+    env: {},
+  });
+  cleanups.push(async () => places.destroy());
   const control = emulator.control;
 
   const http = createServer((req, res) => {
@@ -140,5 +156,5 @@ export async function startStack(x: {
     await new Promise<void>((resolve) => http.close(() => resolve()));
   });
   const httpBase = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  return { server, emulator, node, receiver, fleet, client, aws, control, httpBase };
+  return { server, emulator, node, receiver, fleet, client, aws, places, control, httpBase };
 }

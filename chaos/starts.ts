@@ -1,7 +1,8 @@
 /**
  * What each step of a chain starts: the workflow input built from the plan, and the client's start
  * function for it. Verified steps add the probes and close/open; gated steps the bake, the gates
- * and the notifications on the suite's receiver; plugin steps a ZIP-PLUGIN bundle from S3.
+ * and the notifications on the suite's receiver; plugin steps a ZIP-PLUGIN bundle from S3; fleet
+ * steps their placed targets, each place's staging bucket and waves by Region.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { startDataSourceAttachment } from '../src/client/data-source-attachment.js';
@@ -12,6 +13,7 @@ import { startPluginRollout } from '../src/client/plugin-rollout.js';
 import type { DictionaryRolloutInput } from '../src/model/dictionary-rollout.js';
 import { DEFAULT_ENGINE_VERSION } from '../src/emulator/opensearch-domains.js';
 import { chainIndexes } from './node.js';
+import { FLEET_STAGING_BUCKETS } from './plan-fleet.js';
 import { ARTIFACT_BUCKET, SOURCE_BUCKET, STAGING_BUCKET, type Chain, type Step } from './plan.js';
 import type { Receiver } from './receiver.js';
 
@@ -55,6 +57,12 @@ export function startOf(chain: Chain, step: Step, index: number, ctx: StartConte
         associationDeadlineSeconds: 600,
       },
     };
+    if (chain.fleetTargets) {
+      // A fleet: staged once, copied to each other place's bucket; a canary, then one wave per Region.
+      input.domains = chain.fleetTargets;
+      input.staging = { bucket: STAGING_BUCKET, buckets: FLEET_STAGING_BUCKETS };
+      input.policy = { ...input.policy, waves: { strategy: 'regions', canary: 1 } };
+    }
     if (step.verify) {
       const { search, index: indexTime } = chainIndexes(chain.id);
       input.preflight = { format: 'solr' };

@@ -105,12 +105,17 @@ export function printSummary(summary: ReturnType<typeof makeSummary>, violations
       .join(', ')}`,
     `  kill points:         ${summary.killPoints.total} worker SIGKILLs (${summary.killPoints.midActivity} mid-activity, ${summary.killPoints.midActivityWithSecondWorker} of them with the second worker polling; in ${summary.killPoints.activities.join(', ')}), ${summary.workerStarts} worker starts; exits not caused by the suite: ${summary.unexpectedWorkerExits.atStart} at start while the server was down, ${summary.unexpectedWorkerExits.whileRunning} while running`,
     `  kills in staging:    ${summary.killPoints.duringStaging} (a worker SIGKILLed while it ran stageDictionary)`,
-    `  kills by phase:      staging ${summary.killsByPhase.staging}, analyzer refresh and close/open ${summary.killsByPhase.refresh}, probes and cluster health ${summary.killsByPhase.probes}, during a bake ${summary.killsByPhase.bake}, blue/green deployment ${summary.killsByPhase['blue-green']} (${summary.phaseKills} of the SIGKILLs were phase kill points during the drain)`,
+    `  kills by phase:      staging ${summary.killsByPhase.staging}, analyzer refresh and close/open ${summary.killsByPhase.refresh}, probes and cluster health ${summary.killsByPhase.probes}, during a bake ${summary.killsByPhase.bake}, blue/green deployment ${summary.killsByPhase['blue-green']}, in a fleet run ${summary.killsByPhase.fleet} (${summary.phaseKills} of the SIGKILLs were phase kill points during the drain)`,
     `  verified rollouts:   ${summary.verified.runs} (${summary.verified.domainsVerified} domains verified on the real node; ${summary.verified.indexesRefreshed} indexes refreshed, ${summary.verified.indexesReopened} closed and reopened; probes ${summary.verified.probesPassed} passed, ${summary.verified.probesFailed} failed)`,
     `  gated rollouts:      ${summary.gates.runs} (alarms fired mid-bake ${summary.gates.alarmsFiredMidBake}; gate failures: alarm ${summary.gates.alarmGateFailures}, webhook ${summary.gates.webhookGateFailures}; rolled back ${summary.gates.rolledBack}, halted ${summary.gates.halted}; webhook calls ${summary.gates.webhookCalls}, ${summary.gates.webhookAnswersFailedOrHung} answered 500 or hung)`,
     `  notifications:       ${summary.notifications.made} made (${summary.notifications.delivered} delivered, ${summary.notifications.reportedFailed} reported failed); receiver got ${summary.notifications.requests} requests, answered 500 to ${summary.notifications.answered500}, hung ${summary.notifications.hung}`,
     `  AWS call budget:     ${summary.budget.callsPerSecond}/s for the task queue under the emulator's rate limit; ${summary.budget.awsCalls} AWS calls (${summary.budget.averagePerSecond}/s on average), ${summary.budget.refusedByRateLimit} refused by the rate limit`,
     `  plugin rollouts:     ${summary.plugins.runs} (${summary.plugins.domainsDone} domains done through blue/green deployments, ${summary.plugins.domainsFailed} failed)`,
+    `  fleet rollouts:      ${summary.fleet.runs} over ${summary.fleet.places} places (${summary.fleet.domainsCurrent} domains moved to current, ${summary.fleet.domainsFailed} failed); ${summary.fleet.killsInFleetRuns} kills landed in a fleet run (${
+      Object.entries(summary.fleet.killsByActivity)
+        .map(([a, n]) => `${a} ${n}`)
+        .join(', ') || 'none'
+    }); ${summary.fleet.callsAtOtherPlaces} AWS calls at other places, ${summary.fleet.faultsAtOtherPlaces} of them faulted`,
     `  longest stall:       kill -> retry scheduled, per activity: ${Object.entries(
       summary.longestStallByActivity,
     )
