@@ -123,6 +123,7 @@ export async function chooseVictim(
         const list = busy.get(p.lastWorkerIdentity) ?? [];
         list.push({
           workflowId: x!.h.workflowId,
+          runId: x!.d.runId,
           activity: p.activityType?.name ?? '?',
           activityId: p.activityId,
           attempt: p.attempt ?? 1,

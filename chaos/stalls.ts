@@ -12,6 +12,12 @@ import { sleep } from './reachability.js';
 
 export interface KilledActivity {
   workflowId: string;
+  /**
+   * The run the killed activity belongs to: a chain starts its next rollout under the same
+   * workflow id, and that later run's activity ids are its own (without it, a stall could be read
+   * against the wrong run and find no timeout there).
+   */
+  runId?: string;
   activity: string;
   activityId: string;
   attempt: number;
@@ -66,7 +72,7 @@ export class StallWatch {
   }
 
   private async follow(stall: Stall): Promise<void> {
-    const handle = this.client.workflow.getHandle(stall.workflowId);
+    const handle = this.client.workflow.getHandle(stall.workflowId, stall.runId);
     while (!this.stopped) {
       const d = await handle.describe().catch(() => undefined);
       if (d) {
@@ -89,7 +95,7 @@ export class StallWatch {
   }
 
   private async boundOf(stall: Stall): Promise<number | undefined> {
-    const history = await this.client.workflow.getHandle(stall.workflowId).fetchHistory();
+    const history = await this.client.workflow.getHandle(stall.workflowId, stall.runId).fetchHistory();
     for (const e of history.events ?? []) {
       const s = e.activityTaskScheduledEventAttributes;
       if (!s || s.activityId !== stall.activityId) continue;

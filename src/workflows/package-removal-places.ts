@@ -31,9 +31,10 @@ const nonRetryable = [
   FailureTypes.PackageInUse,
   FailureTypes.DissociationFailed,
 ];
+// Another place's calls use the same options. PlaceUnreachable is not listed as final: a role STS
+// refused fails with a non-retryable failure of its own, while a throttled or unanswered AssumeRole
+// is retried like any AWS call (listing the type would end a whole place on one throttled STS call).
 const callOptions = awsCallOptions(nonRetryable);
-/** Another place's calls: a role that cannot be assumed ends the call at once. */
-const placeCallOptions = awsCallOptions([...nonRetryable, FailureTypes.PlaceUnreachable]);
 const opensearchPackages = proxyActivities<PackageActivities>(callOptions);
 
 export interface RemovalPlace {
@@ -109,7 +110,7 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
       : base;
   };
   const opts = (summary: string, kind: CallKind = 'calls') => ({
-    ...(run.place ? placeCallOptions : callOptions),
+    ...callOptions,
     ...prio(kind),
     summary: `${tag}${summary}`,
   });
@@ -194,7 +195,6 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
         {
           ...pollingOptions(input.pollIntervalSeconds, latestDeadline(watching), [
             FailureTypes.AwsRequestRejected,
-            ...(run.place ? [FailureTypes.PlaceUnreachable] : []),
           ]),
           ...prio('cleanup'),
           summary: `${tag}wait for ${watching.length} dissociation(s) of ${pid}`,
@@ -240,7 +240,6 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
           ...pollingOptions(input.pollIntervalSeconds, input.dissociationDeadlineSeconds * 1000, [
             FailureTypes.PackageDeleteFailed,
             FailureTypes.AwsRequestRejected,
-            ...(run.place ? [FailureTypes.PlaceUnreachable] : []),
           ]),
           ...prio('cleanup'),
           summary: `${tag}wait until ${pid} is deleted`,

@@ -26,6 +26,8 @@ import type { Place } from '../../src/model/place.js';
 import { recordHistory } from '../helpers/history.js';
 import { listUntil, workflowMetadata } from '../helpers/visibility.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { TEST_CREDENTIALS } from '../helpers/aws.js';
+import { createPlaceClients } from '../../src/aws/places.js';
 
 const ROLE_B = 'arn:aws:iam::210987654321:role/rollouts';
 const MISSING_ROLE = 'arn:aws:iam::333333333333:role/not-trusted';
@@ -229,6 +231,36 @@ describe('fleet dictionary rollout', () => {
       MISSING_ROLE,
     );
     expect(result.counts).toMatchObject({ current: 6, failed: 1 });
+  });
+
+  it('a throttled AssumeRole is retried: the place rolls out instead of failing', async () => {
+    // A place the worker has not assumed yet (a role of its own), whose first AssumeRole calls are
+    // all throttled: more than the SDK's own attempts, so the activity's retry has to carry it.
+    const role = 'arn:aws:iam::444444444444:role/rollouts';
+    await stack.emulator.control.registerRoles([{ arn: role }]);
+    const place = { region: 'eu-central-1', roleArn: role };
+    await stack.emulator.control.at(place).seedDomains([{ name: 'th-de-1' }]);
+    const setup = createPlaceClients({ endpoint: stack.emulator.url, credentials: TEST_CREDENTIALS });
+    try {
+      await createBucketAt(await setup.clientsFor(place), 'staging-fleet-de');
+    } finally {
+      setup.destroy();
+    }
+    await stack.emulator.control.addFault({
+      service: 'sts',
+      operation: 'AssumeRole',
+      throttleProbability: 1,
+      remaining: 4,
+    });
+    const { error, result } = await run({
+      ...fleetInput('synonyms-sts-throttled', [{ domain: 'th-de-1', ...place }], 'a, b\n'),
+      staging: { bucket: STAGING_BUCKET, buckets: { 'eu-central-1': 'staging-fleet-de' } },
+    } as DictionaryRolloutInput);
+    expect(error).toBeUndefined();
+    expect(result.outcome).toBe('succeeded');
+    expect(byKey(result).get('eu-central-1/444444444444:th-de-1')?.state).toBe('current');
+    const assumed = await stack.emulator.control.calls({ service: 'sts', operation: 'AssumeRole' });
+    expect(assumed.filter((c) => c.fault === 'throttle').length).toBe(4);
   });
 
   it('checks the 25-packages quota per place: a full place fails its own domains, the others roll out', async () => {
