@@ -8,6 +8,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startOpenSearchNode, type OpenSearchNode } from '../src/opensearch-node/index.js';
+import { dictionaryIndexBody } from '../harness/dictionary-index.js';
 
 export interface ChaosNode {
   node: OpenSearchNode;
@@ -79,30 +80,7 @@ export async function createChainIndexes(
     [names.search, 'search'],
     [names.index, 'index'],
   ] as const)
-    await call(node, 'PUT', `/${name}`, {
-      settings: {
-        number_of_shards: 1,
-        number_of_replicas: 0,
-        analysis: {
-          filter: {
-            dict: {
-              type: 'synonym_graph',
-              synonyms_path: referencePath,
-              ...(use === 'search' ? { updateable: true } : {}),
-            },
-          },
-          analyzer: { dict: { tokenizer: 'standard', filter: ['lowercase', 'dict'] } },
-        },
-      },
-      mappings: {
-        properties: {
-          title:
-            use === 'search'
-              ? { type: 'text', analyzer: 'standard', search_analyzer: 'dict' }
-              : { type: 'text', analyzer: 'dict' },
-        },
-      },
-    });
+    await call(node, 'PUT', `/${name}`, dictionaryIndexBody(referencePath, use));
 }
 
 /** Every index on the node and whether it is open or closed (`_cat/indices`). */

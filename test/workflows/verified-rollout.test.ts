@@ -16,6 +16,7 @@ import { startOpenSearchNode, type OpenSearchNode } from '../../src/opensearch-n
 import { freshDictionaryEmulator, rolloutInput } from '../helpers/dictionary.js';
 import { recordHistory } from '../helpers/history.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { dictionaryIndexBody } from '../../harness/dictionary-index.js';
 
 /**
  * Verified rollouts end to end: the dev server, the emulator, and two real OpenSearch nodes (one
@@ -82,30 +83,7 @@ async function createIndex(
   referencePath: string,
   use: 'search' | 'index',
 ) {
-  const r = await opensearch(node, 'PUT', `/${index}`, {
-    settings: {
-      number_of_shards: 1,
-      number_of_replicas: 0,
-      analysis: {
-        filter: {
-          dict: {
-            type: 'synonym_graph',
-            synonyms_path: referencePath,
-            ...(use === 'search' ? { updateable: true } : {}),
-          },
-        },
-        analyzer: { dict: { tokenizer: 'standard', filter: ['lowercase', 'dict'] } },
-      },
-    },
-    mappings: {
-      properties: {
-        title:
-          use === 'search'
-            ? { type: 'text', analyzer: 'standard', search_analyzer: 'dict' }
-            : { type: 'text', analyzer: 'dict' },
-      },
-    },
-  });
+  const r = await opensearch(node, 'PUT', `/${index}`, dictionaryIndexBody(referencePath, use));
   expect(r.status).toBe(200);
 }
 
