@@ -2,7 +2,7 @@
  * CLI: `npm run emulator -- --port 4566 [--host h] [--state-file f] [--seed n] [--seed-domains a,b,c]
  * [--domain-backing name=endpoint,configDir[,vpc] ...] [--region r] [--account-id id]
  * [--rate-limit es[=rate[,burst]] ...] [--role arn[,externalId] ...]`. `--role` (repeatable) registers an
- * IAM role its STS lets callers assume (sts.ts): keys handed out for it act in the role's account. `--rate-limit` (repeatable; es, iot or s3) enforces AWS's
+ * IAM role its STS lets callers assume (sts.ts): keys handed out for it act in the role's account. `--rate-limit` (repeatable; es, iot, s3, monitoring or sts) enforces AWS's
  * request rate per account and Region (rate-limits.ts; without numbers, the assumed AWS limit). Prints one
  * line, `emulator listening on <url>`, once requests are accepted; SIGINT/SIGTERM stop it after the
  * state file has been written. `--domain-backing` (repeatable) seeds the domain if it is missing and

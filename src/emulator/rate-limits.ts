@@ -101,13 +101,20 @@ export class RateLimiter {
 /** `es=10,20` or `es` (the assumed AWS limit) from the CLI's `--rate-limit`. */
 export function parseRateLimitFlag(value: string): { family: ServiceName; limit: RateLimit } {
   const [family, numbers] = value.split('=');
-  if (family !== 'es' && family !== 'iot' && family !== 's3')
-    throw new Error(`--rate-limit must start with es, iot or s3, got ${value}`);
+  if (!isRateLimitFamily(family))
+    throw new Error(
+      `--rate-limit must start with one of ${Object.keys(ASSUMED_AWS_LIMITS).join(', ')}, got ${value}`,
+    );
   if (numbers === undefined) return { family, limit: { ...ASSUMED_AWS_LIMITS[family] } };
   const [rate, burst, ...rest] = numbers.split(',').map(Number);
   if (rate === undefined || !(rate > 0) || rest.length > 0 || (burst !== undefined && !(burst >= 1)))
     throw new Error(`--rate-limit must be family=rate[,burst] with rate > 0 and burst >= 1, got ${value}`);
   return { family, limit: { rate, burst: burst ?? Math.max(1, Math.ceil(rate)) } };
+}
+
+/** Every family the limiter knows (the control API's too) can be limited from the CLI. */
+function isRateLimitFamily(family: string | undefined): family is ServiceName {
+  return family !== undefined && Object.hasOwn(ASSUMED_AWS_LIMITS, family);
 }
 
 /** The region a SigV4 credential scope names (`AKID/date/REGION/service/aws4_request`). */

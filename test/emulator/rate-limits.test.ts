@@ -55,7 +55,9 @@ describe('rate limits (token buckets per account, Region and API family)', () =>
     expect(parseRateLimitFlag('es')).toEqual({ family: 'es', limit: { rate: 10, burst: 20 } });
     expect(parseRateLimitFlag('iot=5,8')).toEqual({ family: 'iot', limit: { rate: 5, burst: 8 } });
     expect(() => parseRateLimitFlag('es=0')).toThrow(/rate > 0/);
-    expect(() => parseRateLimitFlag('ec2=1')).toThrow(/es, iot or s3/);
+    expect(parseRateLimitFlag('sts=2')).toEqual({ family: 'sts', limit: { rate: 2, burst: 2 } });
+    expect(parseRateLimitFlag('monitoring')).toEqual({ family: 'monitoring', limit: { rate: 9, burst: 9 } });
+    expect(() => parseRateLimitFlag('ec2=1')).toThrow(/one of es, iot, s3, monitoring, sts/);
   });
 
   it('sets every family the limiter knows through the control API, CloudWatch (monitoring) included', async () => {
