@@ -160,22 +160,8 @@ export class StsService {
     else if (roleArn.length < 20)
       problems.push(violation(roleArn, 'roleArn', 'Member must have length greater than or equal to 20'));
     if (sessionName === null) problems.push(missing('roleSessionName'));
-    else if (sessionName.length < 2 || sessionName.length > 64)
-      problems.push(
-        violation(
-          sessionName,
-          'roleSessionName',
-          `Member must have length ${sessionName.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 64'}`,
-        ),
-      );
-    else if (!SESSION_NAME.test(sessionName))
-      problems.push(
-        violation(
-          sessionName,
-          'roleSessionName',
-          'Member must satisfy regular expression pattern: [\\w+=,.@-]*',
-        ),
-      );
+    else
+      problems.push(...stringViolations(sessionName, 'roleSessionName', 2, 64, SESSION_NAME, '[\\w+=,.@-]*'));
     const durationText = p.get('DurationSeconds');
     const duration = durationText === null ? DEFAULT_DURATION_S : Number(durationText);
     if (!Number.isInteger(duration))
@@ -197,24 +183,8 @@ export class StsService {
         ),
       );
     const externalId = p.get('ExternalId');
-    if (externalId !== null) {
-      if (externalId.length < 2 || externalId.length > 1224)
-        problems.push(
-          violation(
-            externalId,
-            'externalId',
-            `Member must have length ${externalId.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 1224'}`,
-          ),
-        );
-      else if (!EXTERNAL_ID.test(externalId))
-        problems.push(
-          violation(
-            externalId,
-            'externalId',
-            'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*',
-          ),
-        );
-    }
+    if (externalId !== null)
+      problems.push(...stringViolations(externalId, 'externalId', 2, 1224, EXTERNAL_ID, '[\\w+=,.@:\\/-]*'));
     if (problems.length > 0)
       throw new AwsError(
         'ValidationError',
@@ -339,6 +309,24 @@ function missing(member: string): string {
 
 function violation(value: unknown, member: string, constraint: string): string {
   return `Value '${String(value)}' at '${member}' failed to satisfy constraint: ${constraint}`;
+}
+
+/** A string member's length bounds, then its pattern, as STS words them (the first that fails). */
+function stringViolations(
+  value: string,
+  member: string,
+  min: number,
+  max: number,
+  pattern: RegExp,
+  patternText: string,
+): string[] {
+  if (value.length < min)
+    return [violation(value, member, `Member must have length greater than or equal to ${min}`)];
+  if (value.length > max)
+    return [violation(value, member, `Member must have length less than or equal to ${max}`)];
+  if (!pattern.test(value))
+    return [violation(value, member, `Member must satisfy regular expression pattern: ${patternText}`)];
+  return [];
 }
 
 function assumedRoleArn(session: Session): string {
