@@ -110,6 +110,28 @@ describe('STS AssumeRole', () => {
     expect(right.AssumedRoleUser!.Arn).toBe('arn:aws:sts::210987654321:assumed-role/guarded/s1');
   });
 
+  it('validates RoleSessionName and ExternalId as STS does: length first, then the pattern', async () => {
+    await register();
+    const assume = (RoleSessionName: string, ExternalId?: string) =>
+      failure(sts.send(new AssumeRoleCommand({ RoleArn: ROLE, RoleSessionName, ExternalId })));
+    expect((await assume('s')).message).toBe(
+      "1 validation error detected: Value 's' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2",
+    );
+    expect((await assume('x'.repeat(65))).message).toContain(
+      "at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64",
+    );
+    expect((await assume('has space')).message).toContain(
+      "Value 'has space' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+    );
+    expect((await assume('ok-name', 'x')).message).toContain(
+      "at 'externalId' failed to satisfy constraint: Member must have length greater than or equal to 2",
+    );
+    expect((await assume('s', 'bad id!')).message).toBe(
+      "2 validation errors detected: Value 's' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2; " +
+        "Value 'bad id!' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*",
+    );
+  });
+
   it('validates DurationSeconds as STS does: 900-43200, and the role’s MaxSessionDuration', async () => {
     await register();
     const assume = (RoleArn: string, DurationSeconds: number) =>
