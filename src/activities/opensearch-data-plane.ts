@@ -30,6 +30,12 @@ export interface DataPlaneTarget {
 
 export interface DataPlaneDeps {
   clientFor(target: DataPlaneTarget): Client;
+  /**
+   * How long `clusterHealth` lets the domain reach yellow before it reports red [2/3 of the
+   * request timeout, at most 20 s]: a cluster is red for a moment whenever an index opens (its
+   * primaries initialize), which another rollout's close/open refresh or a user does at any time.
+   */
+  healthWaitMs?: number;
 }
 
 export interface DataPlaneClientOptions {
@@ -43,7 +49,10 @@ export interface DataPlaneClientOptions {
 /** One client per endpoint, reused across activities. */
 export function createDataPlaneClients(options: DataPlaneClientOptions): DataPlaneDeps {
   const clients = new Map<string, Client>();
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   return {
+    // Shorter than the request: the domain's own timed-out answer (red) arrives before ours.
+    healthWaitMs: Math.min(20_000, Math.floor((requestTimeoutMs * 2) / 3)),
     clientFor(target) {
       const node = /^https?:\/\//.test(target.endpoint) ? target.endpoint : `https://${target.endpoint}`;
       const region = target.region ?? options.region ?? process.env.AWS_REGION ?? 'us-east-1';
@@ -53,7 +62,7 @@ export function createDataPlaneClients(options: DataPlaneClientOptions): DataPla
         client = new Client({
           node,
           maxRetries: 0,
-          requestTimeout: options.requestTimeoutMs ?? 30_000,
+          requestTimeout: requestTimeoutMs,
           ...(options.signing === 'sigv4' ? AwsSigv4Signer({ region, service: 'es' }) : {}),
         });
         clients.set(key, client);
@@ -204,6 +213,15 @@ export interface RefreshResult {
   refreshed: { index: string; analyzers: string[] }[];
 }
 
+export interface ClusterHealth {
+  status: 'green' | 'yellow' | 'red';
+  unassignedShards: number;
+  /** Shards still starting when the answer came (only when some are). */
+  initializingShards?: number;
+  /** Present when the domain did not reach yellow within the wait: how long it was given. */
+  waitedMs?: number;
+}
+
 export interface ProbeResult {
   tokens: string[];
 }
@@ -336,14 +354,27 @@ export function createOpenSearchDataPlaneActivities(deps: DataPlaneDeps) {
       return { tokens };
     },
 
-    /** `GET /_cluster/health`: the status and shard counts. */
-    async clusterHealth(
-      input: DataPlaneTarget,
-    ): Promise<{ status: 'green' | 'yellow' | 'red'; unassignedShards: number }> {
-      const body = asRecord(await call('ClusterHealth', input, (c) => c.cluster.health({})));
+    /**
+     * `GET /_cluster/health?wait_for_status=yellow`: the status and shard counts once the domain
+     * is yellow or better, or as they stand when the wait ends. Red is reported only when it
+     * outlasts the wait: primaries that are initializing (an index being opened) are red for a
+     * moment on every healthy domain. The domain answers a wait that ended red with HTTP 408 and
+     * the same body, which is an answer here, not an error.
+     */
+    async clusterHealth(input: DataPlaneTarget): Promise<ClusterHealth> {
+      const waitMs = deps.healthWaitMs ?? 20_000;
+      const body = asRecord(
+        await call('ClusterHealth', input, (c) =>
+          c.cluster.health({ wait_for_status: 'yellow', timeout: `${waitMs}ms` }, { ignore: [408] }),
+        ),
+      );
       return {
-        status: String(body.status) as 'green' | 'yellow' | 'red',
+        status: String(body.status) as ClusterHealth['status'],
         unassignedShards: Number(body.unassigned_shards ?? 0),
+        ...(Number(body.initializing_shards ?? 0) > 0
+          ? { initializingShards: Number(body.initializing_shards) }
+          : {}),
+        ...(body.timed_out === true ? { waitedMs: waitMs } : {}),
       };
     },
   };

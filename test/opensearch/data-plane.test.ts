@@ -184,6 +184,41 @@ describe('OpenSearch data-plane activities on a real node', () => {
     expect(failure.type).toBe(DataPlaneFailureTypes.IndexNotFound);
     expect(failure.nonRetryable).toBe(true);
   });
+
+  it('cluster health is red only when red outlasts the wait, not while a primary is being placed', async () => {
+    // A primary no node may hold stays unassigned: the cluster is red until the filter goes.
+    const unplaced = `${run}-unplaced`;
+    const created = await opensearch('PUT', `/${unplaced}?wait_for_active_shards=0`, {
+      settings: {
+        number_of_shards: 1,
+        number_of_replicas: 0,
+        'index.routing.allocation.require._name': 'no-such-node',
+      },
+    });
+    expect(created.status).toBe(200);
+    try {
+      // A 3 s request timeout gives a 2 s wait; the domain's 408 answer is read as red, not an error.
+      const quick = createOpenSearchDataPlaneActivities(
+        createDataPlaneClients({ signing: 'none', requestTimeoutMs: 3_000 }),
+      );
+      const red = await runActivity(env, quick.clusterHealth, target);
+      expect(red).toMatchObject({ status: 'red', waitedMs: 2_000 });
+      expect(red.unassignedShards).toBeGreaterThan(0);
+
+      // Red for a moment (as while another rollout reopens an index): the call waits it out.
+      const waiting = runActivity(env, activities.clusterHealth, target);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const placed = await opensearch('PUT', `/${unplaced}/_settings`, {
+        'index.routing.allocation.require._name': null,
+      });
+      expect(placed.status).toBe(200);
+      const health = await waiting;
+      expect(['green', 'yellow']).toContain(health.status);
+      expect(health.waitedMs).toBeUndefined();
+    } finally {
+      await opensearch('DELETE', `/${unplaced}`);
+    }
+  });
 });
 
 describe('data-plane failures that say what to fix', () => {

@@ -165,7 +165,7 @@ async function verifyDomain(
       v.clusterHealth = h.status;
       if (h.status === 'red')
         throw ApplicationFailure.nonRetryable(
-          `${domain}: cluster health is red ${when} the refresh (${h.unassignedShards} unassigned shard(s))`,
+          `${domain}: cluster health is red ${when} the refresh${h.waitedMs !== undefined ? ` and stayed red for ${h.waitedMs / 1000} s` : ''} (${h.unassignedShards} unassigned shard(s)${h.initializingShards ? `, ${h.initializingShards} initializing` : ''})`,
           FailureTypes.VerificationFailed,
         );
     };
