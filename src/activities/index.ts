@@ -21,7 +21,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createOpenSearchApplicationActivities(deps),
     ...createIotActivities(deps),
     ...createOpenSearchDomainActivities(deps),
-    ...createOpenSearchDataPlaneActivities(deps.dataPlane ?? createDataPlaneClients({ signing: 'sigv4' })),
+    ...createOpenSearchDataPlaneActivities(
+      deps.dataPlane ?? createDataPlaneClients({ signing: 'sigv4' }),
+      deps.awsForPlace,
+    ),
     ...createHealthGateActivities(deps),
     ...createOpenSearchPluginActivities(deps),
     ...createFleetActivities(deps),

@@ -8,7 +8,10 @@
 import { Client, errors } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import { ApplicationFailure } from '@temporalio/common';
+import type { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { FailureTypes } from '../model/failures.js';
+import type { Place } from '../model/place.js';
+import type { ActivityDeps } from './deps.js';
 
 /** The data plane's failure types, as this file names them (declared once, in src/model/failures.ts). */
 export const DataPlaneFailureTypes = {
@@ -26,10 +29,19 @@ export interface DataPlaneTarget {
   endpoint: string;
   /** Region to sign for; the clients' default when absent. */
   region?: string;
+  /**
+   * A domain in another account (fleet rollouts): requests are signed with the credentials of
+   * the place's assumed role, the ones its control-plane calls use, not the worker's own.
+   */
+  place?: Place;
 }
 
+/** What signs a request: an AWS credential provider, as the place's SDK clients hold it. */
+export type DataPlaneCredentials = OpenSearchClient['config']['credentials'];
+
 export interface DataPlaneDeps {
-  clientFor(target: DataPlaneTarget): Client;
+  /** A client for the target, signing with `credentials` when given (else the default chain). */
+  clientFor(target: DataPlaneTarget, credentials?: DataPlaneCredentials): Client;
   /**
    * How long `clusterHealth` lets the domain reach yellow before it reports red [2/3 of the
    * request timeout, at most 20 s]: a cluster is red for a moment whenever an index opens (its
@@ -50,20 +62,35 @@ export interface DataPlaneClientOptions {
 export function createDataPlaneClients(options: DataPlaneClientOptions): DataPlaneDeps {
   const clients = new Map<string, Client>();
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  // A place's credential provider is replaced when its session ends early (src/aws/places.ts):
+  // a client is kept per provider so a new session gets a new signer.
+  const providerIds = new WeakMap<DataPlaneCredentials, number>();
+  let providers = 0;
+  const providerId = (p: DataPlaneCredentials) => {
+    if (!providerIds.has(p)) providerIds.set(p, ++providers);
+    return providerIds.get(p)!;
+  };
   return {
     // Shorter than the request: the domain's own timed-out answer (red) arrives before ours.
     healthWaitMs: Math.min(20_000, Math.floor((requestTimeoutMs * 2) / 3)),
-    clientFor(target) {
+    clientFor(target, credentials) {
       const node = /^https?:\/\//.test(target.endpoint) ? target.endpoint : `https://${target.endpoint}`;
-      const region = target.region ?? options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-      const key = `${node} ${region}`;
+      const region =
+        target.place?.region ?? target.region ?? options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+      const key = `${node} ${region}${credentials ? ` ${providerId(credentials)}` : ''}`;
       let client = clients.get(key);
       if (!client) {
         client = new Client({
           node,
           maxRetries: 0,
           requestTimeout: requestTimeoutMs,
-          ...(options.signing === 'sigv4' ? AwsSigv4Signer({ region, service: 'es' }) : {}),
+          ...(options.signing === 'sigv4'
+            ? AwsSigv4Signer({
+                region,
+                service: 'es',
+                ...(credentials ? { getCredentials: credentials } : {}),
+              })
+            : {}),
         });
         clients.set(key, client);
       }
@@ -226,14 +253,33 @@ export interface ProbeResult {
   tokens: string[];
 }
 
-export function createOpenSearchDataPlaneActivities(deps: DataPlaneDeps) {
+/**
+ * @param awsForPlace the worker's clients per place: a target in another account is signed with its
+ *   place's assumed-role credentials (a role that cannot be assumed fails as PlaceUnreachable,
+ *   as the place's control-plane calls do).
+ */
+export function createOpenSearchDataPlaneActivities(
+  deps: DataPlaneDeps,
+  awsForPlace?: ActivityDeps['awsForPlace'],
+) {
+  async function clientOf(target: DataPlaneTarget): Promise<Client> {
+    if (!target.place?.roleArn) return deps.clientFor(target);
+    if (!awsForPlace)
+      throw ApplicationFailure.nonRetryable(
+        `this worker has no clients for other accounts; it cannot sign for ${target.place.roleArn}`,
+        FailureTypes.PlaceUnreachable,
+      );
+    const { opensearch } = await awsForPlace(target.place);
+    return deps.clientFor(target, opensearch.config.credentials);
+  }
+
   async function call<T>(
     operation: string,
     target: DataPlaneTarget,
     request: (client: Client) => Promise<{ body: T }>,
   ) {
     try {
-      return (await request(deps.clientFor(target))).body;
+      return (await request(await clientOf(target))).body;
     } catch (err) {
       throw toDataPlaneFailure(err, operation, target);
     }
@@ -320,7 +366,7 @@ export function createOpenSearchDataPlaneActivities(deps: DataPlaneDeps) {
     /** `POST /<index>/_open`: rebuilds every analyzer of the index, reading its files anew. */
     async openIndex(input: DataPlaneTarget & { index: string }): Promise<void> {
       try {
-        await deps.clientFor(input).indices.open({ index: input.index, wait_for_active_shards: 1 });
+        await (await clientOf(input)).indices.open({ index: input.index, wait_for_active_shards: 1 });
       } catch (err) {
         const { reason } = reasonOf(err);
         if (isStatus(err) === 500 && /Failed to verify index/.test(reason ?? ''))

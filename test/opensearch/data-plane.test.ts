@@ -10,6 +10,9 @@ import {
   createOpenSearchDataPlaneActivities,
   DataPlaneFailureTypes,
 } from '../../src/activities/opensearch-data-plane.js';
+import { createPlaceClients } from '../../src/aws/places.js';
+import { startEmulator } from '../../src/emulator/server.js';
+import { FailureTypes } from '../../src/model/failures.js';
 import { runActivity } from '../helpers/activity-env.js';
 
 // Data-plane activities against a real OpenSearch node (the global setup's). The refresh route is
@@ -279,6 +282,66 @@ describe('data-plane failures that say what to fix', () => {
       if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
       if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
       await new Promise((r) => recorder.close(r));
+    }
+  });
+
+  it("a domain in another account is signed with its place's assumed role, not the worker's keys", async () => {
+    const role = 'arn:aws:iam::210987654321:role/rollouts';
+    const emulator = await startEmulator({ roles: [{ arn: role }] });
+    const places = createPlaceClients({
+      endpoint: emulator.url,
+      credentials: { accessKeyId: 'AKIDWORKERKEY', secretAccessKey: 'worker-secret' },
+      maxAttempts: 1,
+    });
+    const headers: Record<string, string> = {};
+    let requests = 0;
+    const recorder = createServer((req, res) => {
+      requests++;
+      headers.authorization = String(req.headers.authorization ?? '');
+      headers.token = String(req.headers['x-amz-security-token'] ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'green', unassigned_shards: 0 }));
+    });
+    await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r));
+    try {
+      const signed = createOpenSearchDataPlaneActivities(
+        createDataPlaneClients({ signing: 'sigv4', region: 'us-east-1' }),
+        (place) => places.clientsFor(place),
+      );
+      const place = { region: 'ap-southeast-2', roleArn: role };
+      expect((await runActivity(env, signed.clusterHealth, { endpoint: url(recorder), place })).status).toBe(
+        'green',
+      );
+      const session = await (await places.clientsFor(place)).opensearch.config.credentials();
+      expect(session.accessKeyId).not.toBe('AKIDWORKERKEY');
+      expect(headers.authorization).toContain(`Credential=${session.accessKeyId}/`);
+      expect(headers.authorization).toMatch(/\/ap-southeast-2\/es\/aws4_request, SignedHeaders=/);
+      expect(headers.token).toBe(session.sessionToken);
+
+      // A role STS refuses: PlaceUnreachable naming the role, and no request reaches the domain.
+      const unknown = 'arn:aws:iam::345678901234:role/not-there';
+      const failure = await failureOf(
+        runActivity(env, signed.clusterHealth, {
+          endpoint: url(recorder),
+          place: { region: 'eu-west-1', roleArn: unknown },
+        }),
+      );
+      expect(failure.type).toBe(FailureTypes.PlaceUnreachable);
+      expect(failure.message).toContain(unknown);
+      expect(requests).toBe(1);
+
+      // A worker without clients for other places says so instead of signing with its own keys.
+      const ownOnly = createOpenSearchDataPlaneActivities(createDataPlaneClients({ signing: 'sigv4' }));
+      const refused = await failureOf(
+        runActivity(env, ownOnly.clusterHealth, { endpoint: url(recorder), place }),
+      );
+      expect(refused.type).toBe(FailureTypes.PlaceUnreachable);
+      expect(refused.nonRetryable).toBe(true);
+      expect(requests).toBe(1);
+    } finally {
+      places.destroy();
+      await new Promise((r) => recorder.close(r));
+      await emulator.stop();
     }
   });
 

@@ -155,8 +155,13 @@ async function verifyDomain(
         )
       ).endpoint;
     v.endpoint = endpoint.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-    // A placed domain's data plane is signed for its own Region.
-    const target = { endpoint, ...(place ? { region: place.region } : {}) };
+    // A placed domain's data plane is signed for its own Region and, in another account, with its
+    // place's assumed role (the place goes with the request; no credential does).
+    const target = {
+      endpoint,
+      ...(place ? { region: place.region } : {}),
+      ...(place?.roleArn ? { place } : {}),
+    };
     const health = async (when: string) => {
       if (!input.clusterHealth) return;
       const h = await step(`cluster health ${when}`, (opt) =>
