@@ -80,6 +80,25 @@ export function withRoles(
   });
 }
 
+/**
+ * `--places r1,r2` of a removal over every associated domain: the places to remove from too, each
+ * with its Region's --role / --external-id (a role for a Region not listed is refused).
+ */
+export function placesFromFlag(
+  regions: string[],
+  roles: Map<string, string>,
+  externalIds: Map<string, string>,
+): Array<{ region: string; roleArn?: string; externalId?: string }> {
+  for (const region of [...roles.keys(), ...externalIds.keys()])
+    if (!regions.includes(region))
+      throw new UsageError(`--role / --external-id for ${region}: that Region is not in --places`);
+  return regions.map((region) => ({
+    region,
+    ...(roles.has(region) ? { roleArn: roles.get(region)! } : {}),
+    ...(externalIds.has(region) ? { externalId: externalIds.get(region)! } : {}),
+  }));
+}
+
 /** A domains file: JSON (an array of targets), CSV with a header naming `domain`, or one per line. */
 export function readTargetsFile(path: string, what: string): TargetInput[] {
   let text: string;

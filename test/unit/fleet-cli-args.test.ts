@@ -2,10 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pairs, parseTarget, readTargetsFile, withRoles } from '../../src/cli/fleet-args.js';
+import { pairs, parseTarget, placesFromFlag, readTargetsFile, withRoles } from '../../src/cli/fleet-args.js';
 import { placeLines } from '../../src/cli/places.js';
 import { itemsOf } from '../../src/cli/watch.js';
 import { dictionaryRolloutInput } from '../../src/model/dictionary-rollout.js';
+import { packageRemovalInput } from '../../src/model/package-removal.js';
 import { validate } from '../../src/model/validation.js';
 
 const ROLE = 'arn:aws:iam::210987654321:role/rollouts';
@@ -33,6 +34,30 @@ describe('fleet CLI arguments', () => {
       /no domain is in that Region/,
     );
     expect(() => pairs(['nonsense'], 'role')).toThrow(/region=value/);
+  });
+
+  it("a removal's --places: each Region with its --role, checked by the removal's schema", () => {
+    const places = placesFromFlag(
+      ['eu-west-1', 'ap-southeast-2'],
+      pairs([`ap-southeast-2=${ROLE}`], 'role'),
+      pairs(['ap-southeast-2=xid-42'], 'external-id'),
+    );
+    expect(places).toEqual([
+      { region: 'eu-west-1' },
+      { region: 'ap-southeast-2', roleArn: ROLE, externalId: 'xid-42' },
+    ]);
+    expect(() => placesFromFlag(['eu-west-1'], pairs([`us-east-2=${ROLE}`], 'role'), new Map())).toThrow(
+      /us-east-2: that Region is not in --places/,
+    );
+    expect(validate(packageRemovalInput, { packageName: 'synonyms', places }).ok).toBe(true);
+    const bad = validate(packageRemovalInput, {
+      packageName: 'synonyms',
+      places: placesFromFlag(['eu-west'], new Map(), new Map()),
+    });
+    expect(bad).toEqual({
+      ok: false,
+      issues: [{ field: 'places[0].region', rule: 'must be an AWS Region name such as eu-west-1' }],
+    });
   });
 
   it('reads a CSV, a JSON array and a plain list as domains files', () => {

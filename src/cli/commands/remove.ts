@@ -4,6 +4,7 @@ import {
   FLEET_OPTIONS,
   pairs,
   parseTarget,
+  placesFromFlag,
   readTargetsFile,
   withRoles,
   type TargetInput,
@@ -27,6 +28,12 @@ const REMOVE_OPTIONS: Options = {
     arg: 'path',
     help: 'domains, one per line, CSV domain,region,roleArn,externalId, or JSON (fleets)',
     field: 'domains',
+  },
+  places: {
+    type: 'string',
+    arg: 'r1,r2',
+    help: "fleets, without --domains: also remove it in these Regions (by its name there; a Region's --role for another account)",
+    field: 'places',
   },
   ...FLEET_OPTIONS,
   'keep-package': {
@@ -61,6 +68,7 @@ export const removeCommand: Command = {
   details: [
     'Without --domains the package is dissociated from every domain it is associated with, then',
     'deleted (unless --keep-package). Running it again is safe: done domains count as done.',
+    'Fleets: --places eu-west-1,ap-southeast-2 removes the package of that name there too.',
   ].join('\n'),
   options: { ...REMOVE_OPTIONS, ...START_OPTIONS },
   connects: true,
@@ -76,7 +84,14 @@ export const removeCommand: Command = {
       input.domains = readTargetsFile(str(v, 'domains-file')!, '--domains-file');
     const roles = pairs(v.role, 'role');
     const externalIds = pairs(v['external-id'], 'external-id');
-    if ((roles.size > 0 || externalIds.size > 0) && Array.isArray(input.domains))
+    if (str(v, 'places') !== undefined) {
+      if (Array.isArray(input.domains))
+        throw new UsageError(
+          "--places is for every associated domain; listed domains carry their own Region ('region:name')",
+          ctx.command,
+        );
+      input.places = placesFromFlag(list(str(v, 'places')!), roles, externalIds);
+    } else if ((roles.size > 0 || externalIds.size > 0) && Array.isArray(input.domains))
       input.domains = withRoles(input.domains as TargetInput[], roles, externalIds);
     if (bool(v, 'keep-package')) input.deletePackage = false;
     set('maxConcurrency', num(v, 'max-concurrency', REMOVE_OPTIONS));
