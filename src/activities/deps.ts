@@ -20,6 +20,11 @@ export interface ActivityDeps {
   dataPlane?: DataPlaneDeps;
 }
 
+/** An activity input that can name the account and Region to call (fleets); absent = the worker's own. */
+export interface AtPlace {
+  place?: Place;
+}
+
 /** The clients an activity uses for a target: its place's, or the worker's own when it has none. */
 export async function awsClientsFor(deps: ActivityDeps, place: Place | undefined): Promise<AwsClients> {
   if (!place) return deps.aws;

@@ -8,9 +8,8 @@ import { DescribePackagesCommand } from '@aws-sdk/client-opensearch';
 import { CopyObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../model/failures.js';
-import type { Place } from '../model/place.js';
 import { isAwsError, toActivityFailure } from './aws-errors.js';
-import { awsClientsFor, type ActivityDeps } from './deps.js';
+import { awsClientsFor, type ActivityDeps, type AtPlace } from './deps.js';
 
 /** AWS's quota of custom packages per account and Region (not adjustable). */
 export const PACKAGES_PER_REGION = 25;
@@ -22,12 +21,13 @@ export function createFleetActivities(deps: ActivityDeps) {
      * place's staging bucket, with that place's credentials: no bytes pass through the worker.
      * The source bucket's policy must let the place's role read it (docs/fleets.md).
      */
-    async placeStagedObject(input: {
-      place?: Place;
-      source: { bucket: string; key: string };
-      bucket: string;
-      sha256: string;
-    }): Promise<{ bucket: string; key: string; copied: boolean }> {
+    async placeStagedObject(
+      input: AtPlace & {
+        source: { bucket: string; key: string };
+        bucket: string;
+        sha256: string;
+      },
+    ): Promise<{ bucket: string; key: string; copied: boolean }> {
       const { s3 } = await awsClientsFor(deps, input.place);
       const { key } = input.source;
       try {
@@ -57,7 +57,7 @@ export function createFleetActivities(deps: ActivityDeps) {
      * its quota fails its own domains with a clear message instead of a LimitExceededException.
      * AWS-provided packages (ids starting with G) do not count.
      */
-    async checkPackageQuota(input: { place?: Place; packageName: string }): Promise<number> {
+    async checkPackageQuota(input: AtPlace & { packageName: string }): Promise<number> {
       const { opensearch } = await awsClientsFor(deps, input.place);
       let count = 0;
       let NextToken: string | undefined;

@@ -6,8 +6,7 @@ import { DescribeDomainCommand } from '@aws-sdk/client-opensearch';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../model/failures.js';
 import { toActivityFailure } from './aws-errors.js';
-import { awsClientsFor, type ActivityDeps } from './deps.js';
-import type { Place } from '../model/place.js';
+import { awsClientsFor, type ActivityDeps, type AtPlace } from './deps.js';
 
 export interface DomainEndpoint {
   /** DescribeDomain's `Endpoint`, or `Endpoints.vpc` for a VPC domain: a host name (AWS) or a URL (the emulator). */
@@ -18,11 +17,7 @@ export interface DomainEndpoint {
 export function createOpenSearchDomainActivities(deps: ActivityDeps) {
   return {
     /** DescribeDomain: the domain's data-plane endpoint. */
-    async describeDomainEndpoint(input: {
-      domain: string;
-      /** Fleets: the domain's account and Region; absent = the worker's own. */
-      place?: Place;
-    }): Promise<DomainEndpoint> {
+    async describeDomainEndpoint(input: AtPlace & { domain: string }): Promise<DomainEndpoint> {
       const { opensearch } = await awsClientsFor(deps, input.place);
       let status;
       try {

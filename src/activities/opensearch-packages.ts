@@ -29,7 +29,7 @@ import type {
 } from '../model/opensearch-packages.js';
 import { awsErrorCode, awsErrorDetails, isAwsError, toActivityFailure } from './aws-errors.js';
 import { isThrottlingCode } from './throttle-backoff.js';
-import { awsClientsFor, type ActivityDeps } from './deps.js';
+import { awsClientsFor, type ActivityDeps, type AtPlace } from './deps.js';
 import type { Place } from '../model/place.js';
 import type { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { notReady } from './polling.js';
@@ -120,20 +120,20 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
   }
 
   return {
-    async findPackageByName(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageName: string;
-    }): Promise<PackageSummary | null> {
+    async findPackageByName(
+      input: AtPlace & {
+        packageName: string;
+      },
+    ): Promise<PackageSummary | null> {
       const { opensearch } = await clientsAt(input.place);
       return describeBy(opensearch, 'PackageName', input.packageName);
     },
 
-    async describePackage(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageId: string;
-    }): Promise<PackageSummary | null> {
+    async describePackage(
+      input: AtPlace & {
+        packageId: string;
+      },
+    ): Promise<PackageSummary | null> {
       const { opensearch } = await clientsAt(input.place);
       return describeBy(opensearch, 'PackageID', input.packageId);
     },
@@ -143,15 +143,15 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
      * first attempt's response was lost (or someone else created it); the lookup by name answers
      * with the one package there is.
      */
-    async createPackage(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageName: string;
-      packageType: string;
-      description: string;
-      bucket: string;
-      key: string;
-    }): Promise<PackageSummary> {
+    async createPackage(
+      input: AtPlace & {
+        packageName: string;
+        packageType: string;
+        description: string;
+        bucket: string;
+        key: string;
+      },
+    ): Promise<PackageSummary> {
       const { opensearch } = await clientsAt(input.place);
       try {
         const out = await opensearch.send(
@@ -178,16 +178,16 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
      * and both a failed call and a retry of the activity first check whether the package already
      * carries this content's marker — then the earlier call took effect.
      */
-    async updatePackage(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageId: string;
-      description: string;
-      commitMessage: string;
-      sha256: string;
-      bucket: string;
-      key: string;
-    }): Promise<PackageSummary> {
+    async updatePackage(
+      input: AtPlace & {
+        packageId: string;
+        description: string;
+        commitMessage: string;
+        sha256: string;
+        bucket: string;
+        key: string;
+      },
+    ): Promise<PackageSummary> {
       const { opensearch, opensearchSingleAttempt } = await clientsAt(input.place);
       if (attempt() > 1) {
         const current = await describeBy(opensearch, 'PackageID', input.packageId);
@@ -219,14 +219,14 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
     },
 
     /** Polled by retry until AVAILABLE with this content; COPY_FAILED / VALIDATION_FAILED are final. */
-    async waitForPackageAvailable(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageId: string;
-      sha256: string;
-      /** After an UpdatePackage: the version before it, which must not count as the new one. */
-      notVersion?: string;
-    }): Promise<PackageSummary> {
+    async waitForPackageAvailable(
+      input: AtPlace & {
+        packageId: string;
+        sha256: string;
+        /** After an UpdatePackage: the version before it, which must not count as the new one. */
+        notVersion?: string;
+      },
+    ): Promise<PackageSummary> {
       const { opensearch } = await clientsAt(input.place);
       const pkg = await describeBy(opensearch, 'PackageID', input.packageId);
       if (!pkg)
@@ -263,22 +263,22 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
       );
     },
 
-    async listDomainsForPackage(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageId: string;
-    }): Promise<DomainPackageRow[]> {
+    async listDomainsForPackage(
+      input: AtPlace & {
+        packageId: string;
+      },
+    ): Promise<DomainPackageRow[]> {
       const { opensearch } = await clientsAt(input.place);
       return listRows(opensearch, input.packageId);
     },
 
     /** "Package is already in desired state" means the domain is current: success, not failure. */
-    async associatePackage(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageId: string;
-      domain: string;
-    }): Promise<'started' | 'already-current'> {
+    async associatePackage(
+      input: AtPlace & {
+        packageId: string;
+        domain: string;
+      },
+    ): Promise<'started' | 'already-current'> {
       const { opensearch } = await clientsAt(input.place);
       try {
         await opensearch.send(
@@ -318,13 +318,13 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
      * Returns as soon as at least one watched domain has settled, so the workflow can refill its
      * concurrency window.
      */
-    async waitForAssociations(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageId: string;
-      targetVersion: string;
-      watching: Array<{ domain: string; deadline: number }>;
-    }): Promise<AssociationStatus[]> {
+    async waitForAssociations(
+      input: AtPlace & {
+        packageId: string;
+        targetVersion: string;
+        watching: Array<{ domain: string; deadline: number }>;
+      },
+    ): Promise<AssociationStatus[]> {
       const { opensearch } = await clientsAt(input.place);
       const rows = new Map((await listRows(opensearch, input.packageId)).map((r) => [r.domain, r]));
       const now = Date.now();
@@ -369,12 +369,12 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
      * An index that still uses the package makes DissociatePackage fail with ConflictException:
      * final for that domain, with what to do about it. Not associated any more is success.
      */
-    async dissociatePackage(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageId: string;
-      domain: string;
-    }): Promise<'started' | 'already-dissociated'> {
+    async dissociatePackage(
+      input: AtPlace & {
+        packageId: string;
+        domain: string;
+      },
+    ): Promise<'started' | 'already-dissociated'> {
       const { opensearch } = await clientsAt(input.place);
       try {
         await opensearch.send(
@@ -424,12 +424,12 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
     },
 
     /** Polled by retry until every watched domain's row is gone or DISSOCIATION_FAILED. */
-    async waitForDissociations(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageId: string;
-      watching: Array<{ domain: string; deadline: number }>;
-    }): Promise<DissociationStatus[]> {
+    async waitForDissociations(
+      input: AtPlace & {
+        packageId: string;
+        watching: Array<{ domain: string; deadline: number }>;
+      },
+    ): Promise<DissociationStatus[]> {
       const { opensearch } = await clientsAt(input.place);
       const rows = new Map((await listRows(opensearch, input.packageId)).map((r) => [r.domain, r]));
       const now = Date.now();
@@ -461,11 +461,11 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
      * DeletePackage answers DELETING; the package is gone only later. Polled by retry until it is
      * (not found, or DELETED); DELETE_FAILED is final, with AWS's ErrorDetails.
      */
-    async waitForPackageDeleted(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageId: string;
-    }): Promise<'deleted'> {
+    async waitForPackageDeleted(
+      input: AtPlace & {
+        packageId: string;
+      },
+    ): Promise<'deleted'> {
       const { opensearch } = await clientsAt(input.place);
       const pkg = await describeBy(opensearch, 'PackageID', input.packageId);
       if (!pkg || pkg.status === 'DELETED') return 'deleted';
@@ -478,11 +478,11 @@ export function createOpenSearchPackageActivities(deps: ActivityDeps) {
       throw notReady(`package ${pkg.packageId} is ${pkg.status}`);
     },
 
-    async deletePackage(input: {
-      /** Fleets: the account and Region to call; absent = the worker's own. */
-      place?: Place;
-      packageId: string;
-    }): Promise<'deleted' | 'already-deleted'> {
+    async deletePackage(
+      input: AtPlace & {
+        packageId: string;
+      },
+    ): Promise<'deleted' | 'already-deleted'> {
       const { opensearch } = await clientsAt(input.place);
       try {
         await opensearch.send(new DeletePackageCommand({ PackageID: input.packageId }));
