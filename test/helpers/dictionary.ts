@@ -64,15 +64,19 @@ export const domainNames = (prefix: string, n: number) =>
 
 /**
  * A clean emulator for a dictionary test: no resources, fast package states (copy and validation
- * 100 ms, association 300 ms, dissociation 200 ms) and the staging bucket.
+ * 100 ms, association 300 ms, dissociation 200 ms, or the test's own) and the staging bucket.
  */
-export async function freshDictionaryEmulator(stack: TestStack): Promise<void> {
+export async function freshDictionaryEmulator(
+  stack: TestStack,
+  durations: Parameters<TestStack['emulator']['control']['setDurations']>[0] = {},
+): Promise<void> {
   await stack.emulator.control.reset();
   await stack.emulator.control.setDurations({
     packageCopyingMs: 100,
     packageValidatingMs: 100,
     associationMs: 300,
     dissociationMs: 200,
+    ...durations,
   });
   await createBucket(stack);
 }

@@ -12,7 +12,7 @@ import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/clien
 import { iotPackageReleaseResult, startIotPackageRelease } from '../../src/client/iot-package-release.js';
 import { packageRemovalResult, startPackageRemoval } from '../../src/client/package-removal.js';
 import { CALL_PRIORITY } from '../../src/model/call-priority.js';
-import { createBucket, domainNames, rolloutInput, STAGING_BUCKET } from '../helpers/dictionary.js';
+import { domainNames, freshDictionaryEmulator, rolloutInput, STAGING_BUCKET } from '../helpers/dictionary.js';
 import { createDictionaryRefreshSchedule, triggerSchedule } from '../../src/client/schedules.js';
 import { recordHistory } from '../helpers/history.js';
 import { workflowMetadata } from '../helpers/visibility.js';
@@ -28,14 +28,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 beforeEach(async () => {
-  await stack.emulator.control.reset();
-  await stack.emulator.control.setDurations({
+  await freshDictionaryEmulator(stack, {
     packageCopyingMs: 50,
     packageValidatingMs: 50,
     associationMs: 200,
     dissociationMs: 300,
   });
-  await createBucket(stack);
 });
 
 /** Each scheduled activity's type and the priority key it was scheduled with (0 = none). */

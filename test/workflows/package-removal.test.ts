@@ -6,7 +6,7 @@ import { packageRemovalResult, startPackageRemoval } from '../../src/client/pack
 import { WorkflowTypes } from '../../src/model/constants.js';
 import { InvalidInputError } from '../../src/model/validation.js';
 import {
-  createBucket,
+  freshDictionaryEmulator,
   domainNames,
   domainVersions,
   packagesNamed,
@@ -24,14 +24,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 beforeEach(async () => {
-  await stack.emulator.control.reset();
-  await stack.emulator.control.setDurations({
+  await freshDictionaryEmulator(stack, {
     packageCopyingMs: 50,
     packageValidatingMs: 50,
     associationMs: 200,
     dissociationMs: 300,
   });
-  await createBucket(stack);
 });
 
 /** Publishes a package to domains the way users do: with a dictionary rollout. */

@@ -14,7 +14,7 @@ import { FailureTypes } from '../../src/model/failures.js';
 import type { PluginRolloutInput, PluginRolloutProgress } from '../../src/model/plugin-rollout.js';
 import { InvalidInputError } from '../../src/model/validation.js';
 import { pluginRolloutMessages } from '../../src/workflows/messages.js';
-import { createBucket, STAGING_BUCKET } from '../helpers/dictionary.js';
+import { freshDictionaryEmulator, STAGING_BUCKET } from '../helpers/dictionary.js';
 import { recordHistory } from '../helpers/history.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -30,14 +30,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 beforeEach(async () => {
-  await stack.emulator.control.reset();
-  await stack.emulator.control.setDurations({
+  await freshDictionaryEmulator(stack, {
     packageCopyingMs: 50,
     packageValidatingMs: 50,
     // Long enough that the query sees the deployment run, short enough for a test.
     blueGreenMs: 2500,
   });
-  await createBucket(stack);
 });
 
 function pluginInput(
