@@ -106,9 +106,30 @@ async function nodeVerdict(entry: CorpusEntry, index: string): Promise<NodeVerdi
   // Anything but a 400 about the file itself would be a broken test, not a verdict.
   expect(res.status, JSON.stringify(body)).toBe(400);
   expect(body.error?.reason).toMatch(/Failed to build synonyms|files must be UTF-8 encoded/);
-  await new Promise((r) => setTimeout(r, 50)); // let the log line land
-  const line = /Invalid synonym rule at line (\d+)/.exec(newLogText(logStart).text)?.[1];
-  return { accepted: false, reason: body.error!.reason, ...(line ? { line: Number(line) } : {}) };
+  const line = await refusedLine(index, logStart);
+  return { accepted: false, reason: body.error!.reason, ...(line !== undefined ? { line } : {}) };
+}
+
+/**
+ * The line Lucene names for this index's refused file: read from this index's own stretch of the
+ * log (from its `onIndexModule index:[<index>/` line to the next index's), since other test files
+ * create indexes on the same node at the same time and their refusals land in the log too.
+ */
+async function refusedLine(index: string, logStart: number): Promise<number | undefined> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const text = newLogText(logStart).text;
+    const start = text.indexOf(`onIndexModule index:[${index}/`);
+    if (start >= 0) {
+      const rest = text.slice(start + 1);
+      const next = rest.indexOf('onIndexModule index:[');
+      const own = next >= 0 ? rest.slice(0, next) : rest;
+      const line = /Invalid synonym rule at line (\d+)/.exec(own)?.[1];
+      if (line) return Number(line);
+      if (next >= 0) return undefined; // the next index began: Lucene named no line for this one
+    }
+    await new Promise((r) => setTimeout(r, 50)); // let the log lines land
+  }
+  return undefined;
 }
 
 const table: string[] = [];
