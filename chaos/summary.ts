@@ -116,12 +116,12 @@ export function printSummary(summary: ReturnType<typeof makeSummary>, violations
         .map(([a, n]) => `${a} ${n}`)
         .join(', ') || 'none'
     }); ${summary.fleet.callsAtOtherPlaces} AWS calls at other places, ${summary.fleet.faultsAtOtherPlaces} of them faulted`,
-    `  longest stall:       kill -> retry scheduled, per activity: ${Object.entries(
+    `  longest stall:       kill -> retry scheduled, per activity (timeout: the activity's heartbeat or start-to-close timeout; a stall must stay under twice it): ${Object.entries(
       summary.longestStallByActivity,
     )
       .map(
         ([activity, r]) =>
-          `${activity} ${r.overOutage === r.kills ? 'n/a' : `${(r.longestMs / 1000).toFixed(1)} s`} (bound ${r.boundMs === undefined ? '?' : `${r.boundMs / 1000} s`}; running again ${r.overOutage === r.kills ? 'n/a' : `${(r.longestRunningMs / 1000).toFixed(1)} s`}; ${r.kills} kill${r.kills === 1 ? '' : 's'}${r.overOutage ? `, ${r.overOutage} across a server outage not counted` : ''})`,
+          `${activity} ${r.overOutage === r.kills ? 'n/a' : `${(r.longestMs / 1000).toFixed(1)} s`} (timeout ${r.boundMs === undefined ? '?' : `${r.boundMs / 1000} s`}; running again ${r.overOutage === r.kills ? 'n/a' : `${(r.longestRunningMs / 1000).toFixed(1)} s`}; ${r.kills} kill${r.kills === 1 ? '' : 's'}${r.overOutage ? `, ${r.overOutage} across a server outage not counted` : ''})`,
       )
       .join('; ')}`,
     `  server SIGKILLs:     ${summary.serverRestarts.filter((r) => r.signal === 'SIGKILL').length} (killed and restarted on the same database file with ${
