@@ -80,93 +80,31 @@ function hostileCommandLines(dir: string): Array<{ id: string; argv: string[] }>
   const notJson = join(dir, 'not-json.json');
   writeFileSync(notJson, '{ "packageName": "x", ');
   const d = ['dictionary', '--staging-bucket', 'hostile-staging'];
+  // A dictionary command line for package cli-hostile; `inline` adds a text source and the domains.
+  const named = (...rest: string[]) => [...d, '--package-name', 'cli-hostile', ...rest];
+  const inline = (domains: string, ...rest: string[]) =>
+    named('--text', 'a, b', '--domains', domains, ...rest);
   return [
     { id: 'cli-unknown-command', argv: ['deploy-everything'] },
-    {
-      id: 'cli-unknown-flag',
-      argv: [...d, '--package-name', 'cli-hostile', '--text', 'a, b', '--domains', 'hostile-1', '--force'],
-    },
-    {
-      id: 'cli-concurrency-not-a-number',
-      argv: [
-        ...d,
-        '--package-name',
-        'cli-hostile',
-        '--text',
-        'a, b',
-        '--domains',
-        'hostile-1',
-        '--max-concurrency',
-        'ten',
-      ],
-    },
-    {
-      id: 'cli-concurrency-exponent',
-      argv: [
-        ...d,
-        '--package-name',
-        'cli-hostile',
-        '--text',
-        'a, b',
-        '--domains',
-        'hostile-1',
-        '--max-concurrency',
-        '1e3',
-      ],
-    },
-    {
-      id: 'cli-empty-domains',
-      argv: [...d, '--package-name', 'cli-hostile', '--text', 'a, b', '--domains', ''],
-    },
-    {
-      id: 'cli-domains-trailing-comma-dup',
-      argv: [...d, '--package-name', 'cli-hostile', '--text', 'a, b', '--domains', 'hostile-1,hostile-1,'],
-    },
+    { id: 'cli-unknown-flag', argv: inline('hostile-1', '--force') },
+    { id: 'cli-concurrency-not-a-number', argv: inline('hostile-1', '--max-concurrency', 'ten') },
+    { id: 'cli-concurrency-exponent', argv: inline('hostile-1', '--max-concurrency', '1e3') },
+    { id: 'cli-empty-domains', argv: inline('') },
+    { id: 'cli-domains-trailing-comma-dup', argv: inline('hostile-1,hostile-1,') },
     { id: 'cli-input-missing-file', argv: ['dictionary', '--input', join(dir, 'does-not-exist.json')] },
     { id: 'cli-input-not-json', argv: ['dictionary', '--input', notJson] },
     {
       id: 'cli-source-s3-dot-dot',
-      argv: [
-        ...d,
-        '--package-name',
-        'cli-hostile',
-        '--source-s3',
-        's3://hostile-sources/../secrets.txt',
-        '--domains',
-        'hostile-1',
-      ],
+      argv: named('--source-s3', 's3://hostile-sources/../secrets.txt', '--domains', 'hostile-1'),
     },
     ...Object.entries(CLI_REFUSED_URLS).map(([id, url]) => ({
       id,
-      argv: [...d, '--package-name', 'cli-hostile', '--source-url', url, '--domains', 'hostile-1'],
+      argv: named('--source-url', url, '--domains', 'hostile-1'),
     })),
-    {
-      id: 'cli-two-sources',
-      argv: [
-        ...d,
-        '--package-name',
-        'cli-hostile',
-        '--text',
-        'a, b',
-        '--source-url',
-        HARMLESS_URL,
-        '--domains',
-        'hostile-1',
-      ],
-    },
+    { id: 'cli-two-sources', argv: inline('hostile-1', '--source-url', HARMLESS_URL) },
     {
       id: 'cli-percentages-decreasing',
-      argv: [
-        ...d,
-        '--package-name',
-        'cli-hostile',
-        '--text',
-        'a, b',
-        '--domains',
-        'hostile-1,hostile-2,d3x',
-        '--wave-percentages',
-        '60,30,100',
-      ],
+      argv: inline('hostile-1,hostile-2,d3x', '--wave-percentages', '60,30,100'),
     },
     {
       id: 'cli-package-name-shell',
