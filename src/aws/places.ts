@@ -16,9 +16,10 @@
  *   refusal is remembered for FAILURE_TTL_MS so a thousand domains of one place do not each ask
  *   STS again; a retryable failure is not remembered.
  * - The place's clients are built by clients.ts (its timeouts, tracing and endpoint settings); the
- *   STS client the provider makes gets the same timeouts and endpoint (its calls are not traced:
- *   the provider re-applies client plugins on every call, so a tracing middleware would be added
- *   twice). The SDK's endpoint variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, including
+ *   STS client the provider makes gets the same timeouts and endpoint, and with tracing on its
+ *   AssumeRole calls are spans like every other AWS call (the provider applies its client plugins
+ *   on every call; the tracing middleware is added by name with override, so it is there once).
+ *   The SDK's endpoint variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, including
  *   _STS) apply to every place; with the emulator one endpoint serves all places.
  *
  * Credentials live only in these clients: nothing here returns them, logs them or puts them in a
@@ -32,6 +33,7 @@ import { awsErrorDetails, isRetryableAwsError } from '../activities/aws-errors.j
 import { isThrottlingCode, jitteredRetryDelayMs } from '../activities/throttle-backoff.js';
 import { FailureTypes } from '../model/failures.js';
 import type { Place } from '../model/place.js';
+import { instrumentAwsClients, type InstrumentableClient } from '../tracing/aws-clients.js';
 import { awsTimeoutsFromEnv, createAwsClients, destroyAwsClients, type AwsClients } from './clients.js';
 
 type Credentials = NonNullable<OpenSearchClientConfig['credentials']>;
@@ -86,6 +88,13 @@ interface Entry {
   failedUntil?: number;
 }
 
+/** A client plugin: the tracing middleware on the STS client a role's credential provider builds. */
+const tracedStsClient = {
+  applyToStack(stack: InstrumentableClient['middlewareStack']) {
+    instrumentAwsClients({ sts: { middlewareStack: stack } });
+  },
+};
+
 export function defaultWorkerIdentity(): string {
   return `${process.pid}@${hostname()}`;
 }
@@ -122,6 +131,7 @@ export function createPlaceClients(options: PlaceClientOptions = {}): PlaceClien
             ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
             requestHandler: awsTimeoutsFromEnv(env),
           },
+          clientPlugins: [tracedStsClient],
         }),
         now,
       );

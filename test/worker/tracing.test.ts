@@ -4,11 +4,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DescribeDomainCommand } from '@aws-sdk/client-opensearch';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { destroyAwsClients } from '../../src/aws/clients.js';
+import { createPlaceClients } from '../../src/aws/places.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { startTracing } from '../../src/tracing/index.js';
@@ -191,6 +193,48 @@ describe('tracing (OTEL_*)', () => {
     expect(collector.requests.length).toBe(before);
     expect(imports()).toEqual([]);
   }, 120_000);
+
+  it("a role's AssumeRole calls are spans too, one per call however often the provider re-applies its plugins", async () => {
+    const role = 'arn:aws:iam::210987654321:role/traced';
+    const stsEmulator = await startEmulator({ roles: [{ arn: role }] });
+    const tracing = await startTracing({
+      url: `${collector.url}/v1/traces`,
+      protocol: 'http/json',
+      serviceName: 'rollouts-places-under-test',
+    });
+    const places = createPlaceClients({
+      endpoint: stsEmulator.url,
+      credentials: { accessKeyId: 'AKIDTRACED', secretAccessKey: 'traced-secret' },
+      maxAttempts: 1,
+      durationSeconds: 900,
+    });
+    try {
+      await stsEmulator.control.at({ region: 'eu-west-1', roleArn: role }).seedDomains([{ name: 'traced' }]);
+      const clients = await places.clientsFor({ region: 'eu-west-1', roleArn: role });
+      // 11 of a session's 15 minutes later, twice (the SDK's clock and the emulator's STS's alike):
+      // each call renews the session through the same provider, which re-applies its plugins.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      for (let i = 0; i < 2; i++) {
+        vi.setSystemTime(Date.now() + 11 * 60_000);
+        await clients.opensearch.send(new DescribeDomainCommand({ DomainName: 'traced' }));
+      }
+    } finally {
+      vi.useRealTimers();
+      places.destroy();
+      await tracing.shutdown();
+    }
+    const assumed = (await stsEmulator.control.calls({ service: 'sts', operation: 'AssumeRole' })).length;
+    await stsEmulator.stop();
+    expect(assumed).toBe(3);
+    const spans = collector.spans.filter(
+      (s) => s.service === 'rollouts-places-under-test' && s.name === 'STS.AssumeRole',
+    );
+    expect(spans).toHaveLength(assumed);
+    for (const s of spans) {
+      expect(s.attributes['http.response.status_code']).toBe(200);
+      expect(s.attributes['aws.request_id']).toEqual(expect.any(String));
+    }
+  });
 
   it('stops at start on a bad OTEL_* value, naming the variable', async () => {
     const { proc } = worker('bad', { OTEL_TRACES_EXPORTER: 'zipkin' });
