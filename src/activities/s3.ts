@@ -35,6 +35,11 @@ export interface StagedObject {
   sizeBytes: number;
   /** True when an object with this content was already staged (no PutObject). */
   reused: boolean;
+  /**
+   * The worker's own Region (its S3 client's, where `bucket` is). A fleet rollout reads it to
+   * tell its own place from a place that names that Region (docs/fleets.md).
+   */
+  region?: string;
 }
 
 export interface S3ActivityOptions extends StagingConfig {
@@ -309,8 +314,9 @@ export function createS3Activities(deps: ActivityDeps, options: S3ActivityOption
         const { bucket, prefix } = input.staging;
         const key = stagedKey(prefix, sha256, input.packageType);
         beat.progress('checking the staged object', size);
+        const region = await s3.config.region();
         if (await holdsContent(bucket, key, sha256, size))
-          return { bucket, key, sha256, sizeBytes: size, reused: true };
+          return { bucket, key, sha256, sizeBytes: size, reused: true, region };
         beat.progress('uploading', size);
         try {
           await s3.send(
@@ -335,7 +341,7 @@ export function createS3Activities(deps: ActivityDeps, options: S3ActivityOption
             });
           throw toActivityFailure(err, { service: 's3', operation: 'PutObject' });
         }
-        return { bucket, key, sha256, sizeBytes: size, reused: false };
+        return { bucket, key, sha256, sizeBytes: size, reused: false, region };
       } finally {
         beat.stop();
         release?.();

@@ -30,4 +30,6 @@ export const Patches = {
   pluginStagingHeartbeat: 'plugin-staging-heartbeat',
   /** Verified rollouts: a data-plane activity's start-to-close is 45 s (was 2 minutes), so a dead worker's request is retried sooner. */
   dataPlaneTimeout: 'data-plane-timeout',
+  /** Fleets: targets that name the worker's own Region without a role join its own place (one package there, not two). */
+  fleetOwnRegion: 'fleet-own-region',
 } as const;

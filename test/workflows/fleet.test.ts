@@ -198,6 +198,38 @@ describe('fleet dictionary rollout', () => {
     expect(mutating.map((c) => `${c.account}/${c.region} ${c.operation}`)).toEqual([]);
   });
 
+  it("a target naming the worker's own Region without a role joins the plain names' place: one package there", async () => {
+    // The test worker's own Region is us-east-1 (its clients' AWS_REGION), account the default.
+    await stack.emulator.control.seedDomains([{ name: 'fo-us-1' }, { name: 'fo-us-2' }]);
+    await stack.emulator.control.at(EU).seedDomains([{ name: 'fo-eu-1' }]);
+    const domains = ['fo-us-1', { domain: 'fo-us-2', region: 'us-east-1' }, { domain: 'fo-eu-1', ...EU }];
+    // The schema cannot tell the worker's own Region: us-east-1 is given a staging bucket like any
+    // other place's (here the staging bucket itself, which is in it).
+    const input = fleetInput('synonyms-fleet-own', domains, 'own, home\n');
+    input.staging = { bucket: STAGING_BUCKET, buckets: { ...BUCKETS, 'us-east-1': STAGING_BUCKET } };
+    const { result, workflowId, error } = await run(input);
+    expect(error).toBeUndefined();
+    expect(result.outcome).toBe('succeeded');
+    expect(result.places?.map((p) => [p.place.key, p.packageChange, p.domains, p.current])).toEqual([
+      ['default', 'created', 2, 2],
+      ['eu-west-1', 'created', 1, 1],
+    ]);
+    // One package in the worker's own account and Region, with both of its domains on it.
+    const home = await packagesAt(stack.aws, 'synonyms-fleet-own');
+    expect(home).toHaveLength(1);
+    expect(home[0]!.domains).toEqual({
+      'fo-us-1': `ACTIVE ${home[0]!.version}`,
+      'fo-us-2': `ACTIVE ${home[0]!.version}`,
+    });
+    // The target keeps the key and place it was given.
+    expect(byKey(result).get('us-east-1:fo-us-2')).toMatchObject({
+      domain: 'fo-us-2',
+      state: 'current',
+      place: { region: 'us-east-1' },
+    });
+    await recordHistory(stack.client, workflowId, 'dictionary-rollout-fleet-own-region');
+  });
+
   it('a Region canary failing under halt starts nothing in the other Regions', async () => {
     const fleet = await seedFleet('hc');
     // The canary (first domain of the first Region in the order) does not exist there: it fails.

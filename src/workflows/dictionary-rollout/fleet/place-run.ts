@@ -6,7 +6,7 @@
 import type { StagedObject } from '../../../activities/s3.js';
 import type { PlaceOutcome } from '../../../model/dictionary-rollout.js';
 import type { FailureSummary } from '../../../model/failures.js';
-import { placeRefOf, stagingBucketFor } from '../../../model/fleet.js';
+import { DEFAULT_PLACE, placeRefOf, stagingBucketFor } from '../../../model/fleet.js';
 import type { PackageSummary } from '../../../model/opensearch-packages.js';
 import type { Place } from '../../../model/place.js';
 import type { DictionaryRolloutState, PackageChange } from '../state.js';
@@ -51,6 +51,26 @@ export function placeRuns(state: DictionaryRolloutState): PlaceRun[] {
       run.targets.push(t.key);
     }
   return [...state.places.values()];
+}
+
+/**
+ * Targets that name the worker's own Region with no role are in its own place: the same account
+ * and Region as the plain names. With plain names in the run too, they join that place (one
+ * package there, prepared once) instead of being a second place managing the same package. Keys
+ * stay as given (results and waves name them so); only the place they are prepared and associated
+ * through changes. Without plain names there is nothing to join and nothing changes.
+ */
+export function joinOwnPlace(state: DictionaryRolloutState, ownRegion: string): void {
+  const own = state.places.get(DEFAULT_PLACE);
+  if (!own) return;
+  for (const [key, run] of [...state.places]) {
+    if (!run.place || run.place.roleArn || run.place.region !== ownRegion) continue;
+    for (const target of run.targets) {
+      state.targets.get(target)!.placeKey = DEFAULT_PLACE;
+      own.targets.push(target);
+    }
+    state.places.delete(key);
+  }
 }
 
 export function placeOf(state: DictionaryRolloutState, key: string): PlaceRun {

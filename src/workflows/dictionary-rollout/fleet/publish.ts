@@ -4,7 +4,8 @@
  * or updated with the same content marker and waited for until AVAILABLE. Places are prepared side
  * by side; a place that fails (role not assumable, quota, COPY_FAILED...) fails only its domains.
  */
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { Patches } from '../../patches.js';
 import { commitMessageFor, describeWithMarker } from '../../../model/dictionary-rollout.js';
 import { RolloutRegions } from '../../../model/search-attributes.js';
 import { errorSummary } from '../../failures.js';
@@ -13,7 +14,7 @@ import { callPriority, fleetCallPriority } from '../priority.js';
 import type { Published } from '../publish.js';
 import type { DictionaryRolloutState, PackageChange } from '../state.js';
 import { fleetCallOptions, fleetCalls, placePackages } from './activities.js';
-import { at, placeRuns, type PlaceRun } from './place-run.js';
+import { at, joinOwnPlace, placeRuns, type PlaceRun } from './place-run.js';
 
 export async function publishFleet(state: DictionaryRolloutState): Promise<Published> {
   const { input } = state;
@@ -35,13 +36,17 @@ export async function publishFleet(state: DictionaryRolloutState): Promise<Publi
       },
     ],
   );
+  // A place naming the worker's own Region (no role) is its own place when plain names are here too.
+  const ownRegion = state.staged.region;
+  if (ownRegion && patched(Patches.fleetOwnRegion)) joinOwnPlace(state, ownRegion);
   state.enter('packaging');
-  await Promise.all(runs.map((run) => preparePlace(state, run)));
+  await Promise.all(placeRuns(state).map((run) => preparePlace(state, run)));
   state.enter('waiting-for-package');
-  const first = runs.find((r) => r.pkg && r.targetVersion);
+  const prepared = placeRuns(state);
+  const first = prepared.find((r) => r.pkg && r.targetVersion);
   state.pkg = first?.pkg;
   state.targetVersion = first?.targetVersion;
-  const changes = new Set(runs.map((r) => r.packageChange));
+  const changes = new Set(prepared.map((r) => r.packageChange));
   const packageChange: PackageChange = changes.has('created')
     ? 'created'
     : changes.has('updated')
