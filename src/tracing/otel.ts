@@ -17,6 +17,7 @@ import {
 } from '@temporalio/interceptors-opentelemetry';
 import { setAwsClientInstrumentation } from './aws-clients.js';
 import { addAwsTracingMiddleware } from './aws-middleware.js';
+import { context, propagation, trace } from '@opentelemetry/api';
 import type { TracingConfig } from './config.js';
 import type { Tracing } from './index.js';
 import { tracingWorkflowModules } from './workflow-modules.js';
@@ -53,6 +54,11 @@ export function startOpenTelemetry(config: TracingConfig): Tracing {
     async shutdown() {
       setAwsClientInstrumentation(undefined);
       await provider.shutdown();
+      // register() made this provider the process's global one; a later start (the same process
+      // tracing again: a test file, a long-lived host) could not register its own otherwise.
+      trace.disable();
+      context.disable();
+      propagation.disable();
     },
   };
 }
