@@ -27,11 +27,18 @@ export interface AtPlace {
 
 /** The clients an activity uses for a target: its place's, or the worker's own when it has none. */
 export async function awsClientsFor(deps: ActivityDeps, place: Place | undefined): Promise<AwsClients> {
-  if (!place) return deps.aws;
-  if (!deps.awsForPlace)
+  return place ? awsClientsAt(deps.awsForPlace, place) : deps.aws;
+}
+
+/** A place's clients; PlaceUnreachable when the worker has no clients for other places. */
+export async function awsClientsAt(
+  awsForPlace: ActivityDeps['awsForPlace'],
+  place: Place,
+): Promise<AwsClients> {
+  if (!awsForPlace)
     throw ApplicationFailure.nonRetryable(
       `this worker serves only its own Region and account; it cannot reach ${place.region}${place.roleArn ? ` as ${place.roleArn}` : ''}`,
       FailureTypes.PlaceUnreachable,
     );
-  return deps.awsForPlace(place);
+  return awsForPlace(place);
 }

@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { FailureTypes } from '../model/failures.js';
 import type { Place } from '../model/place.js';
-import type { ActivityDeps } from './deps.js';
+import { awsClientsAt, type ActivityDeps } from './deps.js';
 
 /** The data plane's failure types, as this file names them (declared once, in src/model/failures.ts). */
 export const DataPlaneFailureTypes = {
@@ -264,12 +264,7 @@ export function createOpenSearchDataPlaneActivities(
 ) {
   async function clientOf(target: DataPlaneTarget): Promise<Client> {
     if (!target.place?.roleArn) return deps.clientFor(target);
-    if (!awsForPlace)
-      throw ApplicationFailure.nonRetryable(
-        `this worker has no clients for other accounts; it cannot sign for ${target.place.roleArn}`,
-        FailureTypes.PlaceUnreachable,
-      );
-    const { opensearch } = await awsForPlace(target.place);
+    const { opensearch } = await awsClientsAt(awsForPlace, target.place);
     return deps.clientFor(target, opensearch.config.credentials);
   }
 
