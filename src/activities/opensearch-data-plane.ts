@@ -63,12 +63,13 @@ export function createDataPlaneClients(options: DataPlaneClientOptions): DataPla
   const clients = new Map<string, Client>();
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   // A place's credential provider is replaced when its session ends early (src/aws/places.ts):
-  // a client is kept per provider so a new session gets a new signer.
-  const providerIds = new WeakMap<DataPlaneCredentials, number>();
-  let providers = 0;
-  const providerId = (p: DataPlaneCredentials) => {
-    if (!providerIds.has(p)) providerIds.set(p, ++providers);
-    return providerIds.get(p)!;
+  // its clients are kept with it, so a new session gets new signers and the old ones go with it.
+  const clientsByProvider = new WeakMap<DataPlaneCredentials, Map<string, Client>>();
+  const cacheFor = (credentials: DataPlaneCredentials | undefined) => {
+    if (!credentials) return clients;
+    let cache = clientsByProvider.get(credentials);
+    if (!cache) clientsByProvider.set(credentials, (cache = new Map()));
+    return cache;
   };
   return {
     // Shorter than the request: the domain's own timed-out answer (red) arrives before ours.
@@ -77,8 +78,9 @@ export function createDataPlaneClients(options: DataPlaneClientOptions): DataPla
       const node = /^https?:\/\//.test(target.endpoint) ? target.endpoint : `https://${target.endpoint}`;
       const region =
         target.place?.region ?? target.region ?? options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-      const key = `${node} ${region}${credentials ? ` ${providerId(credentials)}` : ''}`;
-      let client = clients.get(key);
+      const key = `${node} ${region}`;
+      const cache = cacheFor(credentials);
+      let client = cache.get(key);
       if (!client) {
         client = new Client({
           node,
@@ -92,7 +94,7 @@ export function createDataPlaneClients(options: DataPlaneClientOptions): DataPla
               })
             : {}),
         });
-        clients.set(key, client);
+        cache.set(key, client);
       }
       return client;
     },
