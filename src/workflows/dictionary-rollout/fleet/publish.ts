@@ -39,10 +39,10 @@ export async function publishFleet(state: DictionaryRolloutState): Promise<Publi
   // A place naming the worker's own Region (no role) is its own place when plain names are here too.
   const ownRegion = state.staged.region;
   if (ownRegion && patched(Patches.fleetOwnRegion)) joinOwnPlace(state, ownRegion);
-  state.enter('packaging');
-  await Promise.all(placeRuns(state).map((run) => preparePlace(state, run)));
-  state.enter('waiting-for-package');
   const prepared = placeRuns(state);
+  state.enter('packaging');
+  await Promise.all(prepared.map((run) => preparePlace(state, run)));
+  state.enter('waiting-for-package');
   const first = prepared.find((r) => r.pkg && r.targetVersion);
   state.pkg = first?.pkg;
   state.targetVersion = first?.targetVersion;
