@@ -200,12 +200,13 @@ describe('OpenSearch data-plane activities on a real node', () => {
     });
     expect(created.status).toBe(200);
     try {
-      // A 3 s request timeout gives a 2 s wait; the domain's 408 answer is read as red, not an error.
+      // A 6 s request timeout gives a 4 s wait; the domain's 408 answer is read as red, not an
+      // error. (The 2 s left are the node's time to answer after its wait, on a loaded machine.)
       const quick = createOpenSearchDataPlaneActivities(
-        createDataPlaneClients({ signing: 'none', requestTimeoutMs: 3_000 }),
+        createDataPlaneClients({ signing: 'none', requestTimeoutMs: 6_000 }),
       );
       const red = await runActivity(env, quick.clusterHealth, target);
-      expect(red).toMatchObject({ status: 'red', waitedMs: 2_000 });
+      expect(red).toMatchObject({ status: 'red', waitedMs: 4_000 });
       expect(red.unassignedShards).toBeGreaterThan(0);
 
       // Red for a moment (as while another rollout reopens an index): the call waits it out.

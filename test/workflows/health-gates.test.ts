@@ -415,7 +415,9 @@ describe('bake history', () => {
     }
     console.log(`bake history: ${JSON.stringify(counts)}`);
     expect(counts[1]!.attempts).toBeGreaterThan(counts[0]!.attempts);
-    expect(counts[1]!.events).toBe(counts[0]!.events);
+    // The same events within a workflow task (3 events) when completions arrive batched
+    // differently on a loaded machine; a bake polled in history would add events per poll.
+    expect(Math.abs(counts[1]!.events - counts[0]!.events)).toBeLessThanOrEqual(3);
   });
 });
 
