@@ -46,6 +46,8 @@ export interface RemovalPlace {
   deletion: Deletion;
   keptBecause?: string;
   deletionError?: DomainError;
+  /** The run this one joined: its package is that run's (one place reached by two names). */
+  joinedInto?: string;
 }
 
 export interface RemovalSteps {
@@ -88,17 +90,48 @@ export function withPlaces(
   return {
     ...result,
     packageId: result.packageId ?? runs.find((r) => r.packageId)?.packageId,
-    places: runs.map((r) => ({
-      place: placeRefOf(r.place),
-      ...(r.packageId ? { packageId: r.packageId } : {}),
-      packageDeletion: r.deletion,
-      ...(r.keptBecause ? { keptBecause: r.keptBecause } : {}),
-    })),
+    places: runs
+      .filter((r) => r.joinedInto === undefined)
+      .map((r) => ({
+        place: placeRefOf(r.place),
+        ...(r.packageId ? { packageId: r.packageId } : {}),
+        packageDeletion: r.deletion,
+        ...(r.keptBecause ? { keptBecause: r.keptBecause } : {}),
+      })),
   };
 }
 
+/**
+ * Runs that found the same package are one place reached by two names: a target naming the worker's
+ * own Region beside plain names, or `places` listing it (package ids are per account and Region, so
+ * one id is one place). Each later run hands its targets to the first, so that place's domains are
+ * dissociated once and its package is deleted once, after all of them, instead of two runs racing
+ * (each would find the other's domains still associated and keep the package). Returns the runs
+ * that go on.
+ */
+export function joinSamePackage(runs: RemovalPlace[]): RemovalPlace[] {
+  const first = new Map<string, RemovalPlace>();
+  for (const run of runs) {
+    if (run.packageId === undefined) continue;
+    const into = first.get(run.packageId);
+    if (!into) {
+      first.set(run.packageId, run);
+      continue;
+    }
+    run.joinedInto = into.key;
+    // Either every run of a removal is 'all' (domains: 'all') or every run lists its targets.
+    if (into.wanted !== 'all' && run.wanted !== 'all') into.wanted.push(...run.wanted);
+  }
+  return runs.filter((r) => r.joinedInto === undefined);
+}
+
+/** A plain removal, and fleet removals started before runs were joined: each run resolves and goes on. */
 export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<void> {
-  const { input, outcomes, report } = steps;
+  if (await resolveAt(steps, run)) await removeResolved(steps, run);
+}
+
+/** What a run's activities are called with: its place, its summaries' tag, its priority. */
+function callsAt(input: PackageRemovalParams, run: RemovalPlace) {
   const at = run.place ? { place: run.place } : {};
   const tag = run.place ? `${run.key}: ` : '';
   // Task queue priority (behind its own patch in callPriorityOptions); a place's calls also carry
@@ -114,14 +147,45 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
     ...prio(kind),
     summary: `${tag}${summary}`,
   });
-  const keyOf = (domain: string) => (run.place ? `${run.key}:${domain}` : domain);
-  const outcomeFor = (domain: string, o: Omit<RemovalDomainOutcome, 'domain'>): RemovalDomainOutcome => ({
-    domain,
-    ...(run.place ? { target: keyOf(domain), place: placeRefOf(run.place) } : {}),
-    ...o,
-  });
+  return { at, tag, prio, opts };
+}
 
-  // ---- resolve the package --------------------------------------------------------------------
+/** A domain's outcome under a target's key: fleet targets carry their key and place. */
+function outcomeOf(
+  target: Pick<ResolvedTarget, 'key' | 'domain' | 'place'>,
+  o: Omit<RemovalDomainOutcome, 'domain'>,
+): RemovalDomainOutcome {
+  return {
+    domain: target.domain,
+    ...(target.place ? { target: target.key, place: placeRefOf(target.place) } : {}),
+    ...o,
+  };
+}
+
+/** The run's targets: listed, or every domain of the place ('all', read from the package's rows). */
+function targetsOf(run: RemovalPlace, associated: Iterable<string>): ResolvedTarget[] {
+  if (run.wanted !== 'all') return run.wanted;
+  return [...associated].sort().map((domain) => ({
+    key: run.place ? `${run.key}:${domain}` : domain,
+    domain,
+    ...(run.place ? { place: run.place } : {}),
+    placeKey: run.key,
+  }));
+}
+
+/**
+ * Finds the run's package at its place. False when there is nothing more to do there: the package
+ * is not there (already removed), or the place cannot be reached (its domains fail, not the removal
+ * elsewhere; at the worker's own place the failure is the removal's).
+ */
+export async function resolveAt(steps: RemovalSteps, run: RemovalPlace): Promise<boolean> {
+  const { input, outcomes } = steps;
+  const { at, opts } = callsAt(input, run);
+  const failAll = (o: Omit<RemovalDomainOutcome, 'domain'>) => {
+    if (run.wanted !== 'all') for (const t of run.wanted) outcomes.set(t.key, outcomeOf(t, o));
+    else if (o.state === 'failed')
+      outcomes.set(`${run.key}:*`, outcomeOf({ key: `${run.key}:*`, domain: '*', place: run.place }, o));
+  };
   let pkg;
   try {
     pkg = input.packageId
@@ -135,24 +199,28 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
         );
   } catch (err) {
     if (!run.place) throw err;
-    // Another place that cannot be reached fails its own domains, not the removal elsewhere.
     const error = errorSummary(err);
     run.deletion = input.deletePackage ? 'failed' : 'not-requested';
     run.keptBecause = error.message;
-    if (run.wanted !== 'all')
-      for (const t of run.wanted) outcomes.set(t.key, outcomeFor(t.domain, { state: 'failed', error }));
-    else outcomes.set(`${run.key}:*`, outcomeFor('*', { state: 'failed', error }));
-    return;
+    failAll({ state: 'failed', error });
+    return false;
   }
   if (!pkg) {
     // Nothing to remove here: already gone (a second run, or never created).
-    if (run.wanted !== 'all')
-      for (const t of run.wanted) outcomes.set(t.key, outcomeFor(t.domain, { state: 'not-associated' }));
+    failAll({ state: 'not-associated' });
     run.deletion = input.deletePackage ? 'already-deleted' : 'not-requested';
-    return;
+    return false;
   }
-  const pid = (run.packageId = pkg.packageId);
+  run.packageId = pkg.packageId;
   steps.found(run);
+  return true;
+}
+
+/** Dissociates the run's package from its targets (bounded concurrency), then deletes it once unused. */
+export async function removeResolved(steps: RemovalSteps, run: RemovalPlace): Promise<void> {
+  const { input, outcomes, report } = steps;
+  const { at, tag, prio, opts } = callsAt(input, run);
+  const pid = run.packageId!;
   const rows = new Map(
     (
       await opensearchPackages.listDomainsForPackage.executeWithOptions(opts(`read domains of ${pid}`), [
@@ -160,26 +228,32 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
       ])
     ).map((r) => [r.domain, r]),
   );
-  const names = run.wanted === 'all' ? [...rows.keys()].sort() : run.wanted.map((t) => t.domain);
-  const todo: string[] = [];
-  for (const domain of names) {
-    const r = rows.get(domain);
-    if (r) {
-      outcomes.set(keyOf(domain), outcomeFor(domain, { state: 'pending', previousVersion: r.version }));
-      todo.push(domain);
-    } else outcomes.set(keyOf(domain), outcomeFor(domain, { state: 'not-associated' }));
+  // A domain listed under two keys (a plain name and the same domain named with the worker's own
+  // Region) is dissociated once; its outcome is kept under each key.
+  const keysOf = new Map<string, string[]>();
+  for (const t of targetsOf(run, rows.keys())) {
+    const r = rows.get(t.domain);
+    outcomes.set(
+      t.key,
+      outcomeOf(t, r ? { state: 'pending', previousVersion: r.version } : { state: 'not-associated' }),
+    );
+    if (r) keysOf.set(t.domain, [...(keysOf.get(t.domain) ?? []), t.key]);
   }
+  const each = (domain: string, change: (o: RemovalDomainOutcome) => void) => {
+    for (const key of keysOf.get(domain)!) change(outcomes.get(key)!);
+  };
 
   // ---- dissociate -----------------------------------------------------------------------------
   steps.setPhase('dissociating');
   report();
-  await slidingWindow<DissociationStatus>(todo, {
+  await slidingWindow<DissociationStatus>([...keysOf.keys()], {
     maxConcurrency: input.maxConcurrency,
     deadlineFor: () => Date.now() + input.dissociationDeadlineSeconds * 1000,
     start: async (domain) => {
-      const o = outcomes.get(keyOf(domain))!;
-      o.state = 'dissociating';
-      o.startedAt = Date.now();
+      each(domain, (o) => {
+        o.state = 'dissociating';
+        o.startedAt = Date.now();
+      });
       try {
         const r = await opensearchPackages.dissociatePackage.executeWithOptions(
           opts(`dissociate ${pid} from ${domain}`, 'cleanup'),
@@ -202,12 +276,12 @@ export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<
         [{ ...at, packageId: pid, watching }],
       ),
     pollFailed: (domain, err) => ({ domain, outcome: 'failed', error: errorSummary(err) }),
-    settled: (s) => {
-      const o = outcomes.get(keyOf(s.domain))!;
-      o.state = s.outcome === 'dissociated' ? 'dissociated' : 'failed';
-      o.finishedAt = Date.now();
-      if (s.error) o.error = s.error;
-    },
+    settled: (s) =>
+      each(s.domain, (o) => {
+        o.state = s.outcome === 'dissociated' ? 'dissociated' : 'failed';
+        o.finishedAt = Date.now();
+        if (s.error) o.error = s.error;
+      }),
     afterRound: report,
   });
 

@@ -21,7 +21,15 @@ import { publishIdentity, publishStatus } from './search-attributes.js';
 import { Patches } from './patches.js';
 import { budgetWaitLine } from './call-priority.js';
 import { isFleet } from '../model/fleet.js';
-import { overallDeletion, removalPlaces, removeAt, withPlaces } from './package-removal-places.js';
+import {
+  joinSamePackage,
+  overallDeletion,
+  removalPlaces,
+  removeAt,
+  removeResolved,
+  resolveAt,
+  withPlaces,
+} from './package-removal-places.js';
 
 /**
  * Removes a package: dissociates it from domains (bounded concurrency), waits until each domain's
@@ -98,7 +106,14 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
     setPhase: (p: typeof phase) => void (phase = p),
     found: (run: { packageId?: string }) => void (fleet ? undefined : (packageId = run.packageId)),
   };
-  await Promise.all(runs.map((run) => removeAt(steps, run)));
+  if (fleet && patched(Patches.removalJoinsSamePackage)) {
+    // Every place is resolved first, so that runs which found one package (one place by two
+    // names) go on as one.
+    const found = await Promise.all(runs.map((run) => resolveAt(steps, run)));
+    const going = joinSamePackage(runs.filter((_, i) => found[i]));
+    await Promise.all(going.map((run) => removeResolved(steps, run)));
+  } else await Promise.all(runs.map((run) => removeAt(steps, run)));
+  const places = runs.filter((r) => r.joinedInto === undefined);
   const gone = runs.every((r) => r.packageId === undefined && r.keptBecause === undefined);
   if (gone) {
     phase = 'done';
@@ -110,9 +125,9 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
       runs,
     );
   }
-  const deletion = overallDeletion(runs.map((r) => r.deletion));
-  const keptBecause = runs.find((r) => r.keptBecause)?.keptBecause;
-  const deletionError = runs.find((r) => r.deletionError)?.deletionError;
+  const deletion = overallDeletion(places.map((r) => r.deletion));
+  const keptBecause = places.find((r) => r.keptBecause)?.keptBecause;
+  const deletionError = places.find((r) => r.deletionError)?.deletionError;
 
   phase = 'done';
   report();

@@ -32,4 +32,6 @@ export const Patches = {
   dataPlaneTimeout: 'data-plane-timeout',
   /** Fleets: targets that name the worker's own Region without a role join its own place (one package there, not two). */
   fleetOwnRegion: 'fleet-own-region',
+  /** Fleet removals resolve every place first; places that found one package go on as one (dissociated once, deleted once). */
+  removalJoinsSamePackage: 'removal-joins-same-package',
 } as const;

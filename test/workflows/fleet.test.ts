@@ -399,4 +399,63 @@ describe('fleet package removal', () => {
       expect(await packagesAt(clients, 'stopwords-fleet')).toEqual([]);
     await recordHistory(stack.client, all.workflowId, 'package-removal-fleet-3-places');
   });
+
+  it("places that name the worker's own Region are its own place: each domain dissociated once, the package deleted", async () => {
+    // The test worker's own Region is us-east-1 (its clients' AWS_REGION), account the default.
+    const HOME = { region: 'us-east-1' };
+    const home = ['ro-us-1', 'ro-us-2'];
+    await stack.emulator.control.seedDomains(home.map((name) => ({ name })));
+    await stack.emulator.control.at(EU).seedDomains([{ name: 'ro-eu-1' }]);
+    const rollout = fleetInput('stopwords-fleet-own', [...home, { domain: 'ro-eu-1', ...EU }], 'a\n');
+    const remove = async (input: Parameters<typeof startPackageRemoval>[1]) => {
+      const started = await startPackageRemoval(stack.client, input, { taskQueue: stack.taskQueue });
+      return { ...started, result: await packageRemovalResult(started.handle) };
+    };
+    const dissociationsAtHome = async (packageId: string) =>
+      (await stack.emulator.control.calls({ operation: 'DissociatePackage' }))
+        .filter((c) => c.region === 'us-east-1' && c.resource?.packageId === packageId)
+        .map((c) => c.resource?.domainName)
+        .sort();
+
+    // All of each place, the worker's own listed among them.
+    expect((await run(rollout)).result.outcome).toBe('succeeded');
+    let packageId = (await packagesAt(stack.aws, 'stopwords-fleet-own'))[0]!.packageId;
+    const all = await remove({
+      packageName: 'stopwords-fleet-own',
+      places: [HOME, EU],
+      pollIntervalSeconds: 0.2,
+    });
+    expect(all.result.outcome).toBe('removed');
+    expect(all.result.places?.map((p) => [p.place.key, p.packageDeletion])).toEqual([
+      ['default', 'deleted'],
+      ['eu-west-1', 'deleted'],
+    ]);
+    expect(all.result.counts).toMatchObject({ dissociated: 3, failed: 0 });
+    expect(await dissociationsAtHome(packageId)).toEqual(home);
+    await recordHistory(stack.client, all.workflowId, 'package-removal-fleet-own-region');
+
+    // Listed: a plain name and a target naming the worker's own Region, both at one package.
+    expect((await run(rollout)).result.outcome).toBe('succeeded');
+    packageId = (await packagesAt(stack.aws, 'stopwords-fleet-own'))[0]!.packageId;
+    const listed = await remove({
+      packageName: 'stopwords-fleet-own',
+      domains: ['ro-us-1', { domain: 'ro-us-2', ...HOME }, { domain: 'ro-eu-1', ...EU }],
+      pollIntervalSeconds: 0.2,
+    });
+    expect(listed.result.outcome).toBe('removed');
+    expect(listed.result.packageDeletion).toBe('deleted');
+    expect(listed.result.places?.map((p) => [p.place.key, p.packageDeletion])).toEqual([
+      ['default', 'deleted'],
+      ['eu-west-1', 'deleted'],
+    ]);
+    // The target keeps the key and place it was given.
+    expect(listed.result.domains.find((d) => d.target === 'us-east-1:ro-us-2')).toMatchObject({
+      domain: 'ro-us-2',
+      state: 'dissociated',
+      place: { key: 'us-east-1', region: 'us-east-1' },
+    });
+    expect(await dissociationsAtHome(packageId)).toEqual(home);
+    for (const clients of [stack.aws, eu])
+      expect(await packagesAt(clients, 'stopwords-fleet-own')).toEqual([]);
+  });
 });
