@@ -135,7 +135,7 @@ export async function runChain(chain: Chain, ctx: ChainContext): Promise<void> {
     const after = await ctx.control.state();
     const calls = await ctx.control.calls();
     const v = ctx.violations;
-    if (fleetBefore) checkFleetRun(record, fleetBefore, await fleetPlaceStates(ctx.control), v);
+    if (fleetBefore) checkFleetRun(record, fleetBefore, await fleetPlaceStates(ctx.control), calls, v);
     else if (record.kind === 'dictionaryRollout') {
       const result = record.result as DictionaryRolloutResult | undefined;
       if (result && result.counts.rolledBack > 0 && result.targetVersion)

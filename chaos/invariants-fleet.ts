@@ -9,14 +9,17 @@
  * - every planned domain is in the result, and each is where its state says: `current`/`skipped`
  *   ACTIVE at its own place's package and target version, `failed` with a reason, `not-started` as
  *   before the run; no domain left in an unfinished state;
+ * - nothing the result does not mention was changed, at any place: each association or
+ *   dissociation of a place's package while the run was open is of a domain the result says the
+ *   run worked on there;
  * - at the end of a chain, each domain is ACTIVE at its own place's version of the chain's last
  *   successful run, or the chain's last run reports it failed or not-started (and it is not left
  *   mid-association), or current at that run's version (a halted run's earlier waves): nothing
  *   between versions unexplained.
  */
-import type { EmulatorStateSnapshot } from '../src/emulator/types.js';
+import type { CallRecord, EmulatorStateSnapshot } from '../src/emulator/types.js';
 import type { DictionaryRolloutResult, DomainOutcome } from '../src/model/dictionary-rollout.js';
-import type { RunRecord } from './invariants.js';
+import { effective, inWindow, type RunRecord } from './invariants.js';
 import { domainOfKey, placeKeyOf } from './plan-fleet.js';
 import type { Violations } from './violations.js';
 
@@ -45,7 +48,13 @@ function placeTarget(result: DictionaryRolloutResult, placeKey: string) {
 
 const UNFINISHED = new Set(['pending', 'associating', 'rolling-back']);
 
-export function checkFleetRun(r: RunRecord, before: PlaceStates, after: PlaceStates, v: Violations): void {
+export function checkFleetRun(
+  r: RunRecord,
+  before: PlaceStates,
+  after: PlaceStates,
+  calls: readonly CallRecord[],
+  v: Violations,
+): void {
   const where = `${r.chain} step ${r.step} (${r.workflowId}, run ${r.runId})`;
   for (const [place, state] of Object.entries(after))
     v.check(
@@ -113,6 +122,25 @@ export function checkFleetRun(r: RunRecord, before: PlaceStates, after: PlaceSta
       made === expected,
       () => `${where}: ${p.place.key} says ${p.packageChange}, yet ${made} version(s) were added there`,
     );
+  }
+  // Per place, the domains the result says the run worked on (package ids are per place, so a
+  // call on a place's package was made at that place).
+  const touched = new Set(
+    result.domains
+      .filter((d) => !['skipped', 'not-started'].includes(d.state))
+      .map((d) => `${placeKeyOf(keyOf(d))} ${d.domain}`),
+  );
+  for (const p of result.places ?? []) {
+    if (!p.packageId) continue;
+    for (const c of calls.filter(
+      (c) => effective(c) && inWindow(c, r) && c.resource?.packageId === p.packageId && c.resource.domainName,
+    ))
+      v.check(
+        'nothing the result does not mention was changed',
+        touched.has(`${p.place.key} ${c.resource!.domainName!}`),
+        () =>
+          `${where}: ${c.operation} on ${c.resource!.domainName} at ${p.place.key} (seq ${c.seq}, ${c.account}/${c.region}), which the result does not say the run worked on`,
+      );
   }
   const rows = new Map(result.domains.map((d) => [keyOf(d), d]));
   for (const key of r.domains) {

@@ -54,7 +54,8 @@ export function effective(c: CallRecord): boolean {
   );
 }
 
-function inWindow(c: CallRecord, r: RunRecord): boolean {
+/** A call made while the run was open (calls are attributed to runs by when they arrived). */
+export function inWindow(c: CallRecord, r: RunRecord): boolean {
   return c.realAt >= r.startedAt && (!r.endedAt || c.realAt <= r.endedAt);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EmulatorStateSnapshot } from '../../src/emulator/types.js';
+import type { CallRecord, EmulatorStateSnapshot } from '../../src/emulator/types.js';
 import type { RunRecord } from '../../chaos/invariants.js';
 import { checkFleetChainEnd, checkFleetRun, type PlaceStates } from '../../chaos/invariants-fleet.js';
 import { makePlan } from '../../chaos/plan.js';
@@ -112,7 +112,7 @@ const afterGood: PlaceStates = {
 
 describe('chaos fleet invariants', () => {
   it('a run: holds when each place has one package and each domain is at its place’s target version', () => {
-    expect(violated((v) => checkFleetRun(goodRun, before, afterGood, v))).toEqual([]);
+    expect(violated((v) => checkFleetRun(goodRun, before, afterGood, [], v))).toEqual([]);
   });
 
   it('a run: a second package of the name at a place (a retried CreatePackage) is a violation', () => {
@@ -126,16 +126,43 @@ describe('chaos fleet invariants', () => {
         [{ domain: 'cf0-1', packageId: 'P-EU', version: 'v2' }],
       ),
     };
-    expect(violated((v) => checkFleetRun(goodRun, before, after, v))).toContain(
+    expect(violated((v) => checkFleetRun(goodRun, before, after, [], v))).toContain(
       'fleets: at most one package of the name per place',
     );
   });
 
   it('a run: a domain called current but left at the previous version is a violation', () => {
     const after: PlaceStates = { ...afterGood, [EU]: before[EU]! };
-    expect(violated((v) => checkFleetRun(goodRun, before, after, v))).toContain(
+    expect(violated((v) => checkFleetRun(goodRun, before, after, [], v))).toContain(
       'fleets: no domain left between versions unexplained',
     );
+  });
+
+  it('a run: an association at another place of a domain the result does not mention is a violation', () => {
+    const call = (domainName: string, packageId: string, region: string, httpStatus = 200): CallRecord =>
+      ({
+        seq: 1,
+        service: 'es',
+        operation: 'AssociatePackage',
+        mutating: true,
+        at: '',
+        realAt: '2026-01-01T00:00:01.000Z',
+        durationMs: 1,
+        httpStatus,
+        resource: { packageId, domainName },
+        account: '123456789012',
+        region,
+      }) as CallRecord;
+    const open = { ...goodRun, startedAt: '2026-01-01T00:00:00.000Z' };
+    // Its own domain at its place, and a refused call elsewhere: nothing to say.
+    const fine = [call('cf0-1', 'P-EU', EU), call('cf0-9', 'P-EU', EU, 400)];
+    expect(violated((v) => checkFleetRun(open, before, afterGood, fine, v))).toEqual([]);
+    // cf0-9 at eu-west-1, which the result never mentions; cf0-0 is the default place's, not eu's.
+    const stray = [call('cf0-9', 'P-EU', EU), call('cf0-0', 'P-EU', EU)];
+    expect(violated((v) => checkFleetRun(open, before, afterGood, stray, v))).toEqual([
+      'nothing the result does not mention was changed',
+      'nothing the result does not mention was changed',
+    ]);
   });
 
   it('a run: a planned domain missing from the result is a violation', () => {
@@ -143,7 +170,7 @@ describe('chaos fleet invariants', () => {
       ...goodRun,
       result: { ...(goodRun.result as object), domains: [row('cf0-0', 'current')] },
     };
-    expect(violated((v) => checkFleetRun(partial, before, afterGood, v))).toEqual([
+    expect(violated((v) => checkFleetRun(partial, before, afterGood, [], v))).toEqual([
       'fleets: no domain left between versions unexplained',
     ]);
   });
