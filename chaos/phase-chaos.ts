@@ -187,9 +187,9 @@ export async function runChaosPhase(
   for (const st of stallWatch.stalls.filter((x) => !x.acrossServerOutage))
     violations.check(
       'a killed worker stalls an activity for under 2x its heartbeat or start-to-close timeout',
-      st.ms !== undefined && st.boundMs !== undefined && st.ms < 2 * st.boundMs,
+      st.ms !== undefined && st.timeoutMs !== undefined && st.ms < 2 * st.timeoutMs,
       () =>
-        `${st.activity} (${st.activityId}) of ${st.workflowId}, attempt ${st.attempt}: ${st.ms === undefined ? 'never resumed' : `${(st.ms / 1000).toFixed(1)} s`} (timeout ${st.boundMs === undefined ? '?' : `${st.boundMs / 1000} s`}, limit twice it)`,
+        `${st.activity} (${st.activityId}) of ${st.workflowId}, attempt ${st.attempt}: ${st.ms === undefined ? 'never resumed' : `${(st.ms / 1000).toFixed(1)} s`} (timeout ${st.timeoutMs === undefined ? '?' : `${st.timeoutMs / 1000} s`}, limit twice it)`,
     );
   if (!drained) log(`not every rollout ended within ${spec.drainSeconds} s: ${[...open.keys()].join(', ')}`);
   stopping = !drained;

@@ -30,7 +30,7 @@ export interface Stall extends KilledActivity {
   /** Kill to a later attempt running on a worker (or done). */
   runningMs?: number;
   /** Heartbeat timeout, else start-to-close timeout, in ms. */
-  boundMs?: number;
+  timeoutMs?: number;
   acrossServerOutage: boolean;
 }
 
@@ -91,10 +91,10 @@ export class StallWatch {
     }
     const end = stall.ms === undefined ? Date.now() : stall.killedAt + stall.ms;
     stall.acrossServerOutage = this.outages.some((o) => o.from < end && (o.to ?? Infinity) > stall.killedAt);
-    stall.boundMs = await this.boundOf(stall).catch(() => undefined);
+    stall.timeoutMs = await this.timeoutOf(stall).catch(() => undefined);
   }
 
-  private async boundOf(stall: Stall): Promise<number | undefined> {
+  private async timeoutOf(stall: Stall): Promise<number | undefined> {
     const history = await this.client.workflow.getHandle(stall.workflowId, stall.runId).fetchHistory();
     for (const e of history.events ?? []) {
       const s = e.activityTaskScheduledEventAttributes;
@@ -111,12 +111,12 @@ export class StallWatch {
 export function longestStalls(stalls: Stall[]) {
   const by: Record<
     string,
-    { kills: number; longestMs: number; longestRunningMs: number; boundMs?: number; overOutage: number }
+    { kills: number; longestMs: number; longestRunningMs: number; timeoutMs?: number; overOutage: number }
   > = {};
   for (const s of stalls) {
     const row = (by[s.activity] ??= { kills: 0, longestMs: 0, longestRunningMs: 0, overOutage: 0 });
     row.kills++;
-    if (s.boundMs !== undefined) row.boundMs = s.boundMs;
+    if (s.timeoutMs !== undefined) row.timeoutMs = s.timeoutMs;
     if (s.acrossServerOutage) row.overOutage++;
     else {
       if (s.ms !== undefined) row.longestMs = Math.max(row.longestMs, s.ms);

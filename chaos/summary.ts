@@ -121,7 +121,7 @@ export function printSummary(summary: ReturnType<typeof makeSummary>, violations
     )
       .map(
         ([activity, r]) =>
-          `${activity} ${r.overOutage === r.kills ? 'n/a' : `${(r.longestMs / 1000).toFixed(1)} s`} (timeout ${r.boundMs === undefined ? '?' : `${r.boundMs / 1000} s`}; running again ${r.overOutage === r.kills ? 'n/a' : `${(r.longestRunningMs / 1000).toFixed(1)} s`}; ${r.kills} kill${r.kills === 1 ? '' : 's'}${r.overOutage ? `, ${r.overOutage} across a server outage not counted` : ''})`,
+          `${activity} ${r.overOutage === r.kills ? 'n/a' : `${(r.longestMs / 1000).toFixed(1)} s`} (timeout ${r.timeoutMs === undefined ? '?' : `${r.timeoutMs / 1000} s`}; running again ${r.overOutage === r.kills ? 'n/a' : `${(r.longestRunningMs / 1000).toFixed(1)} s`}; ${r.kills} kill${r.kills === 1 ? '' : 's'}${r.overOutage ? `, ${r.overOutage} across a server outage not counted` : ''})`,
       )
       .join('; ')}`,
     `  server SIGKILLs:     ${summary.serverRestarts.filter((r) => r.signal === 'SIGKILL').length} (killed and restarted on the same database file with ${
