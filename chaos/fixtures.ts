@@ -9,7 +9,9 @@ import {
   CreatePackageCommand,
   DescribePackagesCommand,
 } from '@aws-sdk/client-opensearch';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { stagingReadPolicy } from '../src/aws/staging-policy.js';
+import { FLEET_ROLE } from './plan-fleet.js';
 import type { AwsClients } from '../src/aws/clients.js';
 import type { EmulatorControl } from '../src/emulator/control-client.js';
 import type { EmulatorStateSnapshot } from '../src/emulator/types.js';
@@ -40,6 +42,15 @@ export async function setUpFixtures(
       await control.configureDomain(d, { failAssociation: `chaos: ${d} rejects the analyzer file` });
   for (const Bucket of [STAGING_BUCKET, SOURCE_BUCKET, ARTIFACT_BUCKET])
     await aws.s3.send(new CreateBucketCommand({ Bucket }));
+  // Fleet chains' place in another account copies the staged file out of the staging bucket: its
+  // role must be allowed to read there (the emulator enforces bucket policies as S3 does).
+  if (plan.chains.some((c) => c.kind === 'fleet'))
+    await aws.s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: STAGING_BUCKET,
+        Policy: stagingReadPolicy(STAGING_BUCKET, [FLEET_ROLE]),
+      }),
+    );
   for (const c of plan.contents)
     await aws.s3.send(new PutObjectCommand({ Bucket: SOURCE_BUCKET, Key: `${c.id}.txt`, Body: c.text }));
   for (const c of plan.pluginContents)

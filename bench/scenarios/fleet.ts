@@ -8,8 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { createPlaceClients } from '../../src/aws/places.js';
+import { stagingReadPolicy } from '../../src/aws/staging-policy.js';
 import { dictionaryRolloutResult, startDictionaryRollout } from '../../src/client/dictionary-rollout.js';
 import type { DictionaryRolloutInput } from '../../src/model/dictionary-rollout.js';
 import type { Place } from '../../src/model/place.js';
@@ -47,6 +48,13 @@ async function prepareFleet(ctx: BenchContext, spec: RolloutSpec, perPlace: numb
   const names = domainNames(perPlace, 'fleet');
   await stack.resetAws({ durations: durationsFor(spec), domains: names });
   await stack.control.registerRoles([{ arn: ROLE_B }]);
+  // Account B's places copy the staged file out of the staging bucket: its policy lets them read.
+  await stack.aws.s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: STAGING_BUCKET,
+      Policy: stagingReadPolicy(STAGING_BUCKET, [ROLE_B], STAGING_PREFIX),
+    }),
+  );
   const clients = createPlaceClients({
     endpoint: stack.emulatorUrl,
     credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' },

@@ -48,7 +48,15 @@ export function createFleetActivities(deps: ActivityDeps) {
         );
         return { bucket: input.bucket, key, copied: true };
       } catch (err) {
-        throw toActivityFailure(err, { service: 's3', operation: 'CopyObject' });
+        const failure = toActivityFailure(err, { service: 's3', operation: 'CopyObject' });
+        if (!isAwsError(err, 'AccessDenied') || !input.place?.roleArn) throw failure;
+        // Across accounts the read is the source bucket owner's to grant: say what to grant.
+        throw ApplicationFailure.create({
+          message: `${failure.message}. The staging bucket ${input.source.bucket} must let ${input.place.roleArn} read the staged files: add a bucket policy statement allowing s3:GetObject on arn:aws:s3:::${input.source.bucket}/${key.slice(0, key.lastIndexOf('/') + 1)}* to that role (docs/fleets.md)`,
+          type: failure.type ?? FailureTypes.AwsRequestRejected,
+          nonRetryable: true,
+          details: failure.details ?? [],
+        });
       }
     },
 

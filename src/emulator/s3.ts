@@ -2,13 +2,15 @@
  * S3 as this project uses it, path-style over REST-XML: request classification, buckets (one global
  * namespace across the emulator's accounts and Regions), objects, ListObjectsV2's pages and
  * aws-chunked bodies. Over 400 lines because it is one service's whole wire surface; CopyObject's
- * parsing is in s3-copy.ts.
+ * parsing is in s3-copy.ts, ListObjectsV2's pages in s3-list.ts, bucket policies in s3-policies.ts.
  */
 import { createHash } from 'node:crypto';
 import { AwsError } from './errors.js';
 import type { RawResponse, ServiceRequest } from './service.js';
 import type { S3BucketSnapshot } from './types.js';
 import { copiedObject, copyResult, copySource } from './s3-copy.js';
+import { listObjectsV2 } from './s3-list.js';
+import { checkBucketAccess, parseBucketPolicy, type ParsedPolicy, type PolicyCaller } from './s3-policies.js';
 import { element, XML_DECLARATION } from './xml.js';
 
 export interface S3Object {
@@ -27,11 +29,12 @@ interface Bucket {
   /** Where the bucket lives: bucket names are global, each bucket is in one Region and account. */
   region: string;
   owner: string;
+  /** The bucket policy (s3-policies.ts): what other accounts may do here. */
+  policy?: ParsedPolicy;
 }
 
-/** The account and Region a request acts in (server.ts works them out from its signature). */
-export interface S3Caller {
-  account: string;
+/** The account and Region a request acts in, and who signed it (server.ts works them out). */
+export interface S3Caller extends PolicyCaller {
   region: string;
 }
 
@@ -57,6 +60,11 @@ export function classifyS3(
   const bucket = decode(slash < 0 ? path : path.slice(0, slash));
   const rawKey = slash < 0 ? '' : path.slice(slash + 1);
   if (rawKey === '') {
+    if (query.has('policy') && [...query.keys()].every((k) => k === 'policy' || k === 'x-id')) {
+      if (method === 'PUT') return { operation: 'PutBucketPolicy', mutating: true, bucket };
+      if (method === 'GET') return { operation: 'GetBucketPolicy', mutating: false, bucket };
+      if (method === 'DELETE') return { operation: 'DeleteBucketPolicy', mutating: true, bucket };
+    }
     if (method === 'PUT' && hasNoSubresource(query))
       return { operation: 'CreateBucket', mutating: true, bucket };
     if (method === 'HEAD') return { operation: 'HeadBucket', mutating: false, bucket };
@@ -107,10 +115,9 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  * S3 of every account and Region the emulator serves: bucket names are one global namespace, as on
  * AWS, and each bucket belongs to the account and Region it was created in (CreateBucket's
  * LocationConstraint, else the request's Region). ListBuckets lists the caller's own buckets.
- * Objects are read from any Region (the SDK would follow S3's redirect) and from any of the
- * emulator's accounts (the emulator keeps no bucket policies: it acts as if the owner's policy
- * granted its other accounts read access), so CopyObject can copy a file staged once into each
- * place's bucket; writing to another account's bucket is AccessDenied.
+ * Objects are read from any Region (the SDK would follow S3's redirect). Another account reads or
+ * writes a bucket only as its policy allows (s3-policies.ts): a fleet's place copies the file
+ * staged once into its own bucket when the staging bucket's policy lets its role read it.
  */
 export class S3Service {
   private readonly buckets = new Map<string, Bucket>();
@@ -139,20 +146,39 @@ export class S3Service {
       case 'CreateBucket':
         return this.createBucket(bucketName, req, caller);
       case 'HeadBucket':
-        return { status: 200, headers: { 'x-amz-bucket-region': this.requireBucket(bucketName).region } };
+        return {
+          status: 200,
+          headers: { 'x-amz-bucket-region': this.allowed(bucketName, caller, 's3:ListBucket').region },
+        };
       case 'DeleteBucket':
-        return this.deleteBucket(this.writable(bucketName, caller));
+        return this.deleteBucket(this.owned(bucketName, caller));
+      case 'PutBucketPolicy':
+        return this.putPolicy(this.owned(bucketName, caller), req);
+      case 'GetBucketPolicy':
+        return this.getPolicy(this.owned(bucketName, caller));
+      case 'DeleteBucketPolicy':
+        delete this.owned(bucketName, caller).policy;
+        return { status: 204, headers: {} };
       case 'ListObjectsV2':
-        return this.listObjectsV2(this.requireBucket(bucketName), req.query);
+        return listObjectsV2(this.allowed(bucketName, caller, 's3:ListBucket'), req.query);
       case 'PutObject':
-        return this.putObject(this.writable(bucketName, caller), op.key ?? '', req);
+        return this.putObject(this.allowed(bucketName, caller, 's3:PutObject', op.key), op.key ?? '', req);
       case 'CopyObject':
-        return this.copyObject(this.writable(bucketName, caller), op.key ?? '', req);
+        return this.copyObject(
+          this.allowed(bucketName, caller, 's3:PutObject', op.key),
+          op.key ?? '',
+          req,
+          caller,
+        );
       case 'GetObject':
       case 'HeadObject':
-        return this.getOrHead(this.requireBucket(bucketName), op.key ?? '', op.operation === 'HeadObject');
+        return this.getOrHead(
+          this.allowed(bucketName, caller, 's3:GetObject', op.key),
+          op.key ?? '',
+          op.operation === 'HeadObject',
+        );
       case 'DeleteObject':
-        this.writable(bucketName, caller).objects.delete(op.key ?? '');
+        this.allowed(bucketName, caller, 's3:DeleteObject', op.key).objects.delete(op.key ?? '');
         return { status: 204, headers: {} };
       default:
         throw new AwsError('NotImplemented', 501, `${op.operation} is not implemented by the emulator`);
@@ -167,11 +193,40 @@ export class S3Service {
     return bucket;
   }
 
-  /** A bucket the caller may change: its own account's, in any Region. */
-  private writable(name: string, caller: S3Caller): Bucket {
+  /** A bucket the caller may act on as `action`: its own account's, or as the bucket policy allows. */
+  private allowed(name: string, caller: S3Caller, action: string, key?: string): Bucket {
     const bucket = this.requireBucket(name);
-    if (bucket.owner !== caller.account) throw new AwsError('AccessDenied', 403, 'Access Denied');
+    checkBucketAccess(bucket, caller, action, `arn:aws:s3:::${name}${key === undefined ? '' : `/${key}`}`);
     return bucket;
+  }
+
+  /**
+   * The bucket itself (deleting it, its policy): its own account only. Another account is
+   * refused with 405 MethodNotAllowed, as S3 answers a policy call from outside the owner's account.
+   */
+  private owned(name: string, caller: S3Caller): Bucket {
+    const bucket = this.requireBucket(name);
+    if (bucket.owner !== caller.account)
+      throw new AwsError(
+        'MethodNotAllowed',
+        405,
+        'The specified method is not allowed against this resource.',
+      );
+    return bucket;
+  }
+
+  private putPolicy(bucket: Bucket, req: ServiceRequest): RawResponse {
+    const body = isAwsChunked(req.headers) ? decodeAwsChunked(req.body) : req.body;
+    bucket.policy = parseBucketPolicy(body.toString('utf8'), bucket.name);
+    return { status: 204, headers: {} };
+  }
+
+  private getPolicy(bucket: Bucket): RawResponse {
+    if (!bucket.policy)
+      throw new AwsError('NoSuchBucketPolicy', 404, 'The bucket policy does not exist', {
+        BucketName: bucket.name,
+      });
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: bucket.policy.text };
   }
 
   private listBuckets(caller: S3Caller): RawResponse {
@@ -247,11 +302,11 @@ export class S3Service {
     return { status: 200, headers: { etag: object.etag } };
   }
 
-  /** CopyObject (s3-copy.ts): the source may be in any Region or account of the emulator. */
-  private copyObject(bucket: Bucket, key: string, req: ServiceRequest): RawResponse {
+  /** CopyObject (s3-copy.ts): the source may be in any Region, or account whose policy lets the caller read it. */
+  private copyObject(bucket: Bucket, key: string, req: ServiceRequest, caller: S3Caller): RawResponse {
     if (key.length > 1024) throw new AwsError('KeyTooLongError', 400, 'Your key is too long');
     const source = copySource(req);
-    const from = this.requireBucket(source.bucket);
+    const from = this.allowed(source.bucket, caller, 's3:GetObject', source.key);
     const object = from.objects.get(source.key);
     if (!object)
       throw new AwsError('NoSuchKey', 404, 'The specified key does not exist.', { Key: source.key });
@@ -279,82 +334,6 @@ export class S3Service {
     return headOnly ? { status: 200, headers } : { status: 200, headers, body: object.body };
   }
 
-  private listObjectsV2(bucket: Bucket, query: URLSearchParams): RawResponse {
-    const prefix = query.get('prefix') ?? '';
-    const delimiter = query.get('delimiter') ?? '';
-    const startAfter = query.get('start-after') ?? '';
-    const continuationToken = query.get('continuation-token') ?? undefined;
-    const encodeUrl = query.get('encoding-type') === 'url';
-    const maxKeysParam = query.get('max-keys');
-    const maxKeys = maxKeysParam === null ? 1000 : Math.min(1000, Math.max(0, Number(maxKeysParam) || 0));
-
-    let marker = startAfter;
-    if (continuationToken !== undefined) {
-      try {
-        marker = Buffer.from(continuationToken, 'base64url').toString('utf8');
-      } catch {
-        throw new AwsError('InvalidArgument', 400, 'The continuation token provided is incorrect');
-      }
-    }
-    const keys = [...bucket.objects.keys()].filter((k) => k.startsWith(prefix) && k > marker).sort();
-
-    const contents: string[] = [];
-    const commonPrefixes: string[] = [];
-    let lastEmitted: string | undefined;
-    let count = 0;
-    let truncated = false;
-    for (const key of keys) {
-      // Keys under a common prefix already returned belong to it, not to this page.
-      if (
-        lastEmitted !== undefined &&
-        delimiter &&
-        lastEmitted.endsWith(delimiter) &&
-        key.startsWith(lastEmitted)
-      ) {
-        continue;
-      }
-      if (marker && delimiter && marker.endsWith(delimiter) && key.startsWith(marker)) continue;
-      if (count === maxKeys) {
-        truncated = true;
-        break;
-      }
-      const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
-      const enc = (v: string) => (encodeUrl ? encodeURIComponent(v).replace(/%2F/g, '/') : v);
-      if (cut >= 0) {
-        const commonPrefix = key.slice(0, cut + delimiter.length);
-        commonPrefixes.push(`<CommonPrefixes>${element('Prefix', enc(commonPrefix))}</CommonPrefixes>`);
-        lastEmitted = commonPrefix;
-      } else {
-        const object = bucket.objects.get(key)!;
-        contents.push(
-          `<Contents>${element('Key', enc(key))}${element('LastModified', new Date(object.lastModified).toISOString())}${element('ETag', object.etag)}${element('Size', object.body.length)}${element('StorageClass', 'STANDARD')}</Contents>`,
-        );
-        lastEmitted = key;
-      }
-      count++;
-    }
-    const nextToken =
-      truncated && lastEmitted !== undefined
-        ? Buffer.from(lastEmitted, 'utf8').toString('base64url')
-        : undefined;
-    const body =
-      `${XML_DECLARATION}<ListBucketResult xmlns="${S3_NS}">` +
-      element('Name', bucket.name) +
-      element('Prefix', prefix) +
-      (delimiter ? element('Delimiter', delimiter) : '') +
-      element('MaxKeys', maxKeys) +
-      (encodeUrl ? element('EncodingType', 'url') : '') +
-      element('KeyCount', count) +
-      element('IsTruncated', truncated) +
-      (continuationToken !== undefined ? element('ContinuationToken', continuationToken) : '') +
-      element('NextContinuationToken', nextToken) +
-      (startAfter ? element('StartAfter', startAfter) : '') +
-      contents.join('') +
-      commonPrefixes.join('') +
-      '</ListBucketResult>';
-    return xml(body);
-  }
-
   /** The buckets of one account and Region. */
   snapshot(place: S3Caller = this.defaultPlace): S3BucketSnapshot[] {
     return [...this.buckets.values()]
@@ -380,6 +359,7 @@ export class S3Service {
       createdAt: b.createdAt,
       region: b.region,
       owner: b.owner,
+      ...(b.policy ? { policy: b.policy.text } : {}),
       objects: [...b.objects.entries()].map(([key, o]) => ({
         key,
         body: o.body.toString('base64'),
@@ -413,6 +393,7 @@ export class S3Service {
         objects,
         region: b.region ?? this.defaultPlace.region,
         owner: b.owner ?? this.defaultPlace.account,
+        ...(b.policy !== undefined ? { policy: parseBucketPolicy(b.policy, b.name) } : {}),
       });
     }
   }
@@ -423,6 +404,8 @@ export interface SavedBucket {
   createdAt: number;
   region?: string;
   owner?: string;
+  /** The bucket policy document, as it was put. */
+  policy?: string;
   objects: Array<{
     key: string;
     body: string;

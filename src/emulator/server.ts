@@ -159,7 +159,12 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
     dispatch = (request) => {
       if (!s3)
         throw new AwsError('NotImplemented', 501, `${method} ${rawPath} is not implemented by the emulator`);
-      return core.s3.handle(s3, request, { account: caller.account, region });
+      return core.s3.handle(s3, request, {
+        account: caller.account,
+        region,
+        arn: caller.arn,
+        ...(caller.session ? { roleArn: caller.session.roleArn } : {}),
+      });
     };
   } else if (service === 'monitoring') {
     // AWS JSON 1.0: the operation is in X-Amz-Target, not in the path.

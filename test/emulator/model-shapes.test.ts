@@ -58,12 +58,15 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteBucketPolicyCommand,
   DeleteObjectCommand,
+  GetBucketPolicyCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
+  PutBucketPolicyCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -119,6 +122,9 @@ const S3_OPERATIONS = [
   'GetObject',
   'HeadObject',
   'DeleteObject',
+  'PutBucketPolicy',
+  'GetBucketPolicy',
+  'DeleteBucketPolicy',
 ];
 /** Headers every S3 answer carries and no output member names. */
 const S3_GENERIC_HEADERS = new Set([
@@ -179,7 +185,8 @@ function problemsOf(r: RecordedResponse): string[] {
   if (r.service === 's3') {
     if (r.status >= 300) return [];
     const problems = headerShapeProblems(r.headers, output, S3_GENERIC_HEADERS);
-    if (r.body.length > 0 && r.operation !== 'GetObject')
+    // GetObject's and GetBucketPolicy's payload is the object or the policy document itself.
+    if (r.body.length > 0 && r.operation !== 'GetObject' && r.operation !== 'GetBucketPolicy')
       problems.push(...xmlShapeProblems(parseXml(r.body), payloadSchema(output) ?? output));
     return problems.map((p) => `${where}: ${p}`);
   }
@@ -508,6 +515,27 @@ describe('every answer against its operation shape', () => {
     expect((await failure(s3.send(new DeleteBucketCommand({ Bucket: 'shapes' })))).name).toBe(
       'BucketNotEmpty',
     );
+    expect((await failure(s3.send(new GetBucketPolicyCommand({ Bucket: 'shapes' })))).name).toBe(
+      'NoSuchBucketPolicy',
+    );
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::210987654321:role/shapes' },
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::shapes/*',
+        },
+      ],
+    });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'shapes', Policy: policy }));
+    expect((await s3.send(new GetBucketPolicyCommand({ Bucket: 'shapes' }))).Policy).toBe(policy);
+    expect(
+      (await failure(s3.send(new PutBucketPolicyCommand({ Bucket: 'shapes', Policy: '{"Statement": []' }))))
+        .name,
+    ).toBe('MalformedPolicy');
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'shapes' }));
     await s3.send(new DeleteObjectCommand({ Bucket: 'shapes', Key: 'dir/a.txt' }));
     await s3.send(new DeleteObjectCommand({ Bucket: 'shapes', Key: 'b.txt' }));
     await s3.send(new DeleteBucketCommand({ Bucket: 'shapes' }));

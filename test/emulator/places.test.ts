@@ -13,9 +13,11 @@ import {
 import {
   CopyObjectCommand,
   CreateBucketCommand,
+  DeleteBucketPolicyCommand,
   GetObjectCommand,
   HeadBucketCommand,
   ListBucketsCommand,
+  PutBucketPolicyCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -203,7 +205,8 @@ describe('S3 across places', () => {
     );
     expect(copied.CopyObjectResult!.ETag).toMatch(/^"[0-9a-f]{32}"$/);
 
-    // Another account copies from the same source into its own bucket.
+    // Another account copies from the same source into its own bucket once the source bucket's
+    // policy lets its role read: refused before, as S3 says it.
     const role = clients('ap-southeast-2', await roleCredentials());
     await role.s3.send(
       new CreateBucketCommand({
@@ -211,13 +214,44 @@ describe('S3 across places', () => {
         CreateBucketConfiguration: { LocationConstraint: 'ap-southeast-2' },
       }),
     );
-    await role.s3.send(
-      new CopyObjectCommand({
-        Bucket: 'team-staging',
-        Key: 'a.txt',
-        CopySource: encodeURIComponent('staging-main/dict/a.txt'),
-      }),
+    const copyIn = () =>
+      role.s3.send(
+        new CopyObjectCommand({
+          Bucket: 'team-staging',
+          Key: 'a.txt',
+          CopySource: encodeURIComponent('staging-main/dict/a.txt'),
+        }),
+      );
+    const refused = await failure(copyIn());
+    expect(refused.name).toBe('AccessDenied');
+    expect(refused.message).toBe(
+      `User: arn:aws:sts::210987654321:assumed-role/rollouts/places-test is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::staging-main/dict/a.txt" because no resource-based policy allows the s3:GetObject action`,
     );
+    const grant = (statements: object[]) =>
+      usEast.s3.send(
+        new PutBucketPolicyCommand({
+          Bucket: 'staging-main',
+          Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+        }),
+      );
+    const readByRole = {
+      Effect: 'Allow',
+      Principal: { AWS: ROLE },
+      Action: ['s3:GetObject'],
+      Resource: 'arn:aws:s3:::staging-main/dict/*',
+    };
+    // An explicit Deny wins over the Allow.
+    await grant([
+      readByRole,
+      { Effect: 'Deny', Principal: '*', Action: 's3:Get*', Resource: 'arn:aws:s3:::staging-main/dict/a.*' },
+    ]);
+    expect((await failure(copyIn())).message).toMatch(/with an explicit deny in a resource-based policy$/);
+    await grant([readByRole]);
+    // Only the bucket's owner manages its policy.
+    expect(
+      (await failure(role.s3.send(new DeleteBucketPolicyCommand({ Bucket: 'staging-main' })))).name,
+    ).toBe('MethodNotAllowed');
+    await copyIn();
     const got = await role.s3.send(new GetObjectCommand({ Bucket: 'team-staging', Key: 'a.txt' }));
     expect(await got.Body!.transformToString()).toBe('car, auto\n');
     // Reading the source directly from another Region works too (as after S3's redirect).
@@ -226,7 +260,8 @@ describe('S3 across places', () => {
     const head = await role.s3.send(new HeadBucketCommand({ Bucket: 'team-staging' }));
     expect(head.BucketRegion).toBe('ap-southeast-2');
 
-    // Writing into another account's bucket is refused; a bucket name is global.
+    // Writing into another account's bucket is refused (the policy grants reads only); a bucket
+    // name is global.
     expect(
       (await failure(role.s3.send(new PutObjectCommand({ Bucket: 'staging-main', Key: 'x', Body: 'x' }))))
         .name,

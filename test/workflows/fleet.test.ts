@@ -5,6 +5,7 @@
 import type { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import {
   CreatePackageCommand,
   DeletePackageCommand,
@@ -28,9 +29,12 @@ import { listUntil, workflowMetadata } from '../helpers/visibility.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { TEST_CREDENTIALS } from '../helpers/aws.js';
 import { createPlaceClients } from '../../src/aws/places.js';
+import { stagingReadPolicy } from '../../src/aws/staging-policy.js';
 
 const ROLE_B = 'arn:aws:iam::210987654321:role/rollouts';
 const MISSING_ROLE = 'arn:aws:iam::333333333333:role/not-trusted';
+/** A role of a third account (the throttled-AssumeRole test's place). */
+const ROLE_C = 'arn:aws:iam::444444444444:role/rollouts';
 const EU = { region: 'eu-west-1' };
 const AP_B = { region: 'ap-southeast-2', roleArn: ROLE_B };
 const BUCKETS = {
@@ -61,6 +65,14 @@ beforeAll(async () => {
     dissociationMs: 200,
   });
   await createBucket(stack);
+  // The places in other accounts copy the staged file out of the staging bucket: its policy lets
+  // their roles read (the emulator enforces bucket policies as S3 does).
+  await stack.aws.s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: STAGING_BUCKET,
+      Policy: stagingReadPolicy(STAGING_BUCKET, [ROLE_B, ROLE_C]),
+    }),
+  );
   // What the test reads at each place, through the same place clients the worker uses.
   clientsAt = (place) => stack.places.clientsFor(place);
   eu = await clientsAt(EU);
@@ -265,10 +277,40 @@ describe('fleet dictionary rollout', () => {
     expect(result.counts).toMatchObject({ current: 6, failed: 1 });
   });
 
+  it('a place whose role may not read the staging bucket fails its own domains, saying what to grant', async () => {
+    await stack.emulator.control.seedDomains([{ name: 'cl-us-1' }]);
+    await stack.emulator.control.at(AP_B).seedDomains([{ name: 'cl-ap-1' }]);
+    const closed = 'staging-fleet-closed';
+    await createBucketAt(stack.aws, closed);
+    const input = {
+      ...fleetInput('synonyms-closed', ['cl-us-1', { domain: 'cl-ap-1', ...AP_B }], 'closed, shut\n'),
+      staging: { bucket: closed, buckets: BUCKETS },
+    } as DictionaryRolloutInput;
+    const { error, result } = await run(input);
+    expect((error?.cause as ApplicationFailure).type).toBe('RolloutFailed');
+    expect(result.outcome).toBe('partial');
+    expect(byKey(result).get('cl-us-1')?.state).toBe('current');
+    const denied = byKey(result).get('ap-southeast-2/210987654321:cl-ap-1')!;
+    expect(denied.state).toBe('failed');
+    expect(denied.error?.type).toBe('AwsRequestRejected');
+    expect(denied.error?.message).toContain('CopyObject: AccessDenied');
+    expect(denied.error?.message).toContain(
+      `The staging bucket ${closed} must let ${ROLE_B} read the staged files: add a bucket policy statement allowing s3:GetObject on arn:aws:s3:::${closed}/package-rollouts/* to that role`,
+    );
+    expect(await packagesAt(apB, 'synonyms-closed')).toEqual([]);
+    // Granted, the same rollout reaches the place.
+    await stack.aws.s3.send(
+      new PutBucketPolicyCommand({ Bucket: closed, Policy: stagingReadPolicy(closed, [ROLE_B]) }),
+    );
+    const again = await run(input);
+    expect(again.error).toBeUndefined();
+    expect(byKey(again.result).get('ap-southeast-2/210987654321:cl-ap-1')?.state).toBe('current');
+  });
+
   it('a throttled AssumeRole is retried: the place rolls out instead of failing', async () => {
     // A place the worker has not assumed yet (a role of its own), whose first AssumeRole calls are
     // all throttled: more than the SDK's own attempts, so the activity's retry has to carry it.
-    const role = 'arn:aws:iam::444444444444:role/rollouts';
+    const role = ROLE_C;
     await stack.emulator.control.registerRoles([{ arn: role }]);
     const place = { region: 'eu-central-1', roleArn: role };
     await stack.emulator.control.at(place).seedDomains([{ name: 'th-de-1' }]);
