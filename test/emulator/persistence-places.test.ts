@@ -8,7 +8,15 @@ import {
   DescribeDomainChangeProgressCommand,
   OpenSearchClient,
 } from '@aws-sdk/client-opensearch';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetBucketPolicyCommand,
+  GetObjectCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { stagingReadPolicy } from '../../src/aws/staging-policy.js';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
@@ -73,6 +81,8 @@ describe('persistence of places', () => {
     await team.s3.send(
       new PutObjectCommand({ Bucket: 'team-staging', Key: 'plugin.zip', Body: 'PK\u0003\u0004plugin' }),
     );
+    const policy = stagingReadPolicy('team-staging', ['arn:aws:iam::123456789012:role/reader']);
+    await team.s3.send(new PutBucketPolicyCommand({ Bucket: 'team-staging', Policy: policy }));
     const plugin = await team.opensearch.send(
       new CreatePackageCommand({
         PackageName: 'team-plugin',
@@ -124,6 +134,14 @@ describe('persistence of places', () => {
       );
       expect(progress.ChangeProgressStatus!.ChangeId).toBe(progressBefore.ChangeProgressStatus!.ChangeId);
       expect(progress.ChangeProgressStatus!.Status).toBe('PROCESSING');
+      // The bucket policy too: still there, and still what refuses another account's read.
+      expect((await teamAfter.s3.send(new GetBucketPolicyCommand({ Bucket: 'team-staging' }))).Policy).toBe(
+        policy,
+      );
+      const outsider = await aws(second, 'eu-west-1')
+        .s3.send(new GetObjectCommand({ Bucket: 'team-staging', Key: 'plugin.zip' }))
+        .catch((err: Error) => err);
+      expect((outsider as Error).name).toBe('AccessDenied');
       const alarms = await teamAfter.cloudwatch.send(new DescribeAlarmsCommand({}));
       expect(alarms.MetricAlarms!.map((a) => a.AlarmName)).toEqual(['team-errors']);
       const defaultAlarms = await aws(second, 'us-east-1').cloudwatch.send(new DescribeAlarmsCommand({}));
