@@ -104,14 +104,15 @@ export function withPlaces(
 /**
  * Runs that found the same package are one place reached by two names: a target naming the worker's
  * own Region beside plain names, or `places` listing it (package ids are per account and Region, so
- * one id is one place). Each later run hands its targets to the first, so that place's domains are
- * dissociated once and its package is deleted once, after all of them, instead of two runs racing
- * (each would find the other's domains still associated and keep the package). Returns the runs
- * that go on.
+ * one id is one place). The others hand their targets to one of them (the worker's own place when
+ * it is among them), so that place's domains are dissociated once and its package is deleted once,
+ * after all of them, instead of two runs racing (each would find the other's domains still
+ * associated and keep the package). Returns the runs that go on, in their order.
  */
 export function joinSamePackage(runs: RemovalPlace[]): RemovalPlace[] {
   const first = new Map<string, RemovalPlace>();
-  for (const run of runs) {
+  // The worker's own place (plain names) first: others join it, whatever order they were listed in.
+  for (const run of [...runs].sort((a, b) => Number(a.place !== undefined) - Number(b.place !== undefined))) {
     if (run.packageId === undefined) continue;
     const into = first.get(run.packageId);
     if (!into) {
@@ -125,9 +126,14 @@ export function joinSamePackage(runs: RemovalPlace[]): RemovalPlace[] {
   return runs.filter((r) => r.joinedInto === undefined);
 }
 
-/** A plain removal, and fleet removals started before runs were joined: each run resolves and goes on. */
+/**
+ * A plain removal, and fleet removals started before runs were joined: each run resolves and goes
+ * on. The rest is started from inside resolveAt, in the same turn as the package was found (as
+ * this was one function then): an `await` between the two would schedule this run's next call
+ * after another run's in the same workflow task, and histories of that order would not replay.
+ */
 export async function removeAt(steps: RemovalSteps, run: RemovalPlace): Promise<void> {
-  if (await resolveAt(steps, run)) await removeResolved(steps, run);
+  await resolveAt(steps, run, () => removeResolved(steps, run));
 }
 
 /** What a run's activities are called with: its place, its summaries' tag, its priority. */
@@ -178,7 +184,11 @@ function targetsOf(run: RemovalPlace, associated: Iterable<string>): ResolvedTar
  * is not there (already removed), or the place cannot be reached (its domains fail, not the removal
  * elsewhere; at the worker's own place the failure is the removal's).
  */
-export async function resolveAt(steps: RemovalSteps, run: RemovalPlace): Promise<boolean> {
+export async function resolveAt(
+  steps: RemovalSteps,
+  run: RemovalPlace,
+  andThen?: () => Promise<void>,
+): Promise<boolean> {
   const { input, outcomes } = steps;
   const { at, opts } = callsAt(input, run);
   const failAll = (o: Omit<RemovalDomainOutcome, 'domain'>) => {
@@ -213,6 +223,7 @@ export async function resolveAt(steps: RemovalSteps, run: RemovalPlace): Promise
   }
   run.packageId = pkg.packageId;
   steps.found(run);
+  if (andThen) await andThen();
   return true;
 }
 

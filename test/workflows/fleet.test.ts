@@ -297,6 +297,9 @@ describe('fleet dictionary rollout', () => {
     expect(denied.error?.message).toContain(
       `The staging bucket ${closed} must let ${ROLE_B} read the staged files: add a bucket policy statement allowing s3:GetObject on arn:aws:s3:::${closed}/package-rollouts/* to that role`,
     );
+    expect(denied.error?.message).toContain(
+      `the role needs s3:PutObject on its own bucket ${BUCKETS['ap-southeast-2']}`,
+    );
     expect(await packagesAt(apB, 'synonyms-closed')).toEqual([]);
     // Granted, the same rollout reaches the place.
     await stack.aws.s3.send(
@@ -476,12 +479,13 @@ describe('fleet package removal', () => {
     expect(await dissociationsAtHome(packageId)).toEqual(home);
     await recordHistory(stack.client, all.workflowId, 'package-removal-fleet-own-region');
 
-    // Listed: a plain name and a target naming the worker's own Region, both at one package.
+    // Listed: a target naming the worker's own Region, then a plain name, both at one package (it
+    // joins the plain names' place whichever comes first).
     expect((await run(rollout)).result.outcome).toBe('succeeded');
     packageId = (await packagesAt(stack.aws, 'stopwords-fleet-own'))[0]!.packageId;
     const listed = await remove({
       packageName: 'stopwords-fleet-own',
-      domains: ['ro-us-1', { domain: 'ro-us-2', ...HOME }, { domain: 'ro-eu-1', ...EU }],
+      domains: [{ domain: 'ro-us-2', ...HOME }, 'ro-us-1', { domain: 'ro-eu-1', ...EU }],
       pollIntervalSeconds: 0.2,
     });
     expect(listed.result.outcome).toBe('removed');
