@@ -50,9 +50,10 @@ export function createFleetActivities(deps: ActivityDeps) {
       } catch (err) {
         const failure = toActivityFailure(err, { service: 's3', operation: 'CopyObject' });
         if (!isAwsError(err, 'AccessDenied') || !input.place?.roleArn) throw failure;
-        // Across accounts the read is the source bucket owner's to grant: say what to grant.
+        // Across accounts the read is the staging bucket owner's to grant, the write the place's
+        // own; S3 may not say which was refused, so say what each needs.
         throw ApplicationFailure.create({
-          message: `${failure.message}. The staging bucket ${input.source.bucket} must let ${input.place.roleArn} read the staged files: add a bucket policy statement allowing s3:GetObject on arn:aws:s3:::${input.source.bucket}/${key.slice(0, key.lastIndexOf('/') + 1)}* to that role (docs/fleets.md)`,
+          message: `${failure.message}. The staging bucket ${input.source.bucket} must let ${input.place.roleArn} read the staged files: add a bucket policy statement allowing s3:GetObject on arn:aws:s3:::${input.source.bucket}/${key.slice(0, key.lastIndexOf('/') + 1)}* to that role (docs/fleets.md); and the role needs s3:PutObject on its own bucket ${input.bucket}`,
           type: failure.type ?? FailureTypes.AwsRequestRejected,
           nonRetryable: true,
           details: failure.details ?? [],

@@ -9,6 +9,7 @@ export function stagingReadPolicy(
   roleArns: readonly string[],
   prefix = 'package-rollouts/',
 ): string {
+  if (roleArns.length === 0) throw new Error('stagingReadPolicy needs at least one role ARN');
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [

@@ -57,7 +57,10 @@ function principalsOf(value: unknown): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw malformed('Invalid principal in policy');
   const out: string[] = [];
-  for (const [kind, ids] of Object.entries(value as Record<string, unknown>)) {
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) throw malformed('Invalid principal in policy');
+  for (const [kind, ids] of entries) {
+    if (list(ids).length === 0) throw malformed('Invalid principal in policy');
     // Service and federated principals are valid; no request to the emulator is made by one.
     if (kind === 'Service' || kind === 'Federated' || kind === 'CanonicalUser') continue;
     if (kind !== 'AWS') throw malformed('Invalid principal in policy');

@@ -151,7 +151,7 @@ export class S3Service {
           headers: { 'x-amz-bucket-region': this.allowed(bucketName, caller, 's3:ListBucket').region },
         };
       case 'DeleteBucket':
-        return this.deleteBucket(this.owned(bucketName, caller));
+        return this.deleteBucket(this.allowed(bucketName, caller, 's3:DeleteBucket'));
       case 'PutBucketPolicy':
         return this.putPolicy(this.owned(bucketName, caller), req);
       case 'GetBucketPolicy':
@@ -173,6 +173,7 @@ export class S3Service {
       case 'GetObject':
       case 'HeadObject':
         return this.getOrHead(
+          caller,
           this.allowed(bucketName, caller, 's3:GetObject', op.key),
           op.key ?? '',
           op.operation === 'HeadObject',
@@ -201,8 +202,8 @@ export class S3Service {
   }
 
   /**
-   * The bucket itself (deleting it, its policy): its own account only. Another account is
-   * refused with 405 MethodNotAllowed, as S3 answers a policy call from outside the owner's account.
+   * The bucket's policy: its own account only. Another account is refused with 405
+   * MethodNotAllowed, as S3 answers a policy call from outside the owner's account.
    */
   private owned(name: string, caller: S3Caller): Bucket {
     const bucket = this.requireBucket(name);
@@ -213,6 +214,22 @@ export class S3Service {
         'The specified method is not allowed against this resource.',
       );
     return bucket;
+  }
+
+  /**
+   * A key that is not there: 404 to a caller who may list the bucket, else 403 AccessDenied, so
+   * that whether a key exists is not told to whoever may only read (as S3 answers).
+   */
+  private noSuchKey(caller: S3Caller, bucket: Bucket, key: string, headOnly: boolean): AwsError {
+    try {
+      checkBucketAccess(bucket, caller, 's3:ListBucket', `arn:aws:s3:::${bucket.name}`);
+    } catch {
+      return new AwsError('AccessDenied', 403, 'Access Denied');
+    }
+    // HeadObject has no body to carry a code: the SDK reports a bare 404 as NotFound.
+    return new AwsError(headOnly ? 'NotFound' : 'NoSuchKey', 404, 'The specified key does not exist.', {
+      Key: key,
+    });
   }
 
   private putPolicy(bucket: Bucket, req: ServiceRequest): RawResponse {
@@ -308,21 +325,15 @@ export class S3Service {
     const source = copySource(req);
     const from = this.allowed(source.bucket, caller, 's3:GetObject', source.key);
     const object = from.objects.get(source.key);
-    if (!object)
-      throw new AwsError('NoSuchKey', 404, 'The specified key does not exist.', { Key: source.key });
+    if (!object) throw this.noSuchKey(caller, from, source.key, false);
     const copy = copiedObject(object, req, from === bucket && source.key === key);
     bucket.objects.set(key, copy);
     return copyResult(copy);
   }
 
-  private getOrHead(bucket: Bucket, key: string, headOnly: boolean): RawResponse {
+  private getOrHead(caller: S3Caller, bucket: Bucket, key: string, headOnly: boolean): RawResponse {
     const object = bucket.objects.get(key);
-    if (!object) {
-      // HeadObject has no body to carry a code: the SDK reports a bare 404 as NotFound.
-      throw new AwsError(headOnly ? 'NotFound' : 'NoSuchKey', 404, 'The specified key does not exist.', {
-        Key: key,
-      });
-    }
+    if (!object) throw this.noSuchKey(caller, bucket, key, headOnly);
     const headers: Record<string, string> = {
       'content-type': object.contentType,
       'content-length': String(object.body.length),

@@ -13,6 +13,7 @@ import {
 import {
   CopyObjectCommand,
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteBucketPolicyCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -252,6 +253,15 @@ describe('S3 across places', () => {
       (await failure(role.s3.send(new DeleteBucketPolicyCommand({ Bucket: 'staging-main' })))).name,
     ).toBe('MethodNotAllowed');
     await copyIn();
+    // Allowed to read, not to list: a missing key is AccessDenied, not NoSuchKey (as S3 hides
+    // which keys exist from whoever may not list); deleting the bucket is refused.
+    const missing = await failure(
+      role.s3.send(new GetObjectCommand({ Bucket: 'staging-main', Key: 'dict/missing.txt' })),
+    );
+    expect([missing.name, missing.status]).toEqual(['AccessDenied', 403]);
+    expect((await failure(role.s3.send(new DeleteBucketCommand({ Bucket: 'staging-main' })))).name).toBe(
+      'AccessDenied',
+    );
     const got = await role.s3.send(new GetObjectCommand({ Bucket: 'team-staging', Key: 'a.txt' }));
     expect(await got.Body!.transformToString()).toBe('car, auto\n');
     // Reading the source directly from another Region works too (as after S3's redirect).

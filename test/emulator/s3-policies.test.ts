@@ -58,6 +58,11 @@ describe('PutBucketPolicy refuses what S3 refuses', () => {
       /Missing required field Principal/,
     ],
     [
+      'an empty principal list',
+      JSON.stringify({ Statement: [statement({ Principal: { AWS: [] } })] }),
+      /Invalid principal/,
+    ],
+    [
       'a bad principal',
       JSON.stringify({ Statement: [statement({ Principal: { AWS: 'someone' } })] }),
       /Invalid principal/,
@@ -78,7 +83,8 @@ describe('PutBucketPolicy refuses what S3 refuses', () => {
     expect(refused?.message).toMatch(message);
   });
 
-  it('keeps the document as given', () => {
+  it('keeps the document as given; the staging statement needs a role', () => {
+    expect(() => stagingReadPolicy('staging', [])).toThrow(/at least one role/);
     const text = stagingReadPolicy('staging', [ROLE]);
     expect(parseBucketPolicy(text, 'staging').text).toBe(text);
   });

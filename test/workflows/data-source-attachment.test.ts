@@ -271,8 +271,11 @@ describe('dataSourceAttachment', () => {
       status: 'PENDING',
     });
     // Polled through the limit (at least once: the first poll may start late on a loaded
-    // machine), then one confirming look; never a detach (AWS refuses while PENDING).
+    // machine), then one confirming look after the limit; never a detach (AWS refuses while PENDING).
     expect(await describeCalls()).toBeGreaterThanOrEqual(2);
+    const startedAt = (await handle.describe()).startTime.getTime();
+    const looks = await stack.emulator.control.calls({ operation: 'DescribeDataSourceAttachment' });
+    expect(Date.parse(looks.at(-1)!.realAt) - startedAt).toBeGreaterThanOrEqual(2_000);
     expect(await stack.emulator.control.calls({ operation: 'DetachDataSource' })).toEqual([]);
     expect(await attachmentsOf(target.dataSourceArn)).toMatchObject([{ status: 'PENDING' }]);
     expect(await dataSourceAttachmentProgress(handle)).toMatchObject({
