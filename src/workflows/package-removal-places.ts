@@ -81,23 +81,22 @@ export function overallDeletion(list: Deletion[]): Deletion {
   return 'not-requested';
 }
 
+/** A fleet result's `places`: one entry per place that went on (`places`: no run that joined another). */
 export function withPlaces(
   result: PackageRemovalResult,
   fleet: boolean,
-  runs: RemovalPlace[],
+  places: RemovalPlace[],
 ): PackageRemovalResult {
   if (!fleet) return result;
   return {
     ...result,
-    packageId: result.packageId ?? runs.find((r) => r.packageId)?.packageId,
-    places: runs
-      .filter((r) => r.joinedInto === undefined)
-      .map((r) => ({
-        place: placeRefOf(r.place),
-        ...(r.packageId ? { packageId: r.packageId } : {}),
-        packageDeletion: r.deletion,
-        ...(r.keptBecause ? { keptBecause: r.keptBecause } : {}),
-      })),
+    packageId: result.packageId ?? places.find((r) => r.packageId)?.packageId,
+    places: places.map((r) => ({
+      place: placeRefOf(r.place),
+      ...(r.packageId ? { packageId: r.packageId } : {}),
+      packageDeletion: r.deletion,
+      ...(r.keptBecause ? { keptBecause: r.keptBecause } : {}),
+    })),
   };
 }
 

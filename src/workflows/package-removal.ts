@@ -113,6 +113,7 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
     const going = joinSamePackage(runs.filter((_, i) => found[i]));
     await Promise.all(going.map((run) => removeResolved(steps, run)));
   } else await Promise.all(runs.map((run) => removeAt(steps, run)));
+  // The places that went on: a run that joined another is that place under a second name.
   const places = runs.filter((r) => r.joinedInto === undefined);
   const gone = runs.every((r) => r.packageId === undefined && r.keptBecause === undefined);
   if (gone) {
@@ -122,7 +123,7 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
     return withPlaces(
       finish('already-removed', input.deletePackage ? 'already-deleted' : 'not-requested'),
       fleet,
-      runs,
+      places,
     );
   }
   const deletion = overallDeletion(places.map((r) => r.deletion));
@@ -139,7 +140,7 @@ async function removePackage(rawInput: unknown): Promise<PackageRemovalResult> {
       keptBecause,
     ),
     fleet,
-    runs,
+    places,
   );
   publishStatus(
     result.outcome === 'removed' ? 'succeeded' : result.outcome === 'partial' ? 'partial' : 'failed',
