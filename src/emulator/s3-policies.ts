@@ -23,8 +23,9 @@ export interface PolicyCaller {
 interface Statement {
   effect: 'Allow' | 'Deny';
   principals: string[];
-  actions: string[];
-  resources: string[];
+  /** The statement's actions and resources as patterns, compiled once when the policy is put. */
+  actions: RegExp[];
+  resources: RegExp[];
   conditional: boolean;
 }
 
@@ -109,8 +110,8 @@ export function parseBucketPolicy(text: string, bucket: string): ParsedPolicy {
     return {
       effect: st.Effect,
       principals: principalsOf(st.Principal),
-      actions,
-      resources,
+      actions: actions.map((a) => wildcard(a === '*' ? 's3:*' : a, true)),
+      resources: resources.map((r) => wildcard(r)),
       conditional: st.Condition !== undefined,
     };
   });
@@ -118,12 +119,12 @@ export function parseBucketPolicy(text: string, bucket: string): ParsedPolicy {
 }
 
 /** `*` and `?` wildcards, as IAM matches actions (case-insensitively) and resources. */
-function matches(pattern: string, value: string, ignoreCase = false): boolean {
+function wildcard(pattern: string, ignoreCase = false): RegExp {
   const source = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
+  return new RegExp(`^${source}$`, ignoreCase ? 'i' : '');
 }
 
 function namesCaller(principal: string, caller: PolicyCaller): boolean {
@@ -136,34 +137,55 @@ function applies(s: Statement, caller: PolicyCaller, action: string, resource: s
   return (
     !s.conditional &&
     s.principals.some((p) => namesCaller(p, caller)) &&
-    s.actions.some((a) => matches(a === '*' ? 's3:*' : a, action, true)) &&
-    s.resources.some((r) => matches(r, resource))
+    s.actions.some((a) => a.test(action)) &&
+    s.resources.some((r) => r.test(resource))
   );
 }
 
-/**
- * Whether the bucket's policy lets the caller do `action` (e.g. `s3:GetObject`) on `resource`
- * (`arn:aws:s3:::bucket/key`). Refused requests answer 403 AccessDenied with the reason S3 gives.
- */
+type PolicyBucket = { name: string; owner: string; policy?: ParsedPolicy };
+
+/** Allowed, or why not: a Deny names the request, or (another account) no Allow does. */
+function decide(
+  bucket: PolicyBucket,
+  caller: PolicyCaller,
+  action: string,
+  resource: string,
+): 'allowed' | 'denied' | 'not-allowed' {
+  const statements = bucket.policy?.statements ?? [];
+  if (statements.some((s) => s.effect === 'Deny' && applies(s, caller, action, resource))) return 'denied';
+  if (caller.account === bucket.owner) return 'allowed';
+  return statements.some((s) => s.effect === 'Allow' && applies(s, caller, action, resource))
+    ? 'allowed'
+    : 'not-allowed';
+}
+
+/** Whether the caller may do `action` (e.g. `s3:ListBucket`) on `resource` (`arn:aws:s3:::bucket[/key]`). */
+export function bucketAllows(
+  bucket: PolicyBucket,
+  caller: PolicyCaller,
+  action: string,
+  resource: string,
+): boolean {
+  return decide(bucket, caller, action, resource) === 'allowed';
+}
+
+/** As bucketAllows; a refused request answers 403 AccessDenied with the reason S3 gives. */
 export function checkBucketAccess(
-  bucket: { name: string; owner: string; policy?: ParsedPolicy },
+  bucket: PolicyBucket,
   caller: PolicyCaller,
   action: string,
   resource: string,
 ): void {
-  const statements = bucket.policy?.statements ?? [];
+  const decision = decide(bucket, caller, action, resource);
+  if (decision === 'allowed') return;
   const who = caller.arn ?? `arn:aws:iam::${caller.account}:root`;
-  if (statements.some((s) => s.effect === 'Deny' && applies(s, caller, action, resource)))
-    throw new AwsError(
-      'AccessDenied',
-      403,
-      `User: ${who} is not authorized to perform: ${action} on resource: "${resource}" with an explicit deny in a resource-based policy`,
-    );
-  if (caller.account === bucket.owner) return;
-  if (!statements.some((s) => s.effect === 'Allow' && applies(s, caller, action, resource)))
-    throw new AwsError(
-      'AccessDenied',
-      403,
-      `User: ${who} is not authorized to perform: ${action} on resource: "${resource}" because no resource-based policy allows the ${action} action`,
-    );
+  throw new AwsError(
+    'AccessDenied',
+    403,
+    `User: ${who} is not authorized to perform: ${action} on resource: "${resource}" ${
+      decision === 'denied'
+        ? 'with an explicit deny in a resource-based policy'
+        : `because no resource-based policy allows the ${action} action`
+    }`,
+  );
 }

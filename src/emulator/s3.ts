@@ -10,7 +10,13 @@ import type { RawResponse, ServiceRequest } from './service.js';
 import type { S3BucketSnapshot } from './types.js';
 import { copiedObject, copyResult, copySource } from './s3-copy.js';
 import { listObjectsV2 } from './s3-list.js';
-import { checkBucketAccess, parseBucketPolicy, type ParsedPolicy, type PolicyCaller } from './s3-policies.js';
+import {
+  bucketAllows,
+  checkBucketAccess,
+  parseBucketPolicy,
+  type ParsedPolicy,
+  type PolicyCaller,
+} from './s3-policies.js';
 import { element, XML_DECLARATION } from './xml.js';
 
 export interface S3Object {
@@ -60,7 +66,7 @@ export function classifyS3(
   const bucket = decode(slash < 0 ? path : path.slice(0, slash));
   const rawKey = slash < 0 ? '' : path.slice(slash + 1);
   if (rawKey === '') {
-    if (query.has('policy') && [...query.keys()].every((k) => k === 'policy' || k === 'x-id')) {
+    if (query.has('policy') && hasNoSubresource(query, 'policy')) {
       if (method === 'PUT') return { operation: 'PutBucketPolicy', mutating: true, bucket };
       if (method === 'GET') return { operation: 'GetBucketPolicy', mutating: false, bucket };
       if (method === 'DELETE') return { operation: 'DeleteBucketPolicy', mutating: true, bucket };
@@ -93,10 +99,13 @@ export function classifyS3(
   }
 }
 
-/** The SDK adds `x-id=<Operation>`; anything else (acl, tagging, uploads, ...) is a sub-resource we lack. */
-function hasNoSubresource(query: URLSearchParams): boolean {
+/**
+ * The SDK adds `x-id=<Operation>`; anything else (acl, tagging, uploads, ...) is a sub-resource we
+ * lack, but for `except` (the one the caller is classifying).
+ */
+function hasNoSubresource(query: URLSearchParams, except?: string): boolean {
   for (const name of query.keys()) {
-    if (name !== 'x-id') return false;
+    if (name !== 'x-id' && name !== except) return false;
   }
   return true;
 }
@@ -221,11 +230,8 @@ export class S3Service {
    * that whether a key exists is not told to whoever may only read (as S3 answers).
    */
   private noSuchKey(caller: S3Caller, bucket: Bucket, key: string, headOnly: boolean): AwsError {
-    try {
-      checkBucketAccess(bucket, caller, 's3:ListBucket', `arn:aws:s3:::${bucket.name}`);
-    } catch {
+    if (!bucketAllows(bucket, caller, 's3:ListBucket', `arn:aws:s3:::${bucket.name}`))
       return new AwsError('AccessDenied', 403, 'Access Denied');
-    }
     // HeadObject has no body to carry a code: the SDK reports a bare 404 as NotFound.
     return new AwsError(headOnly ? 'NotFound' : 'NoSuchKey', 404, 'The specified key does not exist.', {
       Key: key,
@@ -233,8 +239,7 @@ export class S3Service {
   }
 
   private putPolicy(bucket: Bucket, req: ServiceRequest): RawResponse {
-    const body = isAwsChunked(req.headers) ? decodeAwsChunked(req.body) : req.body;
-    bucket.policy = parseBucketPolicy(body.toString('utf8'), bucket.name);
+    bucket.policy = parseBucketPolicy(payloadOf(req).toString('utf8'), bucket.name);
     return { status: 204, headers: {} };
   }
 
@@ -302,7 +307,7 @@ export class S3Service {
 
   private putObject(bucket: Bucket, key: string, req: ServiceRequest): RawResponse {
     if (key.length > 1024) throw new AwsError('KeyTooLongError', 400, 'Your key is too long');
-    const body = isAwsChunked(req.headers) ? decodeAwsChunked(req.body) : req.body;
+    const body = payloadOf(req);
     const metadata: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name] = value;
@@ -440,6 +445,11 @@ function xml(body: string): RawResponse {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** A request's payload: the body, or what its aws-chunked framing carries. */
+function payloadOf(req: ServiceRequest): Buffer {
+  return isAwsChunked(req.headers) ? decodeAwsChunked(req.body) : req.body;
 }
 
 /** SDK uploads may use aws-chunked framing with a trailing checksum (the default since 2025). */
