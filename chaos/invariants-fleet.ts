@@ -19,7 +19,7 @@
  */
 import type { CallRecord, EmulatorStateSnapshot } from '../src/emulator/types.js';
 import type { DictionaryRolloutResult, DomainOutcome } from '../src/model/dictionary-rollout.js';
-import { effective, inWindow, type RunRecord } from './invariants.js';
+import { effective, inWindow, workedOn, type RunRecord } from './invariants.js';
 import { domainOfKey, placeKeyOf } from './plan-fleet.js';
 import type { Violations } from './violations.js';
 
@@ -125,11 +125,7 @@ export function checkFleetRun(
   }
   // Per place, the domains the result says the run worked on (package ids are per place, so a
   // call on a place's package was made at that place).
-  const touched = new Set(
-    result.domains
-      .filter((d) => !['skipped', 'not-started'].includes(d.state))
-      .map((d) => `${placeKeyOf(keyOf(d))} ${d.domain}`),
-  );
+  const touched = new Set(result.domains.filter(workedOn).map((d) => `${placeKeyOf(keyOf(d))} ${d.domain}`));
   for (const p of result.places ?? []) {
     if (!p.packageId) continue;
     for (const c of calls.filter(

@@ -54,6 +54,11 @@ export function effective(c: CallRecord): boolean {
   );
 }
 
+/** A domain the run says it worked on: every state but skipped and not started. */
+export function workedOn(d: { state: string }): boolean {
+  return d.state !== 'skipped' && d.state !== 'not-started';
+}
+
 /** A call made while the run was open (calls are attributed to runs by when they arrived). */
 export function inWindow(c: CallRecord, r: RunRecord): boolean {
   return c.realAt >= r.startedAt && (!r.endedAt || c.realAt <= r.endedAt);
@@ -197,9 +202,7 @@ export function checkDictionaryRun(
     );
   }
   // Nothing the result does not mention: associations only where the result says it worked on.
-  const touched = new Set(
-    result.domains.filter((d) => !['skipped', 'not-started'].includes(d.state)).map((d) => d.domain),
-  );
+  const touched = new Set(result.domains.filter(workedOn).map((d) => d.domain));
   for (const c of calls.filter(
     (c) =>
       effective(c) && inWindow(c, r) && c.resource?.packageId === result.packageId && c.resource.domainName,
