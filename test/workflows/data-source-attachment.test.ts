@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateApplicationCommand, GetApplicationCommand } from '@aws-sdk/client-opensearch';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import {
   DataSourceAttachmentConflictError,
@@ -273,9 +274,28 @@ describe('dataSourceAttachment', () => {
     // Polled through the limit (at least once: the first poll may start late on a loaded
     // machine), then one confirming look after the limit; never a detach (AWS refuses while PENDING).
     expect(await describeCalls()).toBeGreaterThanOrEqual(2);
-    const startedAt = (await handle.describe()).startTime.getTime();
-    const looks = await stack.emulator.control.calls({ operation: 'DescribeDataSourceAttachment' });
-    expect(Date.parse(looks.at(-1)!.realAt) - startedAt).toBeGreaterThanOrEqual(2_000);
+    // The wait ended at the limit (its schedule-to-close timeout of 2 s): the server ended its
+    // retries for the timeout, by timing it out or by failing it when the next attempt would not
+    // fit, and not for another reason; the confirming look was scheduled after that.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const wait = events.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'waitForDataSourceAttachment',
+    )!;
+    expect(Number(wait.activityTaskScheduledEventAttributes!.scheduleToCloseTimeout!.seconds)).toBe(2);
+    const waitEnd = events.findIndex(
+      (e) =>
+        String(
+          (e.activityTaskTimedOutEventAttributes ?? e.activityTaskFailedEventAttributes)?.scheduledEventId,
+        ) === String(wait.eventId),
+    );
+    const ended = events[waitEnd]!;
+    expect(
+      (ended.activityTaskTimedOutEventAttributes ?? ended.activityTaskFailedEventAttributes)!.retryState,
+    ).toBe(proto.temporal.api.enums.v1.RetryState.RETRY_STATE_TIMEOUT);
+    const confirm = events.findIndex(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'describeDataSourceAttachment',
+    );
+    expect(confirm).toBeGreaterThan(waitEnd);
     expect(await stack.emulator.control.calls({ operation: 'DetachDataSource' })).toEqual([]);
     expect(await attachmentsOf(target.dataSourceArn)).toMatchObject([{ status: 'PENDING' }]);
     expect(await dataSourceAttachmentProgress(handle)).toMatchObject({

@@ -121,6 +121,10 @@ const fast = { pollIntervalSeconds: 0.1 };
 
 describe('workflow histories hold no secrets', () => {
   it('runs rollouts of every kind, some through faults and failures', async () => {
+    // The application step 6 attaches to, made before the fault rules: the test's own call is
+    // setup, and three throttled SDK attempts in a row (2.7 %) would fail the test, not a workflow.
+    const app = await aws.opensearch.send(new CreateApplicationCommand({ name: 'secrets-app' }));
+
     // 1. Dictionary from S3, with throttling and a lost response on the way.
     await stack.emulator.control.addFault({
       service: 'es',
@@ -201,7 +205,6 @@ describe('workflow histories hold no secrets', () => {
     }
 
     // 6. A data source attachment.
-    const app = await aws.opensearch.send(new CreateApplicationCommand({ name: 'secrets-app' }));
     const attach = await startDataSourceAttachment(
       client,
       {
